@@ -1,0 +1,80 @@
+import { z } from "zod";
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalUrl = z.preprocess((value) => (value === "" ? undefined : value), z.url().optional());
+
+const Environment = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(2),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  REDIS_URL: optionalUrl,
+  CACHE_KEY_PREFIX: z.string().max(64).default("vg:"),
+  AUDIT_QUEUE_URL: optionalUrl,
+  QUICKWIT_URL: optionalUrl,
+  QUICKWIT_AUDIT_INDEX: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{2,254}$/).default("voxguard-audit"),
+  S3_BUCKET: z.string().min(3).max(63).default("voxguard-exports"),
+  SESSION_IDLE_SECONDS: seconds(7 * 24 * 3600),
+  SESSION_ABSOLUTE_SECONDS: seconds(30 * 24 * 3600),
+  SESSION_TOUCH_SECONDS: seconds(3600),
+  SESSION_CACHE_SECONDS: seconds(300),
+  LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
+  LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive().default(50),
+  LOGIN_LIMIT_WINDOW_SECONDS: seconds(15 * 60),
+  CORS_ORIGINS: z.string().default(""),
+  EXPORT_URL_SECONDS: seconds(15 * 60),
+});
+
+export type Config = ReturnType<typeof parse>;
+
+function parse(env: NodeJS.ProcessEnv) {
+  const result = Environment.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? "environment");
+    const problem = env[name] === undefined ? "is missing" : `is malformed (${issue.message})`;
+    throw new ConfigError(`VoxGuard cannot start: ${name} ${problem}`);
+  }
+  const e = result.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    redisUrl: e.REDIS_URL,
+    cacheKeyPrefix: e.CACHE_KEY_PREFIX,
+    auditQueueUrl: e.AUDIT_QUEUE_URL,
+    quickwitUrl: e.QUICKWIT_URL,
+    quickwitAuditIndex: e.QUICKWIT_AUDIT_INDEX,
+    s3Bucket: e.S3_BUCKET,
+    session: {
+      idleSeconds: e.SESSION_IDLE_SECONDS,
+      absoluteSeconds: e.SESSION_ABSOLUTE_SECONDS,
+      touchSeconds: e.SESSION_TOUCH_SECONDS,
+      cacheSeconds: e.SESSION_CACHE_SECONDS,
+    },
+    loginLimit: {
+      perAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
+      perIp: e.LOGIN_LIMIT_PER_IP,
+      windowSeconds: e.LOGIN_LIMIT_WINDOW_SECONDS,
+    },
+    corsOrigins: e.CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
+    exportUrlSeconds: e.EXPORT_URL_SECONDS,
+  };
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+let current: Config | undefined;
+
+/** The environment, parsed on first use and kept for the life of the process (a warm Lambda). */
+export function config(): Config {
+  current ??= parse(process.env);
+  return current;
+}
+
+/** Tests and the local server change the environment after start; they call this to read it again. */
+export function reloadConfig(): Config {
+  current = undefined;
+  return config();
+}

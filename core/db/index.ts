@@ -1,0 +1,135 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Kysely, PostgresDialect, type Transaction } from "kysely";
+import pg from "pg";
+import Cursor from "pg-cursor";
+import { config } from "../config/index.ts";
+import { log } from "../log/index.ts";
+import type { Database } from "./schema.ts";
+import { isRetryableTransactionError } from "./errors.ts";
+
+export type { Database } from "./schema.ts";
+export * from "./errors.ts";
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+type Effect = () => unknown;
+
+// Parse BIGINT counts as numbers: every count here stays far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+let pool: pg.Pool | undefined;
+let kysely: Kysely<Database> | undefined;
+let poolOverrides: Partial<pg.PoolConfig> = {};
+
+/**
+ * Lets the local server swap the wire driver (the embedded PGlite) while every query still goes
+ * through the same pg.Pool and kysely path.
+ */
+export function setPoolOverrides(overrides: Partial<pg.PoolConfig>): void {
+  poolOverrides = overrides;
+}
+
+function createPool(): pg.Pool {
+  const settings = config();
+  const created = new pg.Pool({
+    connectionString: settings.databaseUrl,
+    max: settings.databasePoolMax,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    // A startup parameter rather than a SET: no session state for YugabyteDB's connection manager to pin.
+    statement_timeout: settings.databaseStatementTimeoutMs,
+    ...poolOverrides,
+  });
+  // A restarted server kills idle clients; without a listener that would crash the process.
+  created.on("error", (error) => log.warn("idle database client failed", { error: error.message }));
+  return created;
+}
+
+/** The process-wide kysely instance, created on first use so a warm Lambda reuses its pool. */
+export function db(): Kysely<Database> {
+  if (!kysely) {
+    pool = createPool();
+    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+  }
+  return kysely;
+}
+
+export async function closeDb(): Promise<void> {
+  const closing = kysely;
+  kysely = undefined;
+  pool = undefined;
+  await closing?.destroy();
+}
+
+interface TransactionContext {
+  tx: Transaction<Database>;
+  effects: Effect[];
+}
+
+const current = new AsyncLocalStorage<TransactionContext>();
+
+const MAX_ATTEMPTS = 5;
+const BASE_DELAY_MS = 20;
+const MAX_DELAY_MS = 1_000;
+
+function backoff(attempt: number): number {
+  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+  return Math.random() * ceiling;
+}
+
+export interface TransactionOptions {
+  isolation?: "read committed" | "repeatable read" | "serializable";
+}
+
+/**
+ * Runs `fn` in a transaction, or inside the caller's transaction when there already is one.
+ * Serialization failures and deadlocks are retried with jittered backoff; effects registered with
+ * `afterCommit` run once, after the commit succeeded, and never for an attempt that rolled back.
+ */
+export async function transaction<T>(
+  fn: (tx: Transaction<Database>) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const outer = current.getStore();
+  if (outer) return fn(outer.tx);
+
+  for (let attempt = 1; ; attempt++) {
+    const effects: Effect[] = [];
+    try {
+      let builder = db().transaction();
+      if (options.isolation) builder = builder.setIsolationLevel(options.isolation);
+      const result = await builder.execute((tx) => current.run({ tx, effects }, () => fn(tx)));
+      await runEffects(effects);
+      return result;
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
+      await sleep(backoff(attempt));
+    }
+  }
+}
+
+/** The current transaction if there is one, else the pool: for reads and single statements. */
+export function useTransaction<T>(fn: (executor: Executor) => Promise<T>): Promise<T> {
+  return fn(current.getStore()?.tx ?? db());
+}
+
+/**
+ * Defers `effect` (a cache delete, an audit event) until the surrounding transaction committed.
+ * Outside a transaction it runs now. The returned promise settles when the effect has run.
+ */
+export async function afterCommit(effect: Effect): Promise<void> {
+  const context = current.getStore();
+  if (context) context.effects.push(effect);
+  else await runEffects([effect]);
+}
+
+async function runEffects(effects: Effect[]): Promise<void> {
+  for (const effect of effects) {
+    try {
+      await effect();
+    } catch (error) {
+      // The change is committed; an effect that fails must not turn it into an error answer.
+      log.error("after-commit effect failed", { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** A column the database fills in (DEFAULT) that may still be set explicitly. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+export type Json = { [key: string]: unknown };
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  display_name: string;
+  password_hash: string | null;
+  status: Defaulted<string>;
+  role: Defaulted<string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UserSessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  created_at: Timestamp;
+  last_used_at: Timestamp;
+  ip_address: string | null;
+  user_agent: string | null;
+}
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  plan: Defaulted<string>;
+  status: Defaulted<string>;
+  metadata: ColumnType<Json, Json | string | undefined, Json | string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OrganizationMembersTable {
+  org_id: string;
+  user_id: string;
+  role: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ResourcesTable {
+  id: Generated<string>;
+  org_id: string;
+  type: string;
+  name: string;
+  config: ColumnType<Json, Json | string | undefined, Json | string>;
+  status: Defaulted<string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  org_id: string | null;
+  user_id: string | null;
+  action: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  details: ColumnType<Json, Json | string | undefined, Json | string>;
+  ip_address: string | null;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
+  organizations: OrganizationsTable;
+  organization_members: OrganizationMembersTable;
+  resources: ResourcesTable;
+  audit_log: AuditLogTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type SessionRow = Selectable<UserSessionsTable>;
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type MemberRow = Selectable<OrganizationMembersTable>;
+export type ResourceRow = Selectable<ResourcesTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type NewAuditRow = Insertable<AuditLogTable>;
+export type ResourceUpdate = Updateable<ResourcesTable>;

@@ -1,0 +1,40 @@
+import { sql } from "kysely";
+import { db } from "../db/index.ts";
+import type { CheckStatus, HealthInfo } from "./schema.ts";
+
+export * from "./schema.ts";
+
+type Check = () => Promise<CheckStatus>;
+
+const TIMEOUT_MS = 2_000;
+
+async function within(check: Check): Promise<CheckStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<CheckStatus>((resolve) => {
+    timer = setTimeout(() => resolve("down"), TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([check().catch((): CheckStatus => "down"), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const database: Check = async () => {
+  await sql`select 1`.execute(db());
+  return "ok";
+};
+
+const optional: Record<"cache" | "search" | "queue", Check> = {
+  cache: async () => "disabled",
+  search: async () => "disabled",
+  queue: async () => "disabled",
+};
+
+/** Every dependency at once; only the database is required for the service to answer. */
+export async function check(): Promise<HealthInfo> {
+  const [dbStatus, cache, search, queue] = await Promise.all([database, optional.cache, optional.search, optional.queue].map(within));
+  const checks = { db: dbStatus!, cache: cache!, search: search!, queue: queue! };
+  const status = checks.db !== "ok" ? "down" : Object.values(checks).includes("down") ? "degraded" : "ok";
+  return { status, checks };
+}

@@ -1,0 +1,99 @@
+import { randomUUID } from "node:crypto";
+import middy, { type MiddlewareObj } from "@middy/core";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { z } from "zod";
+import type { Actor, UserActor } from "@voxguard/core/actor";
+import { log } from "@voxguard/core/log";
+import { routes } from "../routes.ts";
+import { identify } from "./authenticate.ts";
+import { readJsonBody } from "./body.ts";
+import { commonHeaders } from "./headers.ts";
+import { toProblem } from "./problem.ts";
+import type { RouteDefinition } from "./route-definition.ts";
+import { validate } from "./validate.ts";
+
+type Routes = typeof routes;
+export type RouteKey = keyof Routes & string;
+type Parsed<D, Part extends string> = D extends { [P in Part]: infer S extends z.ZodType } ? z.output<S> : undefined;
+
+export interface ApiRequest<D extends RouteDefinition> {
+  params: Parsed<D, "params">;
+  query: Parsed<D, "query">;
+  body: Parsed<D, "body">;
+  actor: D["auth"] extends "none" ? Actor : UserActor;
+  requestId: string;
+  event: APIGatewayProxyEventV2;
+  context: Context;
+}
+
+export interface ApiResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Result = APIGatewayProxyStructuredResultV2;
+interface EdgeContext extends Context {
+  requestId: string;
+  startedAt: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Request id, access log, common headers and the problem+json answer for every failure. */
+function edge(routeKey: string): MiddlewareObj<APIGatewayProxyEventV2, Result, Error, EdgeContext> {
+  const finish = (request: { event: APIGatewayProxyEventV2; context: EdgeContext; response: Result | null }) => {
+    const { event, context } = request;
+    const response = request.response ?? { statusCode: 204 };
+    response.headers = { ...response.headers, ...commonHeaders(context.requestId, event.headers?.origin) };
+    request.response = response;
+    log.info("request", { routeKey, status: response.statusCode, ms: Date.now() - context.startedAt, requestId: context.requestId });
+  };
+  return {
+    before: ({ event, context }) => {
+      const incoming = event.headers?.["x-request-id"];
+      context.requestId = incoming && REQUEST_ID.test(incoming) ? incoming : event.requestContext?.requestId || randomUUID();
+      context.startedAt = Date.now();
+    },
+    after: finish,
+    onError: (request) => {
+      const { problem, headers, unexpected } = toProblem(request.error, request.context.requestId);
+      if (unexpected) log.error("unexpected error", { routeKey, requestId: request.context.requestId, error: request.error as Error });
+      request.response = {
+        statusCode: problem.status,
+        headers: { ...headers, "content-type": "application/problem+json" },
+        body: JSON.stringify(problem),
+      };
+      finish(request);
+    },
+  };
+}
+
+function toResult(result: ApiResult): Result {
+  if (result.body === undefined) return { statusCode: result.status, headers: result.headers ?? {} };
+  return {
+    statusCode: result.status,
+    headers: { "content-type": "application/json", ...result.headers },
+    body: JSON.stringify(result.body),
+  };
+}
+
+/**
+ * The one HTTP stack: a handler file is `export const handler = route("POST /orgs", fn)`.
+ * Auth, body limits, JSON and schema validation come from the route table entry, so the route
+ * table, the deployed API and the OpenAPI document can never disagree.
+ */
+export function route<K extends RouteKey>(key: K, fn: (request: ApiRequest<Routes[K]>) => Promise<ApiResult>) {
+  const definition: RouteDefinition = routes[key];
+  return middy<APIGatewayProxyEventV2, Result, Error, EdgeContext>()
+    .use(edge(key))
+    .handler(async (event, context) => {
+      const json = readJsonBody(event);
+      const actor = await identify(definition.auth, event);
+      const params = definition.params ? validate(definition.params, event.pathParameters ?? {}, "path") : undefined;
+      const query = definition.query ? validate(definition.query, event.queryStringParameters ?? {}, "query") : undefined;
+      const body = definition.body ? validate(definition.body, json, "body") : undefined;
+      const request = { params, query, body, actor, requestId: context.requestId, event, context };
+      return toResult(await fn(request as unknown as ApiRequest<Routes[K]>));
+    });
+}
