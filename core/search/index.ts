@@ -1,0 +1,3 @@
+export * from "./quickwit.ts";
+export * from "./audit-index.ts";
+export * from "./audit-search.ts";
