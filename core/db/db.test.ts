@@ -1,0 +1,81 @@
+import { sql } from "kysely";
+import { afterAll, describe, expect, it } from "vitest";
+import { afterCommit, closeDb, db, transaction, useTransaction } from "./index.ts";
+
+afterAll(() => closeDb());
+
+async function freshCounter(): Promise<string> {
+  const name = `counter_${Math.random().toString(36).slice(2, 10)}`;
+  await sql`CREATE TABLE ${sql.table(name)} (id int PRIMARY KEY, n int NOT NULL)`.execute(db());
+  await sql`INSERT INTO ${sql.table(name)} VALUES (1, 0)`.execute(db());
+  return name;
+}
+
+describe("transaction", () => {
+  it("runs after-commit effects only once the commit succeeded", async () => {
+    const ran: string[] = [];
+    await transaction(async () => {
+      await afterCommit(() => ran.push("committed"));
+      expect(ran).toEqual([]);
+    });
+    expect(ran).toEqual(["committed"]);
+
+    await expect(
+      transaction(async () => {
+        await afterCommit(() => ran.push("rolled back"));
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(ran).toEqual(["committed"]);
+  });
+
+  it("joins the caller's transaction, so a rollback undoes the inner work too", async () => {
+    const table = await freshCounter();
+    await expect(
+      transaction(async () => {
+        await transaction((tx) => sql`UPDATE ${sql.table(table)} SET n = 5`.execute(tx));
+        await useTransaction((tx) => sql`UPDATE ${sql.table(table)} SET n = n + 1`.execute(tx));
+        throw new Error("undo");
+      }),
+    ).rejects.toThrow("undo");
+    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it("retries a serialization failure, so both concurrent increments land", async () => {
+    const table = await freshCounter();
+    let attempts = 0;
+    let arrived = 0;
+    let release!: () => void;
+    const bothRead = new Promise<void>((resolve) => (release = resolve));
+    const increment = () =>
+      transaction(
+        async (tx) => {
+          attempts++;
+          const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)} WHERE id = 1`.execute(tx);
+          // First attempts wait until both have read the same value: one of them must then fail with 40001.
+          if (++arrived <= 2) {
+            if (arrived === 2) release();
+            await bothRead;
+          }
+          await sql`UPDATE ${sql.table(table)} SET n = ${rows[0]!.n + 1} WHERE id = 1`.execute(tx);
+        },
+        { isolation: "serializable" },
+      );
+    await Promise.all([increment(), increment()]);
+    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
+    expect(rows[0]!.n).toBe(2);
+    expect(attempts).toBe(3);
+  });
+
+  it("does not retry other errors", async () => {
+    let attempts = 0;
+    await expect(
+      transaction(async (tx) => {
+        attempts++;
+        await sql`SELECT 1/0`.execute(tx);
+      }),
+    ).rejects.toThrow(/division by zero/);
+    expect(attempts).toBe(1);
+  });
+});

@@ -1,0 +1,259 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { LOCAL_ACCOUNT_ID } from "./lambda-context.ts";
+
+export { createContext, functionNameFor } from "./lambda-context.ts";
+
+/** What the router found for a request: the route key and the values of its path variables. */
+export interface RouteMatch {
+  routeKey: string;
+  pathParameters?: Record<string, string>;
+}
+
+export interface EventOptions {
+  requestId?: string;
+  now?: Date;
+}
+
+const API_ID = "local";
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** API Gateway's request id looks like "LV7fzho-PHcEJPw=": 11 random bytes in base64. */
+export function newRequestId(): string {
+  return randomBytes(11).toString("base64").replaceAll("/", "-").replaceAll("+", "_");
+}
+
+/** "21/Apr/2020:15:08:21 +0000", the CLF time API Gateway puts in requestContext.time. */
+export function clfTime(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return (
+    `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
+  );
+}
+
+/**
+ * HTTP APIs pass text bodies as they are and base64-encode everything else, a missing content
+ * type included (form posts arrive base64-encoded too).
+ */
+export function isTextContentType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  if (type.startsWith("text/")) return true;
+  return /^application\/((.+\+)?(json|xml)|javascript|ecmascript)$/.test(type);
+}
+
+function decodeComponent(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    // A malformed escape reaches the handler as sent rather than failing the whole request.
+    return value;
+  }
+}
+
+/** Repeated keys are joined with commas, values decoded, as payload 2.0 does. */
+export function parseQueryString(raw: string): Record<string, string> | undefined {
+  if (raw === "") return undefined;
+  const params: Record<string, string> = {};
+  for (const part of raw.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const key = decodeComponent(eq === -1 ? part : part.slice(0, eq));
+    const value = eq === -1 ? "" : decodeComponent(part.slice(eq + 1));
+    if (key === "") continue;
+    params[key] = Object.hasOwn(params, key) ? `${params[key]},${value}` : value;
+  }
+  return Object.keys(params).length > 0 ? params : undefined;
+}
+
+function sourceIp(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? "127.0.0.1";
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}
+
+function traceId(now: Date): string {
+  return `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomBytes(12).toString("hex")}`;
+}
+
+/**
+ * The APIGatewayProxyEventV2 an HTTP API (payload format 2.0) would send for this request.
+ * Headers come from rawHeaders so repeats are joined with "," exactly as API Gateway joins them
+ * (node's own join uses ", " and drops repeats of some headers); cookies leave the headers for
+ * the cookies array.
+ */
+export function toEvent(req: IncomingMessage, body: Buffer, match: RouteMatch, options: EventOptions = {}): APIGatewayProxyEventV2 {
+  const now = options.now ?? new Date();
+  const requestId = options.requestId ?? newRequestId();
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  const rawQueryString = q === -1 ? "" : url.slice(q + 1);
+
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    const value = req.rawHeaders[i + 1]!;
+    if (name === "cookie") {
+      for (const cookie of value.split(";")) {
+        const trimmed = cookie.trim();
+        if (trimmed) cookies.push(trimmed);
+      }
+      continue;
+    }
+    headers[name] = Object.hasOwn(headers, name) ? `${headers[name]},${value}` : value;
+  }
+  const ip = sourceIp(req);
+  // API Gateway re-frames the body, so handlers always see its real length, never chunked encoding.
+  delete headers["transfer-encoding"];
+  headers["content-length"] = String(body.byteLength);
+  headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, ${ip}` : ip;
+  headers["x-forwarded-port"] = String(req.socket.localPort ?? 80);
+  headers["x-forwarded-proto"] = "http";
+  headers["x-amzn-trace-id"] ??= traceId(now);
+
+  const domainName = (headers.host ?? "localhost").replace(/:\d+$/, "");
+  const text = isTextContentType(headers["content-type"]);
+  const event: APIGatewayProxyEventV2 = {
+    version: "2.0",
+    routeKey: match.routeKey,
+    rawPath,
+    rawQueryString,
+    headers,
+    requestContext: {
+      accountId: LOCAL_ACCOUNT_ID,
+      apiId: API_ID,
+      domainName,
+      domainPrefix: domainName.split(".")[0]!,
+      http: {
+        method: req.method ?? "GET",
+        path: rawPath,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: ip,
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId,
+      routeKey: match.routeKey,
+      stage: "$default",
+      time: clfTime(now),
+      timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: body.byteLength > 0 && !text,
+  };
+  if (cookies.length > 0) event.cookies = cookies;
+  const query = parseQueryString(rawQueryString);
+  if (query) event.queryStringParameters = query;
+  if (match.pathParameters && Object.keys(match.pathParameters).length > 0) event.pathParameters = match.pathParameters;
+  if (body.byteLength > 0) event.body = text ? body.toString("utf8") : body.toString("base64");
+  return event;
+}
+
+/** A handler answer turned into what API Gateway writes on the wire. */
+export interface HttpAnswer {
+  statusCode: number;
+  headers: Array<[string, string]>;
+  body: Buffer;
+}
+
+/** The function answered something API Gateway can't turn into a response: it answers 502. */
+export class MalformedResultError extends Error {
+  override name = "MalformedResultError";
+}
+
+function isStructured(result: unknown): result is APIGatewayProxyStructuredResultV2 & { multiValueHeaders?: Record<string, unknown> } {
+  return typeof result === "object" && result !== null && !Array.isArray(result) && "statusCode" in result;
+}
+
+function headerValue(value: unknown, name: string): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  throw new MalformedResultError(`header ${name} is neither a string, a number nor a boolean`);
+}
+
+/**
+ * Payload 2.0's response rules: a result with statusCode is used as given (cookies become
+ * Set-Cookie headers, base64 bodies are decoded); anything else is the body of a 200
+ * application/json answer, a string as it is, other values serialized to JSON.
+ */
+export function normalizeResult(result: unknown): HttpAnswer {
+  if (!isStructured(result)) {
+    const body = typeof result === "string" ? result : (JSON.stringify(result) ?? "null");
+    return { statusCode: 200, headers: [["content-type", "application/json"]], body: Buffer.from(body, "utf8") };
+  }
+  const { statusCode } = result;
+  if (typeof statusCode !== "number" || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
+    throw new MalformedResultError(`statusCode ${String(statusCode)} is not an HTTP status`);
+  }
+  const headers: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(result.headers ?? {})) {
+    headers.push([name.toLowerCase(), headerValue(value, name)]);
+  }
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
+    if (!Array.isArray(values)) throw new MalformedResultError(`multiValueHeaders.${name} is not an array`);
+    for (const value of values) headers.push([name.toLowerCase(), headerValue(value, name)]);
+  }
+  if (result.cookies !== undefined) {
+    if (!Array.isArray(result.cookies)) throw new MalformedResultError("cookies is not an array");
+    for (const cookie of result.cookies) headers.push(["set-cookie", headerValue(cookie, "cookies")]);
+  }
+  const { body } = result;
+  if (body !== undefined && body !== null && typeof body !== "string") {
+    throw new MalformedResultError("body is not a string");
+  }
+  const bytes = body ? Buffer.from(body, result.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
+  return { statusCode, headers, body: bytes };
+}
+
+export interface WriteOptions {
+  requestId?: string;
+  /** HEAD answers carry headers only. */
+  method?: string;
+}
+
+/** Writes an answer the way API Gateway sends it, with its apigw-requestid header. */
+export function writeAnswer(answer: HttpAnswer, res: ServerResponse, options: WriteOptions = {}): void {
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of answer.headers) {
+    // Connection management is the gateway's business, not the function's.
+    if (name === "content-length" || name === "transfer-encoding" || name === "connection") continue;
+    const values = grouped.get(name) ?? [];
+    values.push(value);
+    grouped.set(name, values);
+  }
+  for (const [name, values] of grouped) {
+    res.setHeader(name, name === "set-cookie" ? values : values.join(","));
+  }
+  if (options.requestId) res.setHeader("apigw-requestid", options.requestId);
+  res.statusCode = answer.statusCode;
+  // HTTP forbids a body (and a length) on 204 and 304.
+  if (answer.statusCode === 204 || answer.statusCode === 304) {
+    res.end();
+    return;
+  }
+  res.setHeader("content-length", answer.body.byteLength);
+  res.end(options.method === "HEAD" ? undefined : answer.body);
+}
+
+/** API Gateway's own answer when the function failed, timed out or answered garbage. */
+export function gatewayError(statusCode: 500 | 502 | 503): HttpAnswer {
+  const message = { 500: "Internal Server Error", 502: "Internal Server Error", 503: "Service Unavailable" }[statusCode];
+  return {
+    statusCode,
+    headers: [["content-type", "application/json"]],
+    body: Buffer.from(JSON.stringify({ message }), "utf8"),
+  };
+}
+
+/** Converts a handler's result and writes it; a result API Gateway would reject becomes its 502. */
+export function toResponse(result: unknown, res: ServerResponse, options: WriteOptions = {}): void {
+  let answer: HttpAnswer;
+  try {
+    answer = normalizeResult(result);
+  } catch (error) {
+    if (!(error instanceof MalformedResultError)) throw error;
+    answer = gatewayError(502);
+  }
+  writeAnswer(answer, res, options);
+}

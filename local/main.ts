@@ -1,0 +1,127 @@
+import path from "node:path";
+import pg from "pg";
+import { ConfigError, reloadConfig } from "@voxguard/core/config";
+import { closeDb, setPoolOverrides } from "@voxguard/core/db";
+import { createMigrator } from "@voxguard/core/migrate";
+import { startCron, type Cron } from "./cron.ts";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.ts";
+import { handlerFile, loadHandler } from "./handler-loader.ts";
+import { startQueuePoller, type QueuePoller } from "./queue-poller.ts";
+import { startLocalQueue, type LocalQueue } from "./queue.ts";
+import { startLocalServer, type LocalServer } from "./server.ts";
+
+const rootDir = path.resolve(import.meta.dirname, "..");
+const AUDIT_CONSUMER = "functions/queue/audit-consumer.handler";
+const CLEANUP_JOB = "functions/jobs/cleanup-sessions.handler";
+const CLEANUP_INTERVAL_MS = 15 * 60 * 1000;
+
+interface Running {
+  embedded?: EmbeddedDatabase;
+  queue?: LocalQueue;
+  server?: LocalServer;
+  poller?: QueuePoller;
+  cron?: Cron;
+}
+
+const running: Running = {};
+
+function say(line: string): void {
+  console.log(`[voxguard] ${line}`);
+}
+
+async function migrate(): Promise<void> {
+  const pool = new pg.Pool(
+    running.embedded ? { ...running.embedded.poolOverrides } : { connectionString: process.env.DATABASE_URL, max: 1 },
+  );
+  try {
+    const applied = await createMigrator({ pool, dir: path.join(rootDir, "migrations"), log: say }).up();
+    say(applied.length ? `applied migrations ${applied.join(", ")}` : "database schema is up to date");
+  } finally {
+    // The embedded database has one session: this pool must let go before the app's pool starts.
+    await pool.end();
+  }
+}
+
+async function start(): Promise<void> {
+  if (!process.env.DATABASE_URL) {
+    const dataDir = path.join(rootDir, ".voxguard", "pgdata");
+    running.embedded = await startEmbeddedDatabase({ dataDir });
+    process.env.DATABASE_URL = running.embedded.databaseUrl;
+    setPoolOverrides(running.embedded.poolOverrides);
+    say(`no DATABASE_URL: embedded PGlite database in ${path.relative(rootDir, dataDir)}`);
+  }
+  await migrate();
+
+  running.queue = await startLocalQueue();
+  if (running.queue) say(`no queue or S3 endpoint configured: local SQS + S3 (fauxqs) on ${running.queue.endpoint}`);
+
+  // Read only now, with everything above in the environment; a bad value stops here with one line.
+  reloadConfig();
+
+  // Imported late so no module reads the configuration before the environment is complete.
+  const { routes } = await import("../functions/routes.ts");
+  const port = Number(process.env.PORT ?? 3000);
+  running.server = await startLocalServer({ routes, port, host: process.env.HOST ?? "127.0.0.1", rootDir });
+
+  const queueUrl = process.env.AUDIT_QUEUE_URL;
+  if (!handlerFile(rootDir, AUDIT_CONSUMER)) say(`no ${AUDIT_CONSUMER} yet: the audit queue is not polled`);
+  else if (!queueUrl) say("no AUDIT_QUEUE_URL: the audit queue is not polled");
+  else {
+    const handler = await loadHandler(rootDir, AUDIT_CONSUMER);
+    running.poller = startQueuePoller({ queueUrl, handler, functionName: "voxguard-audit-consumer" });
+    say("polling the audit queue into the consumer (batches of up to 100, 1 s window)");
+  }
+
+  if (!handlerFile(rootDir, CLEANUP_JOB)) say(`no ${CLEANUP_JOB} yet: no session cleanup schedule`);
+  else {
+    const handler = await loadHandler(rootDir, CLEANUP_JOB);
+    running.cron = startCron({ handler, intervalMs: CLEANUP_INTERVAL_MS, name: "cleanup-sessions" });
+    say("session cleanup runs every 15 minutes");
+  }
+
+  say(`API on ${running.server.url}`);
+}
+
+/** Stops in dependency order: no new requests, no new batches, then the stores they write to. */
+async function stop(): Promise<void> {
+  const steps: Array<[string, (() => Promise<void>) | undefined]> = [
+    ["server", running.server?.close],
+    ["queue poller", running.poller?.stop],
+    ["cron", running.cron?.stop],
+    ["database pool", closeDb],
+    ["local queue", running.queue?.close],
+    ["embedded database", running.embedded?.close],
+  ];
+  for (const [name, step] of steps) {
+    try {
+      await step?.();
+    } catch (error) {
+      console.error(`[voxguard] stopping the ${name} failed:`, error);
+    }
+  }
+}
+
+let stopping = false;
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) {
+    say(`${signal} again: exiting now`);
+    process.exit(1);
+  }
+  stopping = true;
+  say(`${signal}: stopping`);
+  stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+}
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+try {
+  await start();
+} catch (error) {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error("[voxguard] start-up failed:", error);
+  await stop();
+  process.exit(1);
+}

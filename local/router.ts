@@ -1,0 +1,118 @@
+import type { RouteMatch } from "./api-gateway.ts";
+
+/** What the local server needs of a route table entry; the real table carries more. */
+export interface LocalRoute {
+  handler: string;
+}
+
+export type LocalRouteTable = Record<string, LocalRoute>;
+
+export type RouteLookup =
+  | { kind: "found"; match: RouteMatch; route: LocalRoute }
+  | { kind: "method_not_allowed"; allow: string[] }
+  | { kind: "not_found" };
+
+type Segment = { type: "literal"; value: string } | { type: "param"; name: string } | { type: "greedy"; name: string };
+
+interface CompiledRoute {
+  routeKey: string;
+  method: string;
+  segments: Segment[];
+  route: LocalRoute;
+}
+
+const ROUTE_KEY = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) (\/\S*)$/;
+
+function compile(routeKey: string, route: LocalRoute): CompiledRoute {
+  const parsed = ROUTE_KEY.exec(routeKey);
+  if (!parsed) throw new Error(`route key "${routeKey}" is not "METHOD /path"`);
+  const [, method, path] = parsed as unknown as [string, string, string];
+  const parts = path.split("/").slice(1);
+  const segments = parts.map((part, index): Segment => {
+    const variable = /^\{([A-Za-z0-9_]+)(\+?)\}$/.exec(part);
+    if (!variable) return { type: "literal", value: part };
+    if (variable[2] === "+") {
+      if (index !== parts.length - 1) throw new Error(`route key "${routeKey}": a greedy variable must end the path`);
+      return { type: "greedy", name: variable[1]! };
+    }
+    return { type: "param", name: variable[1]! };
+  });
+  return { routeKey, method, segments, route };
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function matchPath(segments: Segment[], parts: string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    if (segment.type === "greedy") {
+      const rest = parts.slice(i);
+      // {proxy+} needs at least one non-empty segment, as in API Gateway.
+      if (rest.length === 0 || rest.join("/") === "") return undefined;
+      params[segment.name] = decode(rest.join("/"));
+      return params;
+    }
+    const part = parts[i];
+    if (part === undefined) return undefined;
+    if (segment.type === "literal") {
+      if (part !== segment.value) return undefined;
+    } else {
+      if (part === "") return undefined;
+      params[segment.name] = decode(part);
+    }
+  }
+  return parts.length === segments.length ? params : undefined;
+}
+
+/** Literal beats variable beats greedy, segment by segment from the left: API Gateway's "most specific". */
+function specificity(route: CompiledRoute): number[] {
+  return route.segments.map((segment) => (segment.type === "literal" ? 2 : segment.type === "param" ? 1 : 0));
+}
+
+function moreSpecific(a: CompiledRoute, b: CompiledRoute): boolean {
+  const sa = specificity(a);
+  const sb = specificity(b);
+  for (let i = 0; i < Math.max(sa.length, sb.length); i++) {
+    const x = sa[i] ?? -1;
+    const y = sb[i] ?? -1;
+    if (x !== y) return x > y;
+  }
+  // Same shape: an explicit method wins over ANY.
+  return a.method !== "ANY" && b.method === "ANY";
+}
+
+/** Matches "METHOD /path" against route keys such as "GET /orgs/{orgId}/members/{userId}". */
+export function createRouter(routes: LocalRouteTable) {
+  const compiled = Object.entries(routes).map(([routeKey, route]) => compile(routeKey, route));
+
+  return {
+    lookup(method: string, rawPath: string): RouteLookup {
+      const parts = rawPath.split("/").slice(1);
+      let best: { route: CompiledRoute; params: Record<string, string> } | undefined;
+      const allow = new Set<string>();
+      for (const route of compiled) {
+        const params = matchPath(route.segments, parts);
+        if (!params) continue;
+        allow.add(route.method);
+        if (route.method !== method && route.method !== "ANY") continue;
+        if (!best || moreSpecific(route, best.route)) best = { route, params };
+      }
+      if (best) {
+        const match: RouteMatch = { routeKey: best.route.routeKey };
+        if (Object.keys(best.params).length > 0) match.pathParameters = best.params;
+        return { kind: "found", match, route: best.route.route };
+      }
+      if (allow.size > 0) return { kind: "method_not_allowed", allow: [...allow].sort() };
+      return { kind: "not_found" };
+    },
+  };
+}
+
+export type Router = ReturnType<typeof createRouter>;

@@ -1,0 +1,156 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { log } from "@voxguard/core/log";
+import { gatewayError, newRequestId, toEvent, toResponse, writeAnswer } from "./api-gateway.ts";
+import { loadHandler } from "./handler-loader.ts";
+import { createContext, functionNameFor } from "./lambda-context.ts";
+import { answerRequestId, problemAnswer } from "./problem.ts";
+import { createRouter, type LocalRouteTable } from "./router.ts";
+
+export interface LocalServerOptions {
+  routes: LocalRouteTable;
+  port?: number;
+  host?: string;
+  /** The repo root: handler specs ("functions/x/y.handler") are relative to it. */
+  rootDir: string;
+  /**
+   * Bodies up to this size reach the handler (which enforces the API's own, smaller limit and
+   * answers 413 itself); larger ones get the emulator's 413 without an invocation.
+   */
+  maxBodyBytes?: number;
+  /** The function timeout handed to the context; a handler still running after it gets API Gateway's 502. */
+  timeoutMs?: number;
+}
+
+export interface LocalServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+// HTTP API's own payload limit: past it the connection is cut rather than drained.
+const DRAIN_LIMIT = 10 * 1024 * 1024;
+// SST's default function timeout.
+const DEFAULT_TIMEOUT_MS = 20_000;
+
+interface ReadBody {
+  body: Buffer;
+  tooLarge: boolean;
+  /** The client kept sending past what we are willing to drain. */
+  aborted: boolean;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let seen = 0;
+    req.on("data", (chunk: Buffer) => {
+      seen += chunk.byteLength;
+      if (seen > DRAIN_LIMIT) {
+        req.removeAllListeners("data");
+        req.pause();
+        resolve({ body: Buffer.alloc(0), tooLarge: true, aborted: true });
+        return;
+      }
+      // Keep one byte past the limit, enough to know it was crossed; drain the rest.
+      if (kept <= limit) {
+        const room = limit + 1 - kept;
+        const part = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
+        chunks.push(part);
+        kept += part.byteLength;
+      }
+    });
+    req.on("end", () => resolve({ body: Buffer.concat(chunks), tooLarge: kept > limit, aborted: false }));
+    req.on("error", reject);
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Serves a route table on node:http the way API Gateway (HTTP API, payload 2.0) calls Lambda. */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const router = createRouter(options.routes);
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const gatewayRequestId = newRequestId();
+    const method = req.method ?? "GET";
+    const rawPath = (req.url ?? "/").split("?")[0]!;
+    const write = { requestId: gatewayRequestId, method };
+    const requestId = answerRequestId(req.headers["x-request-id"], gatewayRequestId);
+
+    const found = router.lookup(method, rawPath);
+    if (found.kind !== "found") {
+      req.resume();
+      const answer =
+        found.kind === "not_found"
+          ? problemAnswer(404, "not_found", `No route for ${method} ${rawPath}`, requestId)
+          : problemAnswer(405, "method_not_allowed", `${rawPath} does not accept ${method}`, requestId, [
+              ["allow", found.allow.join(", ")],
+            ]);
+      writeAnswer(answer, res, write);
+      return;
+    }
+
+    const { body, tooLarge, aborted } = await readBody(req, maxBody);
+    if (tooLarge) {
+      res.setHeader("connection", "close");
+      writeAnswer(problemAnswer(413, "payload_too_large", `The body is larger than ${maxBody} bytes`, requestId), res, write);
+      if (aborted) res.on("finish", () => req.socket.destroy());
+      return;
+    }
+
+    const spec = found.route.handler;
+    const event = toEvent(req, body, found.match, { requestId: gatewayRequestId });
+    const context = createContext({ functionName: functionNameFor(spec), timeoutMs });
+    let result: unknown;
+    try {
+      const handler = await loadHandler(options.rootDir, spec);
+      result = await withTimeout(Promise.resolve(handler(event, context)), timeoutMs);
+    } catch (error) {
+      // Lambda reports the failure to API Gateway, which hides it behind a bare 502.
+      log.error("function failed", { routeKey: found.match.routeKey, handler: spec, error: error as Error });
+      writeAnswer(gatewayError(502), res, write);
+      return;
+    }
+    toResponse(result, res, write);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error("local server failed", { error: error as Error });
+      if (!res.headersSent) writeAnswer(gatewayError(500), res);
+      else res.destroy();
+    });
+  });
+
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+        // Requests still in flight get a moment to finish, then their connections are cut.
+        setTimeout(() => server.closeAllConnections(), 5_000).unref();
+      }),
+  };
+}

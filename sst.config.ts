@@ -1,0 +1,35 @@
+/// <reference path="./.sst/platform/config.d.ts" />
+
+// Stages whose resources outlive `sst remove` and that refuse to be removed at all.
+const PRODUCTION_STAGES = ["production", "prod"];
+
+export default $config({
+  app(input) {
+    const production = PRODUCTION_STAGES.includes(input?.stage ?? "");
+    return {
+      name: "voxguard",
+      home: "aws",
+      removal: production ? "retain" : "remove",
+      protect: production,
+      // Pinned so that `sst install` (and the offline type-check in CI) resolves the same provider
+      // every time instead of whatever "latest" is that day.
+      providers: { aws: { version: "7.20.0" } },
+    };
+  },
+  async run() {
+    // Order matters: each file may use what the ones before it export.
+    await import("./infra/secrets.ts");
+    await import("./infra/network.ts");
+    const { storage } = await import("./infra/storage.ts");
+    const { auditQueue, auditDlq } = await import("./infra/queue.ts");
+    await import("./infra/database.ts");
+    await import("./infra/cron.ts");
+    const { api } = await import("./infra/api.ts");
+    return {
+      api: api.url,
+      auditQueue: auditQueue.url,
+      auditDeadLetterQueue: auditDlq.url,
+      exportBucket: storage.bucketName,
+    };
+  },
+});
