@@ -1,4 +1,8 @@
 import { sql } from "kysely";
+import { cacheStatus } from "../cache/index.ts";
+import { queueReachable } from "../audit/queue.ts";
+import { searchReachable } from "../audit/search.ts";
+import { config } from "../config/index.ts";
 import { db } from "../db/index.ts";
 import type { CheckStatus, HealthInfo } from "./schema.ts";
 
@@ -26,9 +30,14 @@ const database: Check = async () => {
 };
 
 const optional: Record<"cache" | "search" | "queue", Check> = {
-  cache: async () => "disabled",
-  search: async () => "disabled",
-  queue: async () => "disabled",
+  cache: cacheStatus,
+  search: async () => (config().quickwitUrl ? ((await searchReachable()) ? "ok" : "down") : "disabled"),
+  queue: async () => {
+    const queueUrl = config().auditQueueUrl;
+    if (!queueUrl) return "disabled";
+    await queueReachable(queueUrl);
+    return "ok";
+  },
 };
 
 /** Every dependency at once; only the database is required for the service to answer. */

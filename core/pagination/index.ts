@@ -13,10 +13,28 @@ export interface PageResult<T> {
 /** A position in a list ordered by (created_at DESC, id DESC): the last row of the previous page. */
 const Position = z.tuple([z.string().max(64), z.uuid()]);
 
+/** timestamptz::text as PostgreSQL writes it (DateStyle ISO): "2024-05-01 10:00:00.123456+00". */
+const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(:[0-5]\d){0,2}$/;
+
+/**
+ * Only a real timestamp in the form this helper issues: Date.parse accepts "1" or "2024-02-30",
+ * which PostgreSQL then refuses with an error that would surface as a 500.
+ */
+function isPgTimestamp(text: string): boolean {
+  const match = PG_TIMESTAMP.exec(text);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second, offset] = [1, 2, 3, 4, 5, 6, 8].map((index) => Number(match[index]));
+  const date = new Date(Date.UTC(year!, month! - 1, day!));
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day &&
+    hour! <= 23 && minute! <= 59 && second! <= 59 && offset! <= 15
+  );
+}
+
 function decode(cursor: string): [string, string] {
   try {
     const position = Position.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
-    if (Number.isNaN(Date.parse(position[0]))) throw new Error("bad timestamp");
+    if (!isPgTimestamp(position[0])) throw new Error("bad timestamp");
     return position;
   } catch {
     throw new VisibleError("validation_failed", "The cursor is not one this API issued", {

@@ -1,12 +1,375 @@
-import type { UserActor } from "../actor/index.ts";
-import { VisibleError } from "../error/index.ts";
+import { createHash, randomBytes } from "node:crypto";
+import { isIP } from "node:net";
+import { performance } from "node:perf_hooks";
+import { sql, type RawBuilder } from "kysely";
+import { z } from "zod";
+import type { PlatformRole, UserActor } from "../actor/index.ts";
+import { emit } from "../audit/index.ts";
+import * as Cache from "../cache/index.ts";
+import { config } from "../config/index.ts";
+import { afterCommit, transaction, useTransaction } from "../db/index.ts";
+import { VisibleError, notFound } from "../error/index.ts";
+import { input } from "../validation/index.ts";
+import { SessionParams, type SessionInfo } from "./schema.ts";
+
+export * from "./schema.ts";
 
 export interface Origin {
   ip?: string | undefined;
   userAgent?: string | undefined;
 }
 
-/** Placeholder until the identity work lands: no token validates. */
-export async function authenticate(_token: string, _origin: Origin): Promise<UserActor> {
-  throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
+export const MAX_CLEANUP_BATCH = 5_000;
+
+/** What the cache holds for a session: enough to authenticate without the database. */
+const CachedSession = z.object({
+  id: z.string(),
+  userId: z.string(),
+  role: z.enum(["user", "admin"]),
+  status: z.string(),
+  createdAt: z.number(),
+  lastUsedAt: z.number(),
+  expiresAt: z.number(),
+});
+type CachedSession = z.infer<typeof CachedSession>;
+
+export interface CreatedSession {
+  id: string;
+  token: string;
+  expiresAt: Date;
+}
+
+export interface SessionUser {
+  id: string;
+  role: PlatformRole;
+  status: string;
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+function cacheKeyOf(tokenHash: string): string {
+  return Cache.cacheKey("session", tokenHash);
+}
+
+function unauthorized(): VisibleError {
+  return new VisibleError("unauthorized", "The session is missing, expired or revoked");
+}
+
+function seconds(value: number): RawBuilder<unknown> {
+  return sql`make_interval(secs => ${value})`;
+}
+
+/** When a session stops working: idle timeout after its last use, or its absolute lifetime. */
+function expiryOf(alias: string): RawBuilder<Date> {
+  const { idleSeconds, absoluteSeconds } = config().session;
+  const s = sql.table(alias);
+  // Recomputed from the timestamps rather than trusting expires_at alone, so a shortened timeout
+  // applies to existing sessions at once.
+  return sql<Date>`least(${s}.expires_at, coalesce(${s}.last_used_at, ${s}.created_at) + ${seconds(idleSeconds)}, ${s}.created_at + ${seconds(absoluteSeconds)})`;
+}
+
+function cacheTtlMs(session: CachedSession): number {
+  return Math.min(session.expiresAt - Date.now(), config().session.cacheSeconds * 1000);
+}
+
+function parseCached(raw: string | null | undefined): CachedSession | undefined {
+  if (!raw || raw === Cache.INVALIDATED) return undefined;
+  try {
+    const parsed = CachedSession.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function actorOf(session: CachedSession, origin: Origin): UserActor {
+  return { type: "user", userId: session.userId, sessionId: session.id, role: session.role, ip: origin.ip, userAgent: origin.userAgent };
+}
+
+function cleanIp(ip: string | undefined): string | null {
+  return ip && isIP(ip) ? ip : null;
+}
+
+/**
+ * Issues a session for `user` (login, registration, password change). Inside a transaction the
+ * row commits with it; the cache is filled only after the commit.
+ */
+export async function create(user: SessionUser, origin: Origin): Promise<CreatedSession> {
+  const token = randomBytes(32).toString("base64url");
+  const tokenHash = hashToken(token);
+  const { idleSeconds, absoluteSeconds } = config().session;
+  const row = await useTransaction((tx) =>
+    tx
+      .insertInto("user_sessions")
+      .values({
+        user_id: user.id,
+        token_hash: tokenHash,
+        expires_at: sql<Date>`now() + ${seconds(Math.min(idleSeconds, absoluteSeconds))}`,
+        created_at: sql<Date>`now()`,
+        last_used_at: sql<Date>`now()`,
+        ip_address: cleanIp(origin.ip),
+        user_agent: origin.userAgent?.slice(0, 512) ?? null,
+      })
+      .returning(["id", "created_at", "last_used_at", "expires_at"])
+      .executeTakeFirstOrThrow(),
+  );
+  const cached: CachedSession = {
+    id: row.id,
+    userId: user.id,
+    role: user.role,
+    status: user.status,
+    createdAt: row.created_at.getTime(),
+    lastUsedAt: row.last_used_at.getTime(),
+    expiresAt: row.expires_at.getTime(),
+  };
+  // The first request with the new token is then a cache hit.
+  await afterCommit(() => Cache.set(cacheKeyOf(tokenHash), JSON.stringify(cached), { ttlMs: cacheTtlMs(cached), onlyIfAbsent: true }));
+  return { id: row.id, token, expiresAt: row.expires_at };
+}
+
+/** Test seams: lets a test hold a validation between its database read and its cache refill. */
+export interface AuthenticateHooks {
+  afterDatabaseRead?: () => Promise<void>;
+}
+
+// Replaces the entry only if it still holds what the validator read, so a revocation's marker
+// written in between is never overwritten.
+const COMPARE_AND_SET = Cache.script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+`);
+
+/** The session behind a bearer token, or 401. Reads the cache; a miss reads the database and refills. */
+export async function authenticate(token: string, origin: Origin, hooks: AuthenticateHooks = {}): Promise<UserActor> {
+  const tokenHash = hashToken(token);
+  const key = cacheKeyOf(tokenHash);
+  const raw = await Cache.get(key);
+  const hit = parseCached(raw);
+  if (hit) {
+    if (hit.expiresAt <= Date.now() || hit.status !== "active") throw unauthorized();
+    if (!needsTouch(hit)) return actorOf(hit, origin);
+    const touched = await touch(hit, tokenHash);
+    const ttlMs = cacheTtlMs(touched);
+    if (ttlMs > 0) {
+      await Cache.withCache((redis) => Cache.runScript(redis, COMPARE_AND_SET, [key], [raw!, JSON.stringify(touched), Math.ceil(ttlMs)]));
+    }
+    return actorOf(touched, origin);
+  }
+
+  const startedAt = performance.now();
+  let session = await load(tokenHash);
+  await hooks.afterDatabaseRead?.();
+  if (!session || session.status !== "active") throw unauthorized();
+  if (needsTouch(session)) session = await touch(session, tokenHash);
+  // Only a plain miss is refilled: a marker means the session just changed (see Cache.INVALIDATED),
+  // and undefined means the cache could not be asked.
+  if (raw === null) await Cache.refill(key, JSON.stringify(session), cacheTtlMs(session), startedAt);
+  return actorOf(session, origin);
+}
+
+function needsTouch(session: CachedSession): boolean {
+  return Date.now() - session.lastUsedAt >= config().session.touchSeconds * 1000;
+}
+
+async function load(tokenHash: string): Promise<CachedSession | undefined> {
+  const expiry = expiryOf("s");
+  const row = await useTransaction((tx) =>
+    tx
+      .selectFrom("user_sessions as s")
+      .innerJoin("users as u", "u.id", "s.user_id")
+      .select([
+        "s.id",
+        "s.user_id",
+        "u.role",
+        "u.status",
+        sql<Date>`coalesce(s.created_at, now())`.as("created_at"),
+        sql<Date>`coalesce(s.last_used_at, s.created_at, now())`.as("last_used_at"),
+        expiry.as("expires_at"),
+      ])
+      .where("s.token_hash", "=", tokenHash)
+      .where(sql<boolean>`${expiry} > now()`)
+      .executeTakeFirst(),
+  );
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    userId: row.user_id,
+    role: row.role === "admin" ? "admin" : "user",
+    status: row.status ?? "active",
+    createdAt: row.created_at.getTime(),
+    lastUsedAt: row.last_used_at.getTime(),
+    expiresAt: row.expires_at.getTime(),
+  };
+}
+
+/**
+ * Slides the idle timeout. Written at most once per SESSION_TOUCH_SECONDS, so a busy session
+ * costs one write an hour, not one a request. No row means the session was revoked or expired.
+ */
+async function touch(session: CachedSession, tokenHash: string): Promise<CachedSession> {
+  const { idleSeconds, absoluteSeconds } = config().session;
+  const row = await useTransaction((tx) =>
+    tx
+      .updateTable("user_sessions as s")
+      .set({
+        last_used_at: sql<Date>`now()`,
+        expires_at: sql<Date>`least(now() + ${seconds(idleSeconds)}, coalesce(s.created_at, now()) + ${seconds(absoluteSeconds)})`,
+      })
+      .where("s.id", "=", session.id)
+      .where("s.token_hash", "=", tokenHash)
+      .where(sql<boolean>`${expiryOf("s")} > now()`)
+      .returning(["s.last_used_at", "s.expires_at"])
+      .executeTakeFirst(),
+  );
+  if (!row) {
+    await markInvalid([tokenHash]);
+    throw unauthorized();
+  }
+  return { ...session, lastUsedAt: row.last_used_at.getTime(), expiresAt: row.expires_at.getTime() };
+}
+
+/** Invalidates each session's cache entry, once the surrounding transaction committed. */
+async function markInvalid(tokenHashes: string[]): Promise<void> {
+  if (tokenHashes.length === 0) return;
+  await afterCommit(() => Cache.invalidate(tokenHashes.map(cacheKeyOf)));
+}
+
+/** The caller's live sessions, newest first. */
+export async function list(actor: UserActor): Promise<SessionInfo[]> {
+  const expiry = expiryOf("s");
+  const rows = await useTransaction((tx) =>
+    tx
+      .selectFrom("user_sessions as s")
+      .select([
+        "s.id",
+        "s.ip_address",
+        "s.user_agent",
+        sql<Date>`coalesce(s.created_at, now())`.as("created_at"),
+        sql<Date>`coalesce(s.last_used_at, s.created_at, now())`.as("last_used_at"),
+        expiry.as("expires_at"),
+      ])
+      .where("s.user_id", "=", actor.userId)
+      .where(sql<boolean>`${expiry} > now()`)
+      .orderBy("s.created_at", "desc")
+      .orderBy("s.id", "desc")
+      .execute(),
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at.toISOString(),
+    lastUsedAt: row.last_used_at.toISOString(),
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+    current: row.id === actor.sessionId,
+  }));
+}
+
+/** Ends the caller's own session. */
+export async function logout(actor: UserActor): Promise<void> {
+  await transaction(async (tx) => {
+    const rows = await tx
+      .deleteFrom("user_sessions")
+      .where("id", "=", actor.sessionId)
+      .where("user_id", "=", actor.userId)
+      .returning("token_hash")
+      .execute();
+    if (rows.length === 0) return;
+    await markInvalid(rows.map((row) => row.token_hash));
+    await emit({ action: "auth.logout", actor, resourceType: "session", resourceId: actor.sessionId });
+  });
+}
+
+/** Revokes one of the caller's sessions; somebody else's is answered as not found. */
+export async function remove(params: z.input<typeof SessionParams>, actor: UserActor): Promise<void> {
+  const { sessionId } = input(SessionParams, params);
+  await transaction(async (tx) => {
+    const rows = await tx
+      .deleteFrom("user_sessions")
+      .where("id", "=", sessionId)
+      .where("user_id", "=", actor.userId)
+      .returning("token_hash")
+      .execute();
+    if (rows.length === 0) throw notFound("Session");
+    await markInvalid(rows.map((row) => row.token_hash));
+    await emit({ action: "session.revoked", actor, resourceType: "session", resourceId: sessionId, details: { current: sessionId === actor.sessionId } });
+  });
+}
+
+/** Revokes every session of the caller except the one making the request. */
+export async function removeOthers(actor: UserActor): Promise<number> {
+  return transaction(async (tx) => {
+    const rows = await tx
+      .deleteFrom("user_sessions")
+      .where("user_id", "=", actor.userId)
+      .where("id", "!=", actor.sessionId)
+      .returning("token_hash")
+      .execute();
+    if (rows.length === 0) return 0;
+    await markInvalid(rows.map((row) => row.token_hash));
+    await emit({ action: "session.revoked", actor, resourceType: "session", details: { scope: "others", count: rows.length } });
+    return rows.length;
+  });
+}
+
+/**
+ * Revokes every session of a user (password change, suspension). Meant to run inside the
+ * change's transaction: the cache entries are invalidated once it committed.
+ */
+export async function removeAllForUser(userId: string): Promise<number> {
+  const rows = await useTransaction((tx) => tx.deleteFrom("user_sessions").where("user_id", "=", userId).returning("token_hash").execute());
+  await markInvalid(rows.map((row) => row.token_hash));
+  return rows.length;
+}
+
+/**
+ * Makes the user's sessions re-read the user from the database (a role change): the cached copies
+ * carry the old role.
+ */
+export async function refreshForUser(userId: string): Promise<void> {
+  const rows = await useTransaction((tx) => tx.selectFrom("user_sessions").select("token_hash").where("user_id", "=", userId).execute());
+  await markInvalid(rows.map((row) => row.token_hash));
+}
+
+export interface RemoveExpiredOptions {
+  /** Rows a statement deletes at most; capped at MAX_CLEANUP_BATCH. */
+  batchSize?: number;
+  /** Asked before each batch: true ends the run early (the Lambda's time is running out). */
+  shouldStop?: () => boolean;
+}
+
+export interface RemoveExpiredResult {
+  deleted: number;
+  batches: number;
+  /** False when shouldStop ended the run before the last expired row was gone. */
+  complete: boolean;
+}
+
+/**
+ * Deletes expired sessions in bounded batches, each its own transaction (YugabyteDB wants small
+ * transactions). SKIP LOCKED lets two runs at once split the rows instead of waiting on each other.
+ */
+export async function removeExpired(options: RemoveExpiredOptions = {}): Promise<RemoveExpiredResult> {
+  const size = Math.max(1, Math.min(Math.floor(options.batchSize ?? MAX_CLEANUP_BATCH), MAX_CLEANUP_BATCH));
+  let deleted = 0;
+  let batches = 0;
+  for (;;) {
+    if (options.shouldStop?.()) return { deleted, batches, complete: false };
+    const count = await transaction(async (tx) => {
+      const result = await sql`
+        delete from user_sessions
+        where id in (
+          select id from user_sessions where expires_at < now() limit ${size} for update skip locked
+        )`.execute(tx);
+      return Number(result.numAffectedRows ?? 0);
+    });
+    deleted += count;
+    batches++;
+    if (count < size) return { deleted, batches, complete: true };
+  }
 }

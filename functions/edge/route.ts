@@ -3,6 +3,7 @@ import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
 import type { Actor, UserActor } from "@voxguard/core/actor";
+import { config } from "@voxguard/core/config";
 import { log } from "@voxguard/core/log";
 import { routes } from "../routes.ts";
 import { identify } from "./authenticate.ts";
@@ -85,6 +86,8 @@ function toResult(result: ApiResult): Result {
  */
 export function route<K extends RouteKey>(key: K, fn: (request: ApiRequest<Routes[K]>) => Promise<ApiResult>) {
   const definition: RouteDefinition = routes[key];
+  // Read at init: a Lambda with a missing or malformed variable fails to start, with one clear line.
+  config();
   return middy<APIGatewayProxyEventV2, Result, Error, EdgeContext>()
     .use(edge(key))
     .handler(async (event, context) => {

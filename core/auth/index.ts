@@ -1,0 +1,60 @@
+import type { Actor } from "../actor/index.ts";
+import { emit } from "../audit/index.ts";
+import { transaction } from "../db/index.ts";
+import { VisibleError } from "../error/index.ts";
+import { hashPassword, verifyPassword } from "../password/index.ts";
+import * as RateLimit from "../rate-limit/index.ts";
+import * as Session from "../session/index.ts";
+import * as User from "../user/index.ts";
+import { input } from "../validation/index.ts";
+import { LoginInput, RegisterInput, type AuthResult } from "./schema.ts";
+
+export * from "./schema.ts";
+
+/** A new account, signed in at once. */
+export async function register(value: RegisterInput, actor: Actor): Promise<AuthResult> {
+  const data = input(RegisterInput, value);
+  // Before the transaction: no connection is held while argon2 works.
+  const passwordHash = await hashPassword(data.password);
+  return transaction(async () => {
+    const user = await User.insert({ email: data.email, displayName: data.displayName, passwordHash }, actor);
+    const session = await Session.create(user, actor);
+    return { user, token: session.token, expiresAt: session.expiresAt.toISOString() };
+  });
+}
+
+/**
+ * Signs in with email and password. An unknown email, an account without a password and a wrong
+ * password get the same answer after the same argon2 work; only a correct password learns that an
+ * account is suspended.
+ */
+export async function login(value: LoginInput, actor: Actor): Promise<AuthResult> {
+  const { email, password } = input(LoginInput, value);
+  const attempt = { account: email, ip: actor.ip };
+  await RateLimit.check(attempt);
+  const row = await User.withCredentials(email);
+  const valid = await verifyPassword(row?.password_hash, password);
+  if (!row || !valid) {
+    await RateLimit.recordFailure(attempt);
+    await emit({
+      action: "auth.login_failed",
+      actor,
+      userId: row?.id ?? null,
+      resourceType: "user",
+      resourceId: row?.id ?? null,
+      details: { email, reason: row ? "wrong_password" : "unknown_email" },
+    });
+    throw new VisibleError("invalid_credentials", "The email or password is not correct");
+  }
+  const user = User.toInfo(row);
+  if (user.status !== "active") {
+    await emit({ action: "auth.login_failed", actor, userId: user.id, resourceType: "user", resourceId: user.id, details: { email, reason: "suspended" } });
+    throw new VisibleError("account_suspended", "This account is suspended");
+  }
+  await RateLimit.recordSuccess(attempt);
+  return transaction(async () => {
+    const session = await Session.create(user, actor);
+    await emit({ action: "auth.login", actor, userId: user.id, resourceType: "session", resourceId: session.id });
+    return { user, token: session.token, expiresAt: session.expiresAt.toISOString() };
+  });
+}

@@ -1,0 +1,108 @@
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { freePort, startRedisServer } from "../../test-support/redis-server.ts";
+import { reloadConfig } from "../config/index.ts";
+import * as Cache from "./index.ts";
+
+const sharedUrl = process.env.REDIS_URL;
+
+function useRedis(url: string | undefined): void {
+  process.env.REDIS_URL = url ?? "";
+  reloadConfig();
+}
+
+afterEach(() => useRedis(sharedUrl));
+afterAll(() => Cache.closeCache());
+
+async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {
+  let value = await probe();
+  for (let i = 0; i < 100 && !accept(value); i++) {
+    await sleep(100);
+    value = await probe();
+  }
+  return value;
+}
+
+describe("the cache client", () => {
+  it("is disabled without REDIS_URL, and its helpers do nothing", async () => {
+    useRedis(undefined);
+    expect(await Cache.cache()).toBeUndefined();
+    expect(await Cache.cacheStatus()).toBe("disabled");
+    expect(await Cache.get(Cache.cacheKey("x"))).toBeUndefined();
+    expect(await Cache.set(Cache.cacheKey("x"), "1", { ttlMs: 1000 })).toBe(false);
+    expect(await Cache.del(Cache.cacheKey("x"))).toBeUndefined();
+  });
+
+  it("reads and writes under the deployment's prefix", async () => {
+    const key = Cache.cacheKey("cache-test", "round-trip");
+    expect(key.startsWith(process.env.CACHE_KEY_PREFIX!)).toBe(true);
+    expect(await Cache.cacheStatus()).toBe("ok");
+    expect(await Cache.set(key, "one", { ttlMs: 10_000 })).toBe(true);
+    expect(await Cache.set(key, "two", { ttlMs: 10_000, onlyIfAbsent: true })).toBe(false);
+    expect(await Cache.get(key)).toBe("one");
+    expect(await Cache.del(key)).toBe(1);
+    expect(await Cache.get(key)).toBeNull();
+  });
+
+  it("refills only a plain miss: never over a marker, never from a read that began too long ago", async () => {
+    const key = Cache.cacheKey("cache-test", "refill");
+    const startedAt = performance.now();
+    await Cache.del(key);
+    await Cache.invalidate([key]);
+    expect(await Cache.refill(key, "stale", 10_000, startedAt)).toBe(false);
+    expect(await Cache.get(key)).toBe(Cache.INVALIDATED);
+    await Cache.del(key);
+    expect(await Cache.refill(key, "late", 10_000, startedAt - Cache.REFILL_DEADLINE_MS)).toBe(false);
+    expect(await Cache.refill(key, "fresh", 10_000, performance.now())).toBe(true);
+    expect(await Cache.get(key)).toBe("fresh");
+    await Cache.del(key);
+  });
+
+  it("runs scripts by hash, loading them when the server doesn't know them yet", async () => {
+    const script = Cache.script(`return redis.call('INCRBY', KEYS[1], ARGV[1])`);
+    const key = Cache.cacheKey("cache-test", "script");
+    const redis = (await Cache.cache())!;
+    await redis.del(key);
+    expect(await Cache.runScript(redis, script, [key], [2])).toBe(2);
+    expect(await Cache.runScript(redis, script, [key], [3])).toBe(5);
+    await redis.del(key);
+  });
+
+  it("answers 'down' for a cache nobody listens on, and swallows the failures", async () => {
+    useRedis(`redis://127.0.0.1:${await freePort()}`);
+    expect(await Cache.cache()).toBeUndefined();
+    expect(await Cache.cacheStatus()).toBe("down");
+    expect(await Cache.get(Cache.cacheKey("x"))).toBeUndefined();
+    expect(await Cache.set(Cache.cacheKey("x"), "1", { ttlMs: 1000 })).toBe(false);
+    expect(await Cache.del(Cache.cacheKey("x"))).toBeUndefined();
+  });
+
+  it("goes down with its server and is used again once it is back, with the writes it missed", async () => {
+    const server = await startRedisServer();
+    try {
+      useRedis(server.url);
+      const key = Cache.cacheKey("cache-test", "outage");
+      expect(await Cache.set(key, "before", { ttlMs: 60_000 })).toBe(true);
+
+      await server.stop();
+      expect(await eventually(() => Cache.cacheStatus(), (status) => status === "down")).toBe("down");
+      expect(await Cache.get(key)).toBeUndefined();
+      // An invalidation can't be lost to the outage: it waits in memory.
+      await Cache.setDurably(key, "invalidated", 60_000);
+      expect(Cache.pendingWrites()).toBe(1);
+
+      await server.start();
+      expect(await eventually(() => Cache.cacheStatus(), (status) => status === "ok")).toBe("ok");
+      expect(await eventually(() => Cache.get(key), (value) => value === "invalidated")).toBe("invalidated");
+      expect(Cache.pendingWrites()).toBe(0);
+      const redis = (await Cache.cache())!;
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    } finally {
+      await Cache.closeCache();
+      await server.stop();
+    }
+  });
+});

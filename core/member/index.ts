@@ -1,0 +1,191 @@
+import type { Kysely, Transaction } from "kysely";
+import { isPlatformAdmin, type Actor } from "../actor/index.ts";
+import { emit } from "../audit/index.ts";
+import { isForeignKeyViolation, transaction, useTransaction, type Database } from "../db/index.ts";
+import { notFound, VisibleError } from "../error/index.ts";
+import { atLeast, requireRole, requireUser } from "../org/access.ts";
+import type { Role } from "../org/schema.ts";
+import { paginate, type PageResult } from "../pagination/index.ts";
+import { existingId, input } from "../validation/index.ts";
+import { AddInput, Info, ListQuery, UpdateInput } from "./schema.ts";
+
+export { AddInput, Email, Info, ListQuery, Params, UpdateInput } from "./schema.ts";
+
+const PRIVILEGED: ReadonlySet<Role> = new Set(["owner", "admin"]);
+
+interface MemberRecord {
+  user_id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  created_at: Date;
+}
+
+function toInfo(row: MemberRecord): Info {
+  return {
+    userId: row.user_id,
+    email: row.email,
+    displayName: row.display_name,
+    role: row.role as Role,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+function selectMembers(executor: Kysely<Database>, orgId: string) {
+  return executor
+    .selectFrom("organization_members as m")
+    .innerJoin("users as u", "u.id", "m.user_id")
+    .select(["m.user_id", "u.email", "u.display_name", "m.role", "m.created_at"])
+    .where("m.org_id", "=", orgId);
+}
+
+/**
+ * An admin manages members and viewers; granting, changing or removing admin or owner takes an
+ * owner. Platform administrators may do everything. An admin may lower their own role, and
+ * anybody may leave.
+ */
+function mayManage(actorRole: Role | null, actor: Actor, current: Role | null, next: Role | null, self: boolean): boolean {
+  if (isPlatformAdmin(actor) || actorRole === "owner") return true;
+  if (self && current !== null && (next === null || !atLeast(next, current))) return true;
+  const touchesPrivileged = (current !== null && PRIVILEGED.has(current)) || (next !== null && PRIVILEGED.has(next));
+  return actorRole === "admin" && !touchesPrivileged;
+}
+
+async function countOwners(tx: Transaction<Database>, orgId: string): Promise<number> {
+  const row = await tx
+    .selectFrom("organization_members")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("org_id", "=", orgId)
+    .where("role", "=", "owner")
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+function lastOwner(): VisibleError {
+  return new VisibleError("last_owner", "An organization keeps at least one owner: make somebody else owner first");
+}
+
+export async function list(actor: Actor, orgId: string, raw: ListQuery = {}): Promise<PageResult<Info>> {
+  const page = input(ListQuery, raw);
+  return useTransaction(async (executor) => {
+    await requireRole(actor, orgId, "viewer");
+    // The page key is (m.created_at, m.user_id), exposed as `id` for the keyset helper.
+    const result = await paginate(
+      selectMembers(executor, orgId).select("m.user_id as id"),
+      { createdAt: "m.created_at", id: "m.user_id" },
+      page,
+    );
+    return { items: result.items.map(toInfo), nextCursor: result.nextCursor };
+  });
+}
+
+export async function fromID(actor: Actor, orgId: string, rawUserId: string): Promise<Info> {
+  const userId = existingId(rawUserId, "Member");
+  return useTransaction(async (executor) => {
+    await requireRole(actor, orgId, "viewer");
+    const row = await selectMembers(executor, orgId).where("m.user_id", "=", userId).executeTakeFirst();
+    if (!row) throw notFound("Member");
+    return toInfo(row);
+  });
+}
+
+/** Adds an existing user by email. */
+export async function add(actor: Actor, orgId: string, raw: AddInput): Promise<Info> {
+  const data = input(AddInput, raw);
+  return transaction(async (tx) => {
+    const actorRole = await requireRole(actor, orgId, "admin");
+    if (!mayManage(actorRole, actor, null, data.role, false)) {
+      throw new VisibleError("forbidden", "Only an owner grants the admin or owner role");
+    }
+    const user = await tx.selectFrom("users").select(["id", "email", "display_name"]).where("email", "=", data.email).executeTakeFirst();
+    if (!user) throw new VisibleError("not_found", "No user has this email address");
+    const row = await tx
+      .insertInto("organization_members")
+      .values({ org_id: orgId, user_id: user.id, role: data.role })
+      .onConflict((oc) => oc.columns(["org_id", "user_id"]).doNothing())
+      .returning(["role", "created_at"])
+      .executeTakeFirst()
+      .catch((error: unknown) => {
+        // The user or the organization was deleted after it was read.
+        throw isForeignKeyViolation(error) ? notFound("User") : error;
+      });
+    if (!row) throw new VisibleError("already_member", "This user is already a member of the organization");
+    await emit({
+      action: "member.added",
+      actor,
+      orgId,
+      resourceType: "member",
+      resourceId: user.id,
+      details: { after: { role: row.role } },
+    });
+    return toInfo({ user_id: user.id, email: user.email, display_name: user.display_name, role: row.role, created_at: row.created_at });
+  });
+}
+
+/** Changes a member's role. The last owner can't be demoted. */
+export async function update(actor: Actor, orgId: string, rawUserId: string, raw: UpdateInput): Promise<Info> {
+  const userId = existingId(rawUserId, "Member");
+  const data = input(UpdateInput, raw);
+  const self = requireUser(actor).userId === userId;
+  return transaction(async (tx) => {
+    // Locked: two owners demoting each other at once are applied one after the other, and the
+    // second sees the first's result when it counts owners.
+    const actorRole = await requireRole(actor, orgId, "admin", { lock: true });
+    const target = await selectMembers(tx, orgId).where("m.user_id", "=", userId).executeTakeFirst();
+    if (!target) throw notFound("Member");
+    const current = target.role as Role;
+    if (current === data.role) return toInfo(target);
+    // The invariant comes before the owner-only rule: whoever asks, the answer to "this would leave
+    // no owner" is last_owner (in the race above, the loser has just stopped being an owner itself).
+    if (current === "owner" && (await countOwners(tx, orgId)) <= 1) throw lastOwner();
+    if (!mayManage(actorRole, actor, current, data.role, self)) {
+      throw new VisibleError("forbidden", self ? "You can lower your own role but not raise it" : "Only an owner changes the admin or owner role");
+    }
+    const updated = await tx
+      .updateTable("organization_members")
+      .set({ role: data.role, updated_at: new Date() })
+      .where("org_id", "=", orgId)
+      .where("user_id", "=", userId)
+      .returning(["role"])
+      .executeTakeFirstOrThrow();
+    await emit({
+      action: "member.updated",
+      actor,
+      orgId,
+      resourceType: "member",
+      resourceId: userId,
+      details: { before: { role: current }, after: { role: updated.role } },
+    });
+    return toInfo({ ...target, role: updated.role });
+  });
+}
+
+/** Removes a member; anyone may remove themselves (leave). The last owner can't leave. */
+export async function remove(actor: Actor, orgId: string, rawUserId: string): Promise<void> {
+  const userId = existingId(rawUserId, "Member");
+  const self = requireUser(actor).userId === userId;
+  await transaction(async (tx) => {
+    const actorRole = await requireRole(actor, orgId, self ? "viewer" : "admin", { lock: true });
+    const target = await tx
+      .selectFrom("organization_members")
+      .select("role")
+      .where("org_id", "=", orgId)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    if (!target) throw notFound("Member");
+    const current = target.role as Role;
+    if (current === "owner" && (await countOwners(tx, orgId)) <= 1) throw lastOwner();
+    if (!mayManage(actorRole, actor, current, null, self)) {
+      throw new VisibleError("forbidden", "Only an owner removes an admin or owner");
+    }
+    await tx.deleteFrom("organization_members").where("org_id", "=", orgId).where("user_id", "=", userId).execute();
+    await emit({
+      action: "member.removed",
+      actor,
+      orgId,
+      resourceType: "member",
+      resourceId: userId,
+      details: { before: { role: current }, self },
+    });
+  });
+}

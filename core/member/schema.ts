@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { Role } from "../org/schema.ts";
+import { PageQuery } from "../pagination/schema.ts";
+
+export { Role } from "../org/schema.ts";
+
+export const Info = z.object({
+  userId: z.uuid(),
+  email: z.string(),
+  displayName: z.string(),
+  role: Role,
+  createdAt: z.iso.datetime(),
+});
+export type Info = z.infer<typeof Info>;
+
+export const Email = z.string().trim().max(255).toLowerCase().pipe(z.email());
+
+export const AddInput = z.strictObject({
+  email: Email,
+  role: Role.default("member"),
+});
+export type AddInput = z.input<typeof AddInput>;
+
+export const UpdateInput = z.strictObject({ role: Role });
+export type UpdateInput = z.input<typeof UpdateInput>;
+
+export const ListQuery = PageQuery;
+export type ListQuery = z.input<typeof ListQuery>;
+
+export const Params = z.object({ orgId: z.uuid(), userId: z.uuid() });
+
+export const Single = z.object({ member: Info });

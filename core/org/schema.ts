@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { PageQuery } from "../pagination/schema.ts";
+import { BoundedJsonObject, Label } from "../validation/schema.ts";
+
+/** Organization roles, strongest first: owner > admin > member > viewer. */
+export const Role = z.enum(["owner", "admin", "member", "viewer"]);
+export type Role = z.infer<typeof Role>;
+
+export const Slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$/, {
+    message: "3–100 characters: lower-case letters, digits and hyphens, starting and ending with a letter or digit",
+  });
+
+export const Plan = z.string().regex(/^[a-z][a-z0-9_-]{0,49}$/, { message: "A plan name: lower-case, at most 50 characters" });
+
+export const Info = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  slug: z.string(),
+  plan: z.string(),
+  status: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  /** The caller's role; null for a platform administrator who is not a member. */
+  role: Role.nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Info = z.infer<typeof Info>;
+
+export const CreateInput = z.strictObject({
+  name: Label,
+  slug: Slug,
+  metadata: BoundedJsonObject.optional(),
+});
+export type CreateInput = z.input<typeof CreateInput>;
+
+export const UpdateInput = z
+  .strictObject({
+    name: Label.optional(),
+    metadata: BoundedJsonObject.optional(),
+    /** Platform administrators only. */
+    plan: Plan.optional(),
+  })
+  .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
+    message: "Send at least one of name, metadata, plan",
+  });
+export type UpdateInput = z.input<typeof UpdateInput>;
+
+export const ListQuery = PageQuery;
+export type ListQuery = z.input<typeof ListQuery>;
+
+export const Params = z.object({ orgId: z.uuid() });
+
+export const Single = z.object({ org: Info });

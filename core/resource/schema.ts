@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { PageQuery } from "../pagination/schema.ts";
+import { BoundedJsonObject, Label } from "../validation/schema.ts";
+
+export const Type = z.string().regex(/^[a-z][a-z0-9_.-]{0,49}$/, {
+  message: "1–50 characters: lower-case letters, digits, '_', '.', '-', starting with a letter",
+});
+
+export const Status = z.enum(["active", "disabled"]);
+export type Status = z.infer<typeof Status>;
+
+export const Info = z.object({
+  id: z.uuid(),
+  orgId: z.uuid(),
+  type: z.string(),
+  name: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  status: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Info = z.infer<typeof Info>;
+
+export const CreateInput = z.strictObject({
+  type: Type,
+  name: Label,
+  config: BoundedJsonObject.optional(),
+});
+export type CreateInput = z.input<typeof CreateInput>;
+
+export const UpdateInput = z
+  .strictObject({
+    name: Label.optional(),
+    config: BoundedJsonObject.optional(),
+    status: Status.optional(),
+  })
+  .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
+    message: "Send at least one of name, config, status",
+  });
+export type UpdateInput = z.input<typeof UpdateInput>;
+
+export const ListQuery = PageQuery.extend({
+  type: Type.optional(),
+  status: Status.optional(),
+});
+export type ListQuery = z.input<typeof ListQuery>;
+
+export const Params = z.object({ orgId: z.uuid(), resourceId: z.uuid() });
+
+export const Single = z.object({ resource: Info });

@@ -1,0 +1,265 @@
+import { sql } from "kysely";
+import { afterAll, describe, expect, it } from "vitest";
+import { register } from "../../test-support/identity.ts";
+import * as Cache from "../cache/index.ts";
+import { config } from "../config/index.ts";
+import { closeDb, db, transaction } from "../db/index.ts";
+import * as User from "../user/index.ts";
+import * as Session from "./index.ts";
+
+afterAll(async () => {
+  await Cache.closeCache();
+  await closeDb();
+});
+
+const origin = { ip: "203.0.113.20", userAgent: "vitest" };
+
+function keyOf(token: string): string {
+  return Cache.cacheKey("session", Session.hashToken(token));
+}
+
+async function cached(token: string): Promise<string | null> {
+  const redis = await Cache.cache();
+  if (!redis) throw new Error("these tests need the cache");
+  return redis.get(keyOf(token));
+}
+
+async function rejects401(promise: Promise<unknown>): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ code: "unauthorized" });
+}
+
+async function sessionRow(id: string) {
+  return db().selectFrom("user_sessions").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+describe("tokens", () => {
+  it("are 32 random bytes in base64url and only their SHA-256 is stored", async () => {
+    const { token, actor } = await register();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(token, "base64url")).toHaveLength(32);
+    const row = await sessionRow(actor.sessionId);
+    expect(row?.token_hash).toBe(Session.hashToken(token));
+    expect(row?.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(row)).not.toContain(token);
+  });
+
+  it("validate to the session's user with its role", async () => {
+    const { token, user } = await register();
+    const actor = await Session.authenticate(token, origin);
+    expect(actor).toMatchObject({ type: "user", userId: user.id, role: "user", ip: origin.ip, userAgent: "vitest" });
+  });
+
+  it("that were never issued get 401", async () => {
+    await rejects401(Session.authenticate("A".repeat(43), origin));
+  });
+});
+
+describe("the cache", () => {
+  it("holds a new session under its token hash, expiring no later than the cache window", async () => {
+    const { token, actor } = await register();
+    const value = JSON.parse((await cached(token))!);
+    expect(value).toMatchObject({ id: actor.sessionId, userId: actor.userId, role: "user", status: "active" });
+    const redis = (await Cache.cache())!;
+    const ttl = await redis.pttl(keyOf(token));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(config().session.cacheSeconds * 1000);
+  });
+
+  it("answers without the database on a hit", async () => {
+    const { token, actor } = await register();
+    // The row is gone but the entry isn't: a hit never asks the database (revocation writes the
+    // marker, which is what makes this safe).
+    await db().deleteFrom("user_sessions").where("id", "=", actor.sessionId).execute();
+    expect((await Session.authenticate(token, origin)).sessionId).toBe(actor.sessionId);
+  });
+
+  it("is refilled from the database after a miss", async () => {
+    const { token, actor } = await register();
+    await Cache.del(keyOf(token));
+    expect(await cached(token)).toBeNull();
+    expect((await Session.authenticate(token, origin)).sessionId).toBe(actor.sessionId);
+    expect(JSON.parse((await cached(token))!)).toMatchObject({ id: actor.sessionId });
+  });
+
+  it("never lets a validation that read the database before a revocation refill the entry after it", async () => {
+    const { token, actor } = await register();
+    await Cache.del(keyOf(token));
+
+    let reached!: () => void;
+    let release!: () => void;
+    const atGate = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const inFlight = Session.authenticate(token, origin, {
+      afterDatabaseRead: async () => {
+        reached();
+        await gate;
+      },
+    });
+    await atGate;
+    // The validation has read the live row; now the session is revoked and the revocation returns.
+    await Session.logout(actor);
+    release();
+    // It began before the revocation, so it may still succeed itself...
+    await inFlight;
+    // ...but its refill must not have brought the session back.
+    expect(await cached(token)).toBe("invalidated");
+    await rejects401(Session.authenticate(token, origin));
+  });
+
+  it("answers 401 right after the revocation of a cached session", async () => {
+    const { token, actor } = await register();
+    await Session.authenticate(token, origin);
+    expect(JSON.parse((await cached(token))!)).toMatchObject({ id: actor.sessionId });
+    await Session.logout(actor);
+    await rejects401(Session.authenticate(token, origin));
+  });
+
+  it("does not refill while the invalidation marker lives", async () => {
+    const { token, actor } = await register();
+    const redis = (await Cache.cache())!;
+    await redis.set(keyOf(token), "invalidated", "PX", 60_000);
+    // The session itself is fine: the validator asks the database and answers from it...
+    expect((await Session.authenticate(token, origin)).sessionId).toBe(actor.sessionId);
+    // ...without replacing the marker.
+    expect(await cached(token)).toBe("invalidated");
+  });
+});
+
+describe("expiry", () => {
+  it("ends a session idle for longer than the idle timeout", async () => {
+    const { token, actor } = await register();
+    const { idleSeconds } = config().session;
+    await db()
+      .updateTable("user_sessions")
+      .set({ last_used_at: sql`now() - make_interval(secs => ${idleSeconds + 60})`, expires_at: sql`now() - interval '60 seconds'` })
+      .where("id", "=", actor.sessionId)
+      .execute();
+    // The cached copy would have expired with the session; time can't pass in a test, so it goes.
+    await Cache.del(keyOf(token));
+    await rejects401(Session.authenticate(token, origin));
+  });
+
+  it("ends a session past its absolute lifetime however recently it was used", async () => {
+    const { token, actor } = await register();
+    const { absoluteSeconds } = config().session;
+    await db()
+      .updateTable("user_sessions")
+      .set({ created_at: sql`now() - make_interval(secs => ${absoluteSeconds + 60})` })
+      .where("id", "=", actor.sessionId)
+      .execute();
+    await Cache.del(keyOf(token));
+    await rejects401(Session.authenticate(token, origin));
+  });
+
+  it("treats a cached copy past its expiry as expired", async () => {
+    const { token } = await register();
+    const value = JSON.parse((await cached(token))!);
+    const redis = (await Cache.cache())!;
+    await redis.set(keyOf(token), JSON.stringify({ ...value, expiresAt: Date.now() - 1000 }), "PX", 60_000);
+    await rejects401(Session.authenticate(token, origin));
+  });
+
+  it("slides the idle timeout at most once per touch interval", async () => {
+    const { token, actor } = await register();
+    const before = (await sessionRow(actor.sessionId))!;
+    // Used again within the touch interval: nothing is written.
+    await Session.authenticate(token, origin);
+    expect((await sessionRow(actor.sessionId))!.last_used_at).toEqual(before.last_used_at);
+
+    // Last used two hours ago (both copies): the next use writes.
+    await db()
+      .updateTable("user_sessions")
+      .set({ last_used_at: sql`now() - interval '2 hours'`, expires_at: sql`now() + interval '1 day'` })
+      .where("id", "=", actor.sessionId)
+      .execute();
+    const value = JSON.parse((await cached(token))!);
+    const stale = { ...value, lastUsedAt: Date.now() - 2 * 3600_000 };
+    const redis = (await Cache.cache())!;
+    await redis.set(keyOf(token), JSON.stringify(stale), "PX", 60_000);
+
+    await Session.authenticate(token, origin);
+    const after = (await sessionRow(actor.sessionId))!;
+    expect(after.last_used_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    const { idleSeconds, absoluteSeconds } = config().session;
+    const expected = Math.min(after.last_used_at.getTime() + idleSeconds * 1000, before.created_at.getTime() + absoluteSeconds * 1000);
+    expect(after.expires_at.getTime()).toBe(expected);
+    // The cache entry carries the new time, so the next request doesn't write again.
+    expect(JSON.parse((await cached(token))!).lastUsedAt).toBe(after.last_used_at.getTime());
+  });
+
+  it("never slides past the absolute lifetime", async () => {
+    const { token, actor } = await register();
+    const { absoluteSeconds } = config().session;
+    // Created almost a lifetime ago and last used two hours ago.
+    await db()
+      .updateTable("user_sessions")
+      .set({
+        created_at: sql`now() - make_interval(secs => ${absoluteSeconds - 600})`,
+        last_used_at: sql`now() - interval '2 hours'`,
+      })
+      .where("id", "=", actor.sessionId)
+      .execute();
+    await Cache.del(keyOf(token));
+    await Session.authenticate(token, origin);
+    const row = (await sessionRow(actor.sessionId))!;
+    const remaining = row.expires_at.getTime() - Date.now();
+    expect(remaining).toBeGreaterThan(0);
+    expect(remaining).toBeLessThanOrEqual(600_000);
+    // And the cache keeps it no longer than it lives.
+    const redis = (await Cache.cache())!;
+    expect(await redis.pttl(keyOf(token))).toBeLessThanOrEqual(remaining);
+  });
+});
+
+describe("revocation", () => {
+  it("of one session leaves the others working; somebody else's session is not found", async () => {
+    const first = await register();
+    const second = await Session.create({ id: first.user.id, role: "user", status: "active" }, origin);
+    const stranger = await register();
+    await Session.authenticate(second.token, origin);
+
+    await expect(Session.remove({ sessionId: second.id }, stranger.actor)).rejects.toMatchObject({ code: "not_found" });
+    await Session.remove({ sessionId: second.id }, first.actor);
+    await rejects401(Session.authenticate(second.token, origin));
+    expect((await Session.authenticate(first.token, origin)).sessionId).toBe(first.actor.sessionId);
+  });
+
+  it("of the others keeps only the current session", async () => {
+    const first = await register();
+    const others = await Promise.all([1, 2, 3].map(() => Session.create({ id: first.user.id, role: "user", status: "active" }, origin)));
+    expect(await Session.removeOthers(first.actor)).toBe(3);
+    for (const other of others) await rejects401(Session.authenticate(other.token, origin));
+    const listed = await Session.list(first.actor);
+    expect(listed.map((s) => s.id)).toEqual([first.actor.sessionId]);
+    expect(listed[0]!.current).toBe(true);
+  });
+
+  it("by a rolled-back transaction invalidates nothing", async () => {
+    const { token, actor } = await register();
+    await expect(
+      transaction(async () => {
+        await Session.removeAllForUser(actor.userId);
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    expect(JSON.parse((await cached(token))!)).toMatchObject({ id: actor.sessionId });
+    expect((await Session.authenticate(token, origin)).sessionId).toBe(actor.sessionId);
+  });
+
+  it("of a suspended user's sessions ends them at once", async () => {
+    const { token, user } = await register();
+    const admin = await register();
+    await db().updateTable("users").set({ role: "admin" }).where("id", "=", admin.user.id).execute();
+    const adminActor = { ...admin.actor, role: "admin" as const };
+    await Session.authenticate(token, origin);
+    await User.adminUpdate({ userId: user.id }, { status: "suspended" }, adminActor);
+    await rejects401(Session.authenticate(token, origin));
+  });
+
+  it("leaves a suspended user's stray session unusable", async () => {
+    const { token, user } = await register();
+    await db().updateTable("users").set({ status: "suspended" }).where("id", "=", user.id).execute();
+    await Cache.del(keyOf(token));
+    await rejects401(Session.authenticate(token, origin));
+  });
+});

@@ -1,0 +1,239 @@
+import { performance } from "node:perf_hooks";
+import { sql, type Selectable } from "kysely";
+import { isPlatformAdmin, type Actor, type UserActor } from "../actor/index.ts";
+import { emit } from "../audit/index.ts";
+import * as Cache from "../cache/index.ts";
+import { diff } from "../changes/index.ts";
+import { config } from "../config/index.ts";
+import { afterCommit, isUniqueViolation, transaction, useTransaction, type Database } from "../db/index.ts";
+import type { UserRow } from "../db/schema.ts";
+import { VisibleError, notFound } from "../error/index.ts";
+import { paginate, type PageResult } from "../pagination/index.ts";
+import { hashPassword, verifyPassword } from "../password/index.ts";
+import * as RateLimit from "../rate-limit/index.ts";
+import * as Session from "../session/index.ts";
+import { input } from "../validation/index.ts";
+import {
+  AdminUpdateUserInput,
+  ChangePasswordInput,
+  CreateUserInput,
+  UpdateUserInput,
+  UserListQuery,
+  UserInfo,
+  UserParams,
+  type UserRole,
+  type UserStatus,
+} from "./schema.ts";
+
+export * from "./schema.ts";
+
+type UserColumns = Omit<Selectable<Database["users"]>, "password_hash">;
+const COLUMNS = ["id", "email", "display_name", "role", "status", "created_at", "updated_at"] as const;
+
+export function toInfo(row: UserColumns): UserInfo {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    role: (row.role ?? "user") as UserRole,
+    status: (row.status ?? "active") as UserStatus,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export async function fromID(id: string): Promise<UserInfo | undefined> {
+  const row = await useTransaction((tx) => tx.selectFrom("users").select(COLUMNS).where("id", "=", id).executeTakeFirst());
+  return row && toInfo(row);
+}
+
+export async function fromEmail(email: string): Promise<UserInfo | undefined> {
+  const row = await useTransaction((tx) =>
+    tx.selectFrom("users").select(COLUMNS).where("email", "=", email.toLowerCase()).executeTakeFirst(),
+  );
+  return row && toInfo(row);
+}
+
+/** The user with its password hash: for credential checks only, never for an answer. */
+export async function withCredentials(email: string): Promise<UserRow | undefined> {
+  return useTransaction((tx) => tx.selectFrom("users").selectAll().where("email", "=", email.toLowerCase()).executeTakeFirst());
+}
+
+export interface NewUser {
+  email: string;
+  displayName: string;
+  passwordHash: string;
+}
+
+/**
+ * Inserts a user whose password is already hashed: registration hashes before its transaction, so
+ * no connection is held during the (deliberately slow) hash.
+ */
+export async function insert(user: NewUser, actor: Actor): Promise<UserInfo> {
+  return transaction(async (tx) => {
+    let row: UserColumns;
+    try {
+      row = await tx
+        .insertInto("users")
+        .values({ email: user.email.toLowerCase(), display_name: user.displayName, password_hash: user.passwordHash, status: "active", role: "user" })
+        .returning(COLUMNS)
+        .executeTakeFirstOrThrow();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new VisibleError("email_taken", "An account with this email already exists");
+      throw error;
+    }
+    await emit({ action: "user.registered", actor, userId: row.id, resourceType: "user", resourceId: row.id });
+    return toInfo(row);
+  });
+}
+
+export async function create(value: CreateUserInput, actor: Actor = { type: "public" }): Promise<UserInfo> {
+  const data = input(CreateUserInput, value);
+  const passwordHash = await hashPassword(data.password);
+  return insert({ email: data.email, displayName: data.displayName, passwordHash }, actor);
+}
+
+function cacheKeyOf(userId: string): string {
+  return Cache.cacheKey("user", userId);
+}
+
+/** Drops the cached profile once the surrounding transaction committed (see Cache.INVALIDATED). */
+async function forget(userId: string): Promise<void> {
+  await afterCommit(() => Cache.invalidate([cacheKeyOf(userId)]));
+}
+
+function parseCached(raw: string | null | undefined): UserInfo | undefined {
+  if (!raw || raw === Cache.INVALIDATED) return undefined;
+  try {
+    const parsed = UserInfo.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The caller's own account: the hottest read there is, so it is served from the cache when it can be. */
+export async function me(actor: UserActor): Promise<UserInfo> {
+  const key = cacheKeyOf(actor.userId);
+  const raw = await Cache.get(key);
+  const hit = parseCached(raw);
+  if (hit) return hit;
+  const startedAt = performance.now();
+  const user = await fromID(actor.userId);
+  // Sessions cascade with their user, so this only happens in a race with a deletion.
+  if (!user) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
+  if (raw === null) await Cache.refill(key, JSON.stringify(user), config().session.cacheSeconds * 1000, startedAt);
+  return user;
+}
+
+/** The caller changes their own profile. */
+export async function update(value: UpdateUserInput, actor: UserActor): Promise<UserInfo> {
+  const data = input(UpdateUserInput, value);
+  return transaction(async (tx) => {
+    const before = await tx.selectFrom("users").select(COLUMNS).where("id", "=", actor.userId).forUpdate().executeTakeFirst();
+    if (!before) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
+    const changes = diff({ displayName: before.display_name }, { displayName: data.displayName });
+    if (!changes) return toInfo(before);
+    const after = await tx
+      .updateTable("users")
+      .set({ display_name: data.displayName, updated_at: sql<Date>`now()` })
+      .where("id", "=", actor.userId)
+      .returning(COLUMNS)
+      .executeTakeFirstOrThrow();
+    await forget(actor.userId);
+    await emit({ action: "user.updated", actor, resourceType: "user", resourceId: actor.userId, details: { ...changes } });
+    return toInfo(after);
+  });
+}
+
+/**
+ * Every earlier session, the current one too, is revoked and a new one issued: whoever may have
+ * stolen a token loses it with the old password.
+ */
+export async function changePassword(value: ChangePasswordInput, actor: UserActor): Promise<Session.SessionToken> {
+  const data = input(ChangePasswordInput, value);
+  const current = await useTransaction((tx) => tx.selectFrom("users").selectAll().where("id", "=", actor.userId).executeTakeFirst());
+  if (!current) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
+  // A stolen session must not become a way to guess the password without the login limits.
+  const attempt = { account: current.email, ip: actor.ip };
+  await RateLimit.check(attempt);
+  if (!(await verifyPassword(current.password_hash, data.currentPassword))) {
+    await RateLimit.recordFailure(attempt);
+    throw new VisibleError("invalid_credentials", "The current password is not correct");
+  }
+  const passwordHash = await hashPassword(data.newPassword);
+  const created = await transaction(async (tx) => {
+    const user = await tx
+      .updateTable("users")
+      .set({ password_hash: passwordHash, updated_at: sql<Date>`now()` })
+      .where("id", "=", actor.userId)
+      .returning(["id", "role", "status"])
+      .executeTakeFirst();
+    if (!user) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
+    const revoked = await Session.removeAllForUser(actor.userId);
+    await forget(actor.userId);
+    const session = await Session.create({ id: user.id, role: user.role === "admin" ? "admin" : "user", status: user.status ?? "active" }, actor);
+    await emit({ action: "user.password_changed", actor, resourceType: "user", resourceId: actor.userId, details: { sessionsRevoked: revoked } });
+    return session;
+  });
+  return { token: created.token, expiresAt: created.expiresAt.toISOString() };
+}
+
+function forbidden(): VisibleError {
+  return new VisibleError("forbidden", "Only platform administrators may do this");
+}
+
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Every user, newest first, for platform administrators; `q` matches email or display name. */
+export async function list(value: UserListQuery, actor: Actor): Promise<PageResult<UserInfo>> {
+  if (!isPlatformAdmin(actor)) throw forbidden();
+  const query = input(UserListQuery, value);
+  const page = await useTransaction((tx) => {
+    let select = tx.selectFrom("users").select(COLUMNS);
+    if (query.q) {
+      const pattern = likePattern(query.q);
+      select = select.where((eb) => eb.or([eb("email", "ilike", pattern), eb("display_name", "ilike", pattern)]));
+    }
+    return paginate(select, { createdAt: "users.created_at", id: "users.id" }, query);
+  });
+  return { items: page.items.map(toInfo), nextCursor: page.nextCursor };
+}
+
+/**
+ * A platform administrator changes a user's status or role. Suspending revokes every session;
+ * a role change makes the cached sessions re-read the user.
+ */
+export async function adminUpdate(params: { userId: string }, value: AdminUpdateUserInput, actor: Actor): Promise<UserInfo> {
+  if (actor.type !== "user" || actor.role !== "admin") throw forbidden();
+  const { userId } = input(UserParams, params);
+  const data = input(AdminUpdateUserInput, value);
+  // The last administrator could otherwise lock everybody out of the platform.
+  if (userId === actor.userId) throw new VisibleError("conflict", "Administrators can't change their own role or status");
+  return transaction(async (tx) => {
+    const before = await tx.selectFrom("users").select(COLUMNS).where("id", "=", userId).forUpdate().executeTakeFirst();
+    if (!before) throw notFound("User");
+    const changes = diff({ status: before.status ?? "active", role: before.role ?? "user" }, { status: data.status, role: data.role });
+    if (!changes) return toInfo(before);
+    const after = await tx
+      .updateTable("users")
+      .set({ ...(data.status ? { status: data.status } : {}), ...(data.role ? { role: data.role } : {}), updated_at: sql<Date>`now()` })
+      .where("id", "=", userId)
+      .returning(COLUMNS)
+      .executeTakeFirstOrThrow();
+    await forget(userId);
+    let sessionsRevoked = 0;
+    if (after.status === "suspended") sessionsRevoked = await Session.removeAllForUser(userId);
+    else if ("role" in changes.after) await Session.refreshForUser(userId);
+    await emit({
+      action: "admin.user_updated",
+      actor,
+      resourceType: "user",
+      resourceId: userId,
+      details: { ...changes, ...(sessionsRevoked > 0 ? { sessionsRevoked } : {}) },
+    });
+    return toInfo(after);
+  });
+}

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { PageQuery } from "../pagination/schema.ts";
+
+export const UserRole = z.enum(["user", "admin"]);
+export type UserRole = z.infer<typeof UserRole>;
+export const UserStatus = z.enum(["active", "suspended"]);
+export type UserStatus = z.infer<typeof UserStatus>;
+
+// Emails are stored lower-cased, so one address can't register twice in different cases.
+export const Email = z.email().max(255).toLowerCase();
+export const Password = z.string().min(12).max(256);
+export const DisplayName = z.string().trim().min(1).max(255);
+
+export const UserInfo = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  displayName: z.string(),
+  role: UserRole,
+  status: UserStatus,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type UserInfo = z.infer<typeof UserInfo>;
+
+export const UserResult = z.object({ user: UserInfo });
+
+export const CreateUserInput = z.object({ email: Email, password: Password, displayName: DisplayName });
+export type CreateUserInput = z.input<typeof CreateUserInput>;
+
+export const UpdateUserInput = z.object({ displayName: DisplayName });
+export type UpdateUserInput = z.input<typeof UpdateUserInput>;
+
+export const ChangePasswordInput = z.object({
+  // Any length: a wrong current password is answered invalid_credentials, not a validation error.
+  currentPassword: z.string().min(1).max(256),
+  newPassword: Password,
+});
+export type ChangePasswordInput = z.input<typeof ChangePasswordInput>;
+
+export const AdminUpdateUserInput = z
+  .object({ status: UserStatus.optional(), role: UserRole.optional() })
+  .refine((input) => input.status !== undefined || input.role !== undefined, { message: "Send status, role or both" });
+export type AdminUpdateUserInput = z.input<typeof AdminUpdateUserInput>;
+
+export const UserParams = z.object({ userId: z.uuid() });
+
+export const UserListQuery = PageQuery.extend({ q: z.string().trim().min(1).max(200).optional() });
+export type UserListQuery = z.input<typeof UserListQuery>;

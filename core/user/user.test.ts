@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { uniqueEmail, PASSWORD } from "../../test-support/identity.ts";
+import * as Cache from "../cache/index.ts";
+import { closeDb, db } from "../db/index.ts";
+import { verifyPassword } from "../password/index.ts";
+import * as User from "./index.ts";
+
+afterAll(async () => {
+  await Cache.closeCache();
+  await closeDb();
+});
+
+describe("users", () => {
+  it("are created with a lower-cased email and an argon2id hash, and found by either case", async () => {
+    const email = uniqueEmail("MixedCase").toUpperCase();
+    const user = await User.create({ email, password: PASSWORD, displayName: "Mixed" });
+    expect(user.email).toBe(email.toLowerCase());
+    expect((await User.fromEmail(email))?.id).toBe(user.id);
+    expect((await User.fromID(user.id))?.email).toBe(email.toLowerCase());
+    const row = await db().selectFrom("users").select("password_hash").where("id", "=", user.id).executeTakeFirstOrThrow();
+    expect(await verifyPassword(row.password_hash, PASSWORD)).toBe(true);
+    expect(await verifyPassword(row.password_hash, `${PASSWORD}!`)).toBe(false);
+  });
+
+  it("can't share an email", async () => {
+    const email = uniqueEmail();
+    await User.create({ email, password: PASSWORD, displayName: "One" });
+    await expect(User.create({ email, password: PASSWORD, displayName: "Two" })).rejects.toMatchObject({ code: "email_taken" });
+  });
+
+  it("are validated at the operation, not only at the edge", async () => {
+    await expect(User.create({ email: "nope", password: "short", displayName: "" })).rejects.toMatchObject({
+      code: "validation_failed",
+      errors: expect.arrayContaining([expect.objectContaining({ path: "email" }), expect.objectContaining({ path: "password" })]),
+    });
+  });
+
+  it("serve their own profile from the cache and re-read it after a change", async () => {
+    const user = await User.create({ email: uniqueEmail(), password: PASSWORD, displayName: "Cached" });
+    const actor = { type: "user" as const, userId: user.id, sessionId: user.id, role: "user" as const };
+    expect((await User.me(actor)).displayName).toBe("Cached");
+    expect(JSON.parse((await Cache.get(Cache.cacheKey("user", user.id)))!)).toEqual(user);
+    await User.update({ displayName: "Renamed" }, actor);
+    expect(await Cache.get(Cache.cacheKey("user", user.id))).toBe(Cache.INVALIDATED);
+    expect((await User.me(actor)).displayName).toBe("Renamed");
+  });
+});

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { notFound, VisibleError } from "../error/index.ts";
+
+export * from "./schema.ts";
+
+/**
+ * Parses an operation's input at the core boundary: the same schemas the route table uses, so a
+ * caller that is not the HTTP edge (a script, a test, another operation) gets the same rules.
+ */
+export function input<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new VisibleError("validation_failed", "The request is not valid", {
+    errors: result.error.issues.slice(0, 20).map((issue) => ({
+      path: issue.path.map(String).join(".") || "$",
+      message: issue.message,
+    })),
+  });
+}
+
+const Id = z.uuid();
+
+/** A malformed id names nothing: the same not_found as an id that is not there (or not yours). */
+export function existingId(value: string, what: string): string {
+  const parsed = Id.safeParse(value);
+  if (!parsed.success) throw notFound(what);
+  return parsed.data;
+}

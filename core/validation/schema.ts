@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+export const MAX_JSON_BYTES = 32 * 1024;
+export const MAX_JSON_DEPTH = 10;
+
+export type JsonObject = { [key: string]: unknown };
+
+// PostgreSQL text and jsonb refuse NUL, and jsonb refuses unpaired surrogates: caught here they are a
+// 400 instead of a database error answered as 500.
+const NUL = /\u0000/;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function textProblem(text: string): string | undefined {
+  if (NUL.test(text)) return "must not contain NUL characters";
+  if (LONE_SURROGATE.test(text)) return "must be valid Unicode";
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is JsonObject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * The first reason `value` is not an acceptable JSON document, if any. The walk stops at the depth
+ * limit, so a maliciously deep body costs at most MAX_JSON_DEPTH frames and never reaches zod's or
+ * JSON.stringify's recursion.
+ */
+function jsonProblem(value: unknown, level: number, path: string): string | undefined {
+  if (value === null || typeof value === "boolean") return undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : `${path}: numbers must be finite`;
+  if (typeof value === "string") {
+    const problem = textProblem(value);
+    return problem && `${path}: strings ${problem}`;
+  }
+  if (Array.isArray(value) || isPlainObject(value)) {
+    if (level > MAX_JSON_DEPTH) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
+    const entries: [string, unknown][] = Array.isArray(value)
+      ? value.map((item, index) => [String(index), item])
+      : Object.entries(value);
+    for (const [key, item] of entries) {
+      if (!Array.isArray(value)) {
+        const problem = textProblem(key);
+        if (problem) return `${path}: keys ${problem}`;
+      }
+      const problem = jsonProblem(item, level + 1, `${path}.${key}`);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  return `${path}: not a JSON value`;
+}
+
+/**
+ * A JSON object of at most 32 KiB (serialized, UTF-8) and 10 levels of nesting: organization
+ * metadata and resource config. A custom schema rather than z.record: zod copies records key by key
+ * and would silently drop a "__proto__" key.
+ */
+export const BoundedJsonObject = z
+  .custom<JsonObject>((value) => isPlainObject(value), { message: "Expected a JSON object" })
+  .superRefine((value, context) => {
+    const problem = jsonProblem(value, 1, "$");
+    if (problem) {
+      context.addIssue({ code: "custom", message: problem });
+      return;
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
+    if (bytes > MAX_JSON_BYTES) {
+      context.addIssue({ code: "custom", message: `Larger than ${MAX_JSON_BYTES} bytes serialized (${bytes})` });
+    }
+  })
+  .meta({
+    type: "object",
+    additionalProperties: true,
+    description: `A JSON object, at most ${MAX_JSON_BYTES} bytes serialized and ${MAX_JSON_DEPTH} levels deep`,
+  });
+
+/** A single-line label (names): trimmed, 1–255 characters, nothing PostgreSQL would refuse. */
+export const Label = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .refine((text) => !/[\u0000-\u001f\u007f]/.test(text), { message: "must not contain control characters" })
+  .refine((text) => !LONE_SURROGATE.test(text), { message: "must be valid Unicode" });

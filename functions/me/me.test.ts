@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeCache } from "@voxguard/core/cache";
+import { closeDb, db } from "@voxguard/core/db";
+import { startApi, type TestApi } from "../../test-support/http.ts";
+import { PASSWORD, signUp } from "../../test-support/identity.ts";
+
+let api: TestApi;
+
+beforeAll(async () => {
+  api = await startApi();
+});
+
+afterAll(async () => {
+  await api.close();
+  await closeCache();
+  await closeDb();
+});
+
+async function auditOf(userId: string, action: string) {
+  return db().selectFrom("audit_log").selectAll().where("user_id", "=", userId).where("action", "=", action).execute();
+}
+
+describe("PATCH /me", () => {
+  it("changes the display name and records before and after", async () => {
+    const { token, user } = await signUp(api, { displayName: "Before" });
+    // Read first, so the change has to get past a cached copy.
+    expect((await api.request("GET", "/me", { token })).body.user.displayName).toBe("Before");
+    const answer = await api.request("PATCH", "/me", { token, body: { displayName: "  After  " } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.user).toMatchObject({ id: user.id, displayName: "After" });
+    expect(Date.parse(answer.body.user.updatedAt)).toBeGreaterThanOrEqual(Date.parse(user.updatedAt));
+    expect((await api.request("GET", "/me", { token })).body.user.displayName).toBe("After");
+
+    const [event] = await auditOf(user.id, "user.updated");
+    expect(event).toMatchObject({ resource_type: "user", resource_id: user.id, details: { before: { displayName: "Before" }, after: { displayName: "After" } } });
+  });
+
+  it("records nothing when nothing changed", async () => {
+    const { token, user } = await signUp(api, { displayName: "Same" });
+    expect((await api.request("PATCH", "/me", { token, body: { displayName: "Same" } })).status).toBe(200);
+    expect(await auditOf(user.id, "user.updated")).toHaveLength(0);
+  });
+
+  it("rejects an empty or missing display name", async () => {
+    const { token } = await signUp(api);
+    for (const body of [{ displayName: "" }, {}, { displayName: 42 }]) {
+      const answer = await api.request("PATCH", "/me", { token, body });
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors[0].path).toBe("body.displayName");
+    }
+  });
+});
+
+describe("POST /me/password", () => {
+  it("revokes every session, the current one too, and issues a new token", async () => {
+    const { token, email, user } = await signUp(api);
+    const other = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body.token;
+    const newPassword = "an entirely new passphrase";
+
+    const answer = await api.request("POST", "/me/password", { token, body: { currentPassword: PASSWORD, newPassword } });
+    expect(answer.status).toBe(200);
+    expect(Object.keys(answer.body).sort()).toEqual(["expiresAt", "token"]);
+    expect((await api.request("GET", "/me", { token })).status).toBe(401);
+    expect((await api.request("GET", "/me", { token: other })).status).toBe(401);
+    expect((await api.request("GET", "/me", { token: answer.body.token })).status).toBe(200);
+    expect((await api.request("GET", "/auth/sessions", { token: answer.body.token })).body.items).toHaveLength(1);
+
+    expect((await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).status).toBe(401);
+    expect((await api.request("POST", "/auth/login", { body: { email, password: newPassword } })).status).toBe(200);
+
+    const [event] = await auditOf(user.id, "user.password_changed");
+    expect(event?.details).toEqual({ sessionsRevoked: 2 });
+    expect(JSON.stringify(event)).not.toContain(newPassword);
+    expect(JSON.stringify(event)).not.toContain(answer.body.token);
+  });
+
+  it("answers 401 invalid_credentials for a wrong current password and changes nothing", async () => {
+    const { token, email } = await signUp(api);
+    const answer = await api.request("POST", "/me/password", { token, body: { currentPassword: "not my password", newPassword: "whatever new password" } });
+    expect(answer.status).toBe(401);
+    expect(answer.body.code).toBe("invalid_credentials");
+    expect((await api.request("GET", "/me", { token })).status).toBe(200);
+    expect((await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).status).toBe(200);
+  });
+
+  it("holds the new password to the password rules", async () => {
+    const { token } = await signUp(api);
+    const answer = await api.request("POST", "/me/password", { token, body: { currentPassword: PASSWORD, newPassword: "too short" } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors.map((e: { path: string }) => e.path)).toEqual(["body.newPassword"]);
+  });
+});

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeCache } from "@voxguard/core/cache";
+import { config, reloadConfig } from "@voxguard/core/config";
+import { closeDb } from "@voxguard/core/db";
+import { atLeast } from "@voxguard/core/org";
+import type { RouteDefinition } from "../edge/route-definition.ts";
+import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
+import { startApi, type TestApi } from "../../test-support/http.ts";
+import {
+  fillPath,
+  orgRoutes,
+  paramsOf,
+  ROUTE_CALLS,
+  seedOrg,
+  signUpPersonas,
+  successStatus,
+  withQuery,
+  type Personas,
+} from "../../test-support/org-routes.ts";
+
+/**
+ * The permission matrix: every route under /orgs × every kind of caller, the expected status
+ * derived from the route table's auth and orgRole. A route added without orgRole, or without a
+ * request in ROUTE_CALLS, fails here.
+ */
+
+const PERSONAS = ["owner", "admin", "member", "viewer", "nonMember", "platformAdmin", "anonymous"] as const;
+type PersonaName = (typeof PERSONAS)[number];
+
+let api: TestApi;
+let aws: LocalAws;
+let personas: Personas;
+
+beforeAll(async () => {
+  // The audit export route writes to object storage: a local S3 with the configured bucket.
+  aws = await startLocalAws();
+  delete process.env.AUDIT_QUEUE_URL;
+  reloadConfig();
+  await aws.createBucket(config().s3Bucket);
+  api = await startApi();
+  personas = await signUpPersonas(api);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await aws?.close();
+  await closeCache();
+  await closeDb();
+});
+
+/** What `persona` should get from `definition`; `self` is a member route aimed at the caller itself. */
+function expected(path: string, definition: RouteDefinition, persona: PersonaName, self: boolean): number {
+  const success = successStatus(definition);
+  if (persona === "anonymous") return definition.auth === "none" ? success : 401;
+  if (definition.auth === "platform-admin") return persona === "platformAdmin" ? success : 403;
+  if (!path.startsWith("/orgs/{orgId}")) return success;
+  if (!definition.orgRole) throw new Error(`${path} lies under an organization but has no orgRole in the route table`);
+  if (persona === "nonMember") return 404;
+  // Platform administrators pass every check; acting on "themselves" they name no member.
+  if (persona === "platformAdmin") return self ? 404 : success;
+  if (self) {
+    if (definition.orgRoleException !== "self") throw new Error("self calls exist only for orgRoleException routes");
+    return success;
+  }
+  return atLeast(persona, definition.orgRole) ? success : 403;
+}
+
+const CODE: Record<number, string> = { 401: "unauthorized", 403: "forbidden", 404: "not_found" };
+
+describe("the route table", () => {
+  it("has routes under /orgs, each with a request in the matrix and, under an organization, an orgRole", () => {
+    expect(orgRoutes.length).toBeGreaterThanOrEqual(16);
+    expect(Object.keys(ROUTE_CALLS).sort()).toEqual(orgRoutes.map((route) => route.key).sort());
+    for (const route of orgRoutes) {
+      if (route.path.startsWith("/orgs/{orgId}")) expect(route.definition.orgRole, route.key).toBeDefined();
+      else expect(route.definition.orgRole, route.key).toBeUndefined();
+    }
+  });
+});
+
+const cases = orgRoutes.flatMap((route) => {
+  const variants = [
+    ...PERSONAS.map((persona) => ({ ...route, persona, self: false })),
+    ...(route.definition.orgRoleException === "self" ? PERSONAS.map((persona) => ({ ...route, persona, self: true })) : []),
+  ];
+  return variants.map((variant) => ({ ...variant, name: `${variant.key}${variant.self ? " (on itself)" : ""} as ${variant.persona}` }));
+});
+
+describe("the permission matrix", () => {
+  it.each(cases)("$name", async ({ key, method, path, definition, persona, self }) => {
+    const status = expected(path, definition, persona, self);
+    const ids = await seedOrg(personas);
+    const caller = persona === "anonymous" ? undefined : personas[persona];
+    const call = ROUTE_CALLS[key]?.(ids);
+    if (!call) throw new Error(`no request for ${key} in ROUTE_CALLS`);
+    const params = paramsOf(ids, self ? { userId: caller?.userId ?? ids.targetUserId } : {});
+    const target = withQuery(fillPath(path, params), call.query);
+    const answer = await api.request(method, target, {
+      ...(caller ? { token: caller.token } : {}),
+      ...(call.body !== undefined ? { body: call.body } : {}),
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+    if (status >= 400) {
+      expect(answer.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(answer.body.code).toBe(CODE[status]);
+      // An answer that refuses says nothing about the organization.
+      const text = JSON.stringify(answer.body);
+      for (const secret of [ids.name, ids.slug, ids.resourceId, ids.targetEmail]) expect(text).not.toContain(secret);
+    } else {
+      const schema = definition.responses[status];
+      if (schema) expect(() => schema.parse(answer.body)).not.toThrow();
+      else expect(answer.body).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,144 @@
+import { randomUUID } from "node:crypto";
+import { db } from "@voxguard/core/db";
+import { routes } from "../functions/routes.ts";
+import type { RouteDefinition } from "../functions/edge/route-definition.ts";
+import type { TestApi } from "./http.ts";
+import { makePlatformAdmin, PASSWORD, signUp } from "./identity.ts";
+
+export type OrgRole = "owner" | "admin" | "member" | "viewer";
+
+/** Every route under /orgs, straight from the route table. */
+export const orgRoutes = Object.entries(routes as Record<string, RouteDefinition>)
+  .filter(([key]) => key.split(" ")[1]!.startsWith("/orgs"))
+  .map(([key, definition]) => ({ key, method: key.split(" ")[0]!, path: key.split(" ")[1]!, definition }));
+
+/** The one 2xx a route answers when it works. */
+export function successStatus(definition: RouteDefinition): number {
+  const statuses = Object.keys(definition.responses).map(Number).filter((status) => status >= 200 && status < 300);
+  if (statuses.length !== 1) throw new Error(`expected exactly one 2xx response, found ${statuses.join(", ")}`);
+  return statuses[0]!;
+}
+
+/** One organization's ids: what a call's path parameters and bodies are made of. */
+export interface OrgIds {
+  orgId: string;
+  resourceId: string;
+  /** A plain member nobody acts as, the target of member routes. */
+  targetUserId: string;
+  /** A user outside the organization, the one POST /members adds. */
+  outsiderEmail: string;
+}
+
+export interface Call {
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+/**
+ * A valid request for every route under /orgs. The permission matrix and the cross-tenant probes
+ * both read this table; a route that has no entry here makes both fail.
+ */
+export const ROUTE_CALLS: Record<string, (ids: OrgIds) => Call> = {
+  "POST /orgs": () => ({ body: { name: "Matrix Org", slug: `matrix-${randomUUID()}` } }),
+  "GET /orgs": () => ({ query: { limit: "5" } }),
+  "GET /orgs/{orgId}": () => ({}),
+  "PATCH /orgs/{orgId}": () => ({ body: { name: "Renamed", metadata: { touched: true } } }),
+  "DELETE /orgs/{orgId}": () => ({}),
+  "GET /orgs/{orgId}/members": () => ({ query: { limit: "10" } }),
+  "POST /orgs/{orgId}/members": (ids) => ({ body: { email: ids.outsiderEmail, role: "member" } }),
+  "PATCH /orgs/{orgId}/members/{userId}": () => ({ body: { role: "viewer" } }),
+  "DELETE /orgs/{orgId}/members/{userId}": () => ({}),
+  "POST /orgs/{orgId}/resources": () => ({ body: { type: "voice.line", name: "New line", config: { number: "+15550100" } } }),
+  "GET /orgs/{orgId}/resources": () => ({ query: { limit: "10", status: "active" } }),
+  "GET /orgs/{orgId}/resources/{resourceId}": () => ({}),
+  "PATCH /orgs/{orgId}/resources/{resourceId}": () => ({ body: { name: "Renamed line", status: "disabled" } }),
+  "DELETE /orgs/{orgId}/resources/{resourceId}": () => ({}),
+  "GET /orgs/{orgId}/audit": () => ({ query: { limit: "10" } }),
+  "POST /orgs/{orgId}/audit/exports": () => ({ body: {} }),
+};
+
+/** The path with its parameters filled in; an unknown parameter is an error, not a silent gap. */
+export function fillPath(path: string, params: Record<string, string>): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`no value for path parameter ${name} in ${path}`);
+    return encodeURIComponent(value);
+  });
+}
+
+export function paramsOf(ids: OrgIds, overrides: Record<string, string> = {}): Record<string, string> {
+  return { orgId: ids.orgId, resourceId: ids.resourceId, userId: ids.targetUserId, ...overrides };
+}
+
+export function withQuery(path: string, query: Record<string, string> | undefined): string {
+  return query && Object.keys(query).length > 0 ? `${path}?${new URLSearchParams(query)}` : path;
+}
+
+export interface Persona {
+  userId: string;
+  token: string;
+  email: string;
+}
+
+export interface Personas {
+  owner: Persona;
+  admin: Persona;
+  member: Persona;
+  viewer: Persona;
+  nonMember: Persona;
+  platformAdmin: Persona;
+}
+
+/** Users with real sessions, registered and signed in through the API as clients would. */
+export async function signUpPersonas(api: TestApi): Promise<Personas> {
+  const one = async (label: string): Promise<Persona> => {
+    const signed = await signUp(api, { email: `${label}-${randomUUID()}@example.test`, displayName: label });
+    return { userId: signed.user.id, token: signed.token, email: signed.email };
+  };
+  const [owner, admin, member, viewer, nonMember, platformAdmin] = await Promise.all(
+    ["owner", "admin", "member", "viewer", "non-member", "platform-admin"].map(one),
+  );
+  // Promoted in the database, then signed in again so the session carries the role from the start.
+  await makePlatformAdmin(platformAdmin!.userId);
+  const login = await api.request("POST", "/auth/login", { body: { email: platformAdmin!.email, password: PASSWORD } });
+  if (login.status !== 200) throw new Error(`platform admin login answered ${login.status}`);
+  return { owner: owner!, admin: admin!, member: member!, viewer: viewer!, nonMember: nonMember!, platformAdmin: { ...platformAdmin!, token: login.body.token } };
+}
+
+async function insertUser(label: string): Promise<{ id: string; email: string }> {
+  const id = randomUUID();
+  const email = `${label}-${id}@example.test`;
+  await db().insertInto("users").values({ id, email, display_name: label, password_hash: null }).execute();
+  return { id, email };
+}
+
+/**
+ * A fresh organization for one call, written straight to the database: the personas in their
+ * roles, a second owner (so the owner may leave), a target member, a resource and an outsider.
+ */
+export async function seedOrg(personas: Pick<Personas, OrgRole>, label = "Seeded"): Promise<OrgIds & { slug: string; name: string; targetEmail: string }> {
+  const orgId = randomUUID();
+  const slug = `seed-${orgId}`;
+  const name = `${label} ${orgId.slice(0, 8)}`;
+  await db().insertInto("organizations").values({ id: orgId, name, slug, metadata: JSON.stringify({ label }) }).execute();
+  const coOwner = await insertUser("co-owner");
+  const target = await insertUser("target");
+  const outsider = await insertUser("outsider");
+  await db()
+    .insertInto("organization_members")
+    .values([
+      { org_id: orgId, user_id: personas.owner.userId, role: "owner" },
+      { org_id: orgId, user_id: coOwner.id, role: "owner" },
+      { org_id: orgId, user_id: personas.admin.userId, role: "admin" },
+      { org_id: orgId, user_id: personas.member.userId, role: "member" },
+      { org_id: orgId, user_id: personas.viewer.userId, role: "viewer" },
+      { org_id: orgId, user_id: target.id, role: "member" },
+    ])
+    .execute();
+  const resource = await db()
+    .insertInto("resources")
+    .values({ org_id: orgId, type: "voice.line", name: `${label} line ${orgId.slice(0, 8)}`, config: JSON.stringify({ number: "+15550199" }) })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return { orgId, slug, name, resourceId: resource.id, targetUserId: target.id, targetEmail: target.email, outsiderEmail: outsider.email };
+}
