@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { HealthInfo } from "@voxguard/core/health/schema";
 import { AuthResult, LoginInput, RegisterInput } from "@voxguard/core/auth/schema";
 import { SessionList, SessionParams, SessionToken } from "@voxguard/core/session/schema";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SessionToken } from "../session/schema.ts";
 import { CreateUserInput, UserInfo } from "../user/schema.ts";
 

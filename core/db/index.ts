@@ -42,6 +42,13 @@ function createPool(): pg.Pool {
   });
   // A restarted server kills idle clients; without a listener that would crash the process.
   created.on("error", (error) => log.warn("idle database client failed", { error: error.message }));
+  // The pool's listener covers idle clients only. A checked-out client between two statements (a
+  // transaction awaiting its next step) gets the server's FATAL as an 'error' event too, and with
+  // no listener that is an uncaught exception: the whole process dies with its in-flight requests.
+  // Handled here, the client's next query fails as unavailable (503) and the pool discards it.
+  created.on("connect", (client) => {
+    client.on("error", (error) => log.warn("database connection lost while in use", { error: error.message }));
+  });
   return created;
 }
 

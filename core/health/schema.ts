@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 export const CheckStatus = z.enum(["ok", "down", "disabled"]);
 export const HealthInfo = z.object({

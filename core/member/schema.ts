@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Role } from "../org/schema.ts";
 import { PageQuery } from "../pagination/schema.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { PageQuery } from "../pagination/schema.ts";
 import { BoundedJsonObject, Label } from "../validation/schema.ts";
 

@@ -1,5 +1,5 @@
 import { sql, type SelectQueryBuilder } from "kysely";
-import { z } from "zod";
+import * as z from "zod";
 import { VisibleError } from "../error/index.ts";
 import type { PageQuery } from "./schema.ts";
 

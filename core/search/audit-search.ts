@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { QuickwitError, type QuickwitClient } from "./quickwit.ts";
 
 export interface AuditSearchFilters {

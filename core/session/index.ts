@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { sql, type RawBuilder } from "kysely";
-import { z } from "zod";
+import * as z from "zod";
 import type { PlatformRole, UserActor } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
 import * as Cache from "../cache/index.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { PageQuery } from "../pagination/schema.ts";
 
 export const UserRole = z.enum(["user", "admin"]);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { notFound, VisibleError } from "../error/index.ts";
 
 export * from "./schema.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 export const MAX_JSON_BYTES = 32 * 1024;
 export const MAX_JSON_DEPTH = 10;

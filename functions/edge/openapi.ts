@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { routes } from "../routes.ts";
 import { STATUS } from "./problem.ts";
 import type { RouteDefinition } from "./route-definition.ts";

@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { UserActor } from "../actor/index.ts";
+import { reloadConfig } from "../config/index.ts";
+import { closeDb } from "../db/index.ts";
+import { auditIndexConfig, createQuickwitClient } from "../search/index.ts";
+import { createOrg, createUser, eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
+import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { consume, list, type AuditEvent, type QueueRecord } from "./index.ts";
+
+let quickwit: QuickwitStandIn;
+let admin: UserActor;
+let orgId: string;
+
+function records(events: AuditEvent[]): QueueRecord[] {
+  return events.map((event) => ({ messageId: randomUUID(), body: JSON.stringify(event) }));
+}
+
+function batch(count: number, word = "batch"): AuditEvent[] {
+  return Array.from({ length: count }, (_, n) =>
+    eventAt(count - n, { action: "resource.created", actor: admin, orgId, resourceType: "sensor", resourceId: randomUUID(), details: { name: `${word}-${n}`, word } }),
+  );
+}
+
+async function useQuickwit(indexId: string | undefined): Promise<void> {
+  if (indexId === undefined) {
+    delete process.env.QUICKWIT_URL;
+    delete process.env.QUICKWIT_AUDIT_INDEX;
+  } else {
+    process.env.QUICKWIT_URL = quickwit.url;
+    process.env.QUICKWIT_AUDIT_INDEX = indexId;
+    await createQuickwitClient({ baseUrl: quickwit.url }).createIndex(auditIndexConfig({ indexId }));
+  }
+  reloadConfig();
+}
+
+beforeAll(async () => {
+  quickwit = await startQuickwitStandIn();
+  admin = await createUser();
+  orgId = await createOrg([[admin, "admin"]]);
+});
+
+afterEach(async () => {
+  await quickwit.setDown(false);
+  await useQuickwit(undefined);
+});
+
+afterAll(async () => {
+  await quickwit.close();
+  await closeDb();
+});
+
+describe("consume", () => {
+  it("stores the same batch delivered twice as one row per event", async () => {
+    const events = batch(20);
+    const delivered = records(events);
+    expect(await consume(delivered)).toEqual({ failed: [], stored: 20 });
+    // A redelivery carries new message ids, and may meet a copy of itself in one batch.
+    expect(await consume([...records(events), ...records(events.slice(0, 3))])).toEqual({ failed: [], stored: 20 });
+    const rows = await rowsOf(events.map((event) => event.id));
+    expect(rows).toHaveLength(20);
+    const row = rows.find((r) => r.id === events[0]!.id)!;
+    expect(row).toMatchObject({ org_id: orgId, user_id: admin.userId, action: "resource.created", resource_type: "sensor", ip_address: "203.0.113.7" });
+    expect(row.details).toEqual(events[0]!.details);
+    expect(row.created_at.toISOString()).toBe(events[0]!.createdAt);
+  });
+
+  it("reports malformed messages and stores the rest of the batch", async () => {
+    const events = batch(5);
+    const good = records(events);
+    const bad: QueueRecord[] = [
+      { messageId: "not-json", body: "{oops" },
+      { messageId: "wrong-shape", body: JSON.stringify({ id: randomUUID(), action: "nonsense" }) },
+      { messageId: "bad-address", body: JSON.stringify({ ...batch(1)[0], ipAddress: "999.1.1.1" }) },
+    ];
+    const result = await consume([bad[0]!, ...good.slice(0, 2), bad[1]!, ...good.slice(2), bad[2]!]);
+    expect(result.failed.sort()).toEqual(["bad-address", "not-json", "wrong-shape"]);
+    expect(await rowsOf(events.map((event) => event.id))).toHaveLength(5);
+  });
+
+  it("fails only the event the database refuses, not its batch", async () => {
+    const events = batch(4);
+    const orphan = { ...batch(1)[0]!, userId: randomUUID() };
+    const delivered = records([...events, orphan]);
+    const result = await consume(delivered);
+    expect(result.failed).toEqual([delivered[4]!.messageId]);
+    expect(await rowsOf(events.map((event) => event.id))).toHaveLength(4);
+    expect(await rowsOf([orphan.id])).toHaveLength(0);
+  });
+
+  it("reports every record when the database can't be reached", async () => {
+    const events = batch(3);
+    const delivered = records(events);
+    const databaseUrl = process.env.DATABASE_URL!;
+    await closeDb();
+    process.env.DATABASE_URL = "postgres://postgres@127.0.0.1:1/nowhere";
+    reloadConfig();
+    try {
+      const result = await consume(delivered);
+      expect(result.failed.sort()).toEqual(delivered.map((record) => record.messageId).sort());
+    } finally {
+      await closeDb();
+      process.env.DATABASE_URL = databaseUrl;
+      reloadConfig();
+    }
+    expect(await rowsOf(events.map((event) => event.id))).toHaveLength(0);
+  });
+
+  it("ingests stored events into Quickwit", async () => {
+    const indexId = `audit-consume-${randomUUID().slice(0, 8)}`;
+    await useQuickwit(indexId);
+    const events = batch(6);
+    expect(await consume(records(events))).toEqual({ failed: [], stored: 6 });
+    expect(quickwit.documents(indexId).map((doc) => doc.id).sort()).toEqual(events.map((event) => event.id).sort());
+  });
+
+  it("keeps the rows but reports the batch while Quickwit is down; redelivery indexes it without duplicates in search", async () => {
+    const indexId = `audit-down-${randomUUID().slice(0, 8)}`;
+    await useQuickwit(indexId);
+    const word = `outage${randomUUID().slice(0, 8)}`;
+    const events = batch(8, word);
+    const first = records(events);
+
+    await quickwit.setDown(true);
+    const down = await consume(first);
+    expect(down.failed.sort()).toEqual(first.map((record) => record.messageId).sort());
+    expect(await rowsOf(events.map((event) => event.id))).toHaveLength(8);
+    expect(quickwit.documents(indexId)).toHaveLength(0);
+
+    await quickwit.setDown(false);
+    expect(await consume(records(events))).toEqual({ failed: [], stored: 8 });
+    expect(await rowsOf(events.map((event) => event.id))).toHaveLength(8);
+    // At-least-once: one more redelivery puts a second copy of each event in the index.
+    expect(await consume(records(events))).toEqual({ failed: [], stored: 8 });
+    expect(quickwit.documents(indexId)).toHaveLength(16);
+
+    const page = await list(admin, { type: "org", orgId }, { limit: 50, q: word });
+    expect(page.items.map((item) => item.id)).toEqual(events.map((event) => event.id).reverse());
+    expect(page.nextCursor).toBeNull();
+  });
+});

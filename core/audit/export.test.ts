@@ -1,0 +1,154 @@
+import { randomUUID } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { UserActor } from "../actor/index.ts";
+import { config, reloadConfig } from "../config/index.ts";
+import { closeDb, db } from "../db/index.ts";
+import { createOrg, createUser } from "../../test-support/audit-fixtures.ts";
+import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
+import { exportTrail } from "./index.ts";
+
+const ROWS = 100_000;
+
+let aws: LocalAws;
+let owner: UserActor;
+let outsider: UserActor;
+let orgId: string;
+
+/** What the export must hold, rendered by PostgreSQL itself: oldest first, as the API shows events. */
+async function expectedLines(org: string, range: { from?: string; to?: string } = {}): Promise<string[]> {
+  const result = await sql<{ line: string }>`
+    select json_build_object(
+      'id', id, 'orgId', org_id, 'userId', user_id, 'action', action, 'resourceType', resource_type,
+      'resourceId', resource_id, 'details', details, 'ipAddress', host(ip_address),
+      'createdAt', to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+    )::text as line
+    from audit_log
+    where org_id = ${org}
+      and (${range.from ?? null}::timestamptz is null or created_at >= ${range.from ?? null}::timestamptz)
+      and (${range.to ?? null}::timestamptz is null or created_at < ${range.to ?? null}::timestamptz)
+    order by created_at, id`.execute(db());
+  return result.rows.map((row) => JSON.stringify(JSON.parse(row.line)));
+}
+
+async function download(url: string): Promise<{ lines: string[]; bytes: number; textBytes: number }> {
+  const response = await fetch(url);
+  expect(response.status).toBe(200);
+  const gzipped = Buffer.from(await response.arrayBuffer());
+  const text = gunzipSync(gzipped).toString("utf8");
+  return { lines: text.split("\n").filter(Boolean), bytes: gzipped.byteLength, textBytes: Buffer.byteLength(text) };
+}
+
+/** Samples the process's memory while `fn` runs. */
+async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; peakRss: number; peakHeap: number; startRss: number; startHeap: number }> {
+  globalThis.gc?.();
+  const start = process.memoryUsage();
+  let peakRss = start.rss;
+  let peakHeap = start.heapUsed;
+  const timer = setInterval(() => {
+    const now = process.memoryUsage();
+    peakRss = Math.max(peakRss, now.rss);
+    peakHeap = Math.max(peakHeap, now.heapUsed);
+  }, 10);
+  try {
+    const value = await fn();
+    const end = process.memoryUsage();
+    return { value, peakRss: Math.max(peakRss, end.rss), peakHeap: Math.max(peakHeap, end.heapUsed), startRss: start.rss, startHeap: start.heapUsed };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+beforeAll(async () => {
+  // Out of process: the memory measured is the export's alone, not the object store's copy.
+  aws = await startLocalAws({ separateProcess: true });
+  delete process.env.AUDIT_QUEUE_URL;
+  reloadConfig();
+  await aws.createBucket(config().s3Bucket);
+  owner = await createUser();
+  outsider = await createUser();
+  orgId = await createOrg([[owner, "owner"]]);
+  // Fast: the rows are made by the database. md5 keeps the file from compressing to almost nothing,
+  // so the upload really goes in several parts.
+  await sql`
+    insert into audit_log (id, org_id, user_id, action, resource_type, resource_id, details, ip_address, created_at)
+    select gen_random_uuid(), ${orgId}::uuid, ${owner.userId}::uuid,
+           (array['resource.created', 'resource.updated', 'member.added'])[1 + g % 3],
+           'sensor', gen_random_uuid(),
+           jsonb_build_object('n', g, 'name', 'sensor ' || g, 'hash', md5(g::text), 'quote', 'say "hi"' || chr(10)),
+           ('10.0.' || (g / 256) % 256 || '.' || g % 256)::inet,
+           timestamptz '2026-01-01T00:00:00Z' + g * interval '1 millisecond'
+    from generate_series(1, ${ROWS}::int) g`.execute(db());
+}, 120_000);
+
+afterAll(async () => {
+  await aws.close();
+  await closeDb();
+});
+
+describe("exportTrail", () => {
+  it(`exports ${ROWS.toLocaleString("en")} rows as gzip NDJSON behind a presigned URL, in bounded memory`, async () => {
+    const { value: answer, peakRss, peakHeap, startRss, startHeap } = await measured(() => exportTrail(owner, orgId, {}));
+    console.log(
+      `export of ${answer.count} rows: peak RSS ${mib(peakRss)} (start ${mib(startRss)}, +${mib(peakRss - startRss)}), ` +
+        `peak heap ${mib(peakHeap)} (start ${mib(startHeap)}, +${mib(peakHeap - startHeap)})`,
+    );
+    expect(answer.count).toBe(ROWS);
+    expect(answer.url).toContain(`/${config().s3Bucket}/exports/${orgId}/${answer.id}.ndjson.gz`);
+    expect(Date.parse(answer.expiresAt) - Date.now()).toBeGreaterThan((config().exportUrlSeconds - 60) * 1000);
+
+    const head = await aws.s3.send(new HeadObjectCommand({ Bucket: config().s3Bucket, Key: `exports/${orgId}/${answer.id}.ndjson.gz` }));
+    const { lines, bytes, textBytes } = await download(answer.url);
+    console.log(`export file: ${mib(bytes)} gzip (${mib(head.ContentLength ?? 0)} stored), ${mib(textBytes)} of NDJSON`);
+    expect(bytes).toBeGreaterThan(5 * 1024 * 1024);
+    expect(lines).toHaveLength(ROWS);
+    // The export's own audit.exported event came after the snapshot it read.
+    const expected = await expectedLines(orgId, { to: "2026-01-02T00:00:00Z" });
+    expect(lines.length).toBe(expected.length);
+    const mismatch = lines.findIndex((line, index) => line !== expected[index]);
+    expect(mismatch, mismatch >= 0 ? `line ${mismatch}: ${lines[mismatch]} vs ${expected[mismatch]}` : "").toBe(-1);
+
+    const exported = await db().selectFrom("audit_log").selectAll().where("org_id", "=", orgId).where("action", "=", "audit.exported").execute();
+    expect(exported).toHaveLength(1);
+    expect(exported[0]).toMatchObject({ user_id: owner.userId, details: { exportId: answer.id, count: ROWS } });
+  });
+
+  it("outlives the pool's statement timeout: the cursor is one statement for the whole export", async () => {
+    const previous = process.env.DATABASE_STATEMENT_TIMEOUT_MS;
+    await closeDb();
+    process.env.DATABASE_STATEMENT_TIMEOUT_MS = "200";
+    reloadConfig();
+    try {
+      expect((await exportTrail(owner, orgId, { to: "2026-01-02T00:00:00Z" })).count).toBe(ROWS);
+    } finally {
+      await closeDb();
+      if (previous === undefined) delete process.env.DATABASE_STATEMENT_TIMEOUT_MS;
+      else process.env.DATABASE_STATEMENT_TIMEOUT_MS = previous;
+      reloadConfig();
+    }
+  });
+
+  it("exports only the range asked for", async () => {
+    const range = { from: "2026-01-01T00:00:10.000Z", to: "2026-01-01T00:00:10.250Z" };
+    const answer = await exportTrail(owner, orgId, range);
+    expect(answer.count).toBe(250);
+    const { lines } = await download(answer.url);
+    expect(lines).toEqual(await expectedLines(orgId, range));
+  });
+
+  it("exports an empty trail as an empty file", async () => {
+    const empty = await createOrg([[owner, "admin"]]);
+    const answer = await exportTrail(owner, empty, { to: "2000-01-01T00:00:00Z" });
+    expect(answer.count).toBe(0);
+    expect((await download(answer.url)).lines).toEqual([]);
+  });
+
+  it("is 404 to somebody outside the organization", async () => {
+    await expect(exportTrail(outsider, orgId, {})).rejects.toMatchObject({ code: "not_found" });
+    await expect(exportTrail(outsider, randomUUID(), {})).rejects.toMatchObject({ code: "not_found" });
+  });
+});

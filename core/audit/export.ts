@@ -1,0 +1,137 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { sql } from "kysely";
+import { uuidv7 } from "uuidv7";
+import type { Actor } from "../actor/index.ts";
+import { config } from "../config/index.ts";
+import { db } from "../db/index.ts";
+import type { AuditRow } from "../db/schema.ts";
+import { VisibleError } from "../error/index.ts";
+import { requireRole } from "../org/access.ts";
+import { emit } from "./emit.ts";
+import { toInfo } from "./list.ts";
+import type { AuditExportInfo, AuditExportRequest } from "./schema.ts";
+
+/** Rows fetched from the cursor at a time, and lines handed to gzip at a time. */
+const CHUNK_ROWS = 1_000;
+/** S3's minimum part size; with two parts in flight the upload holds ~15 MiB whatever the size. */
+const PART_BYTES = 5 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 2;
+/**
+ * The cursor is one statement for its whole life, and the pool's statement timeout would cut a
+ * large export short; a Lambda lives 15 minutes at most.
+ */
+const EXPORT_STATEMENT_TIMEOUT = "14min";
+
+let client: S3Client | undefined;
+let clientEndpoint: string | undefined;
+
+function s3(): S3Client {
+  // The SDK reads AWS_ENDPOINT_URL_S3 itself; the client is rebuilt only when it changes (tests).
+  const endpoint = process.env.AWS_ENDPOINT_URL_S3;
+  if (!client || clientEndpoint !== endpoint) {
+    client?.destroy();
+    client = new S3Client({
+      // RustFS (and fauxqs) serve buckets by path, and reject or ignore the SDK's default CRC checksums.
+      forcePathStyle: true,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+    clientEndpoint = endpoint;
+  }
+  return client;
+}
+
+/**
+ * Writes an organization's trail (oldest first, optionally within [from, to)) to object storage as
+ * gzip-compressed NDJSON and answers with a presigned URL. Rows stream from a database cursor
+ * through gzip into a multipart upload, so memory stays bounded whatever the trail's size.
+ */
+export async function exportTrail(caller: Actor, orgId: string, range: AuditExportRequest): Promise<AuditExportInfo> {
+  if (caller.type !== "user") throw new VisibleError("unauthorized", "Log in to export the audit trail");
+  await requireRole(caller, orgId, "admin");
+  const from = range.from ? new Date(range.from) : undefined;
+  const to = range.to ? new Date(range.to) : undefined;
+  if (from && to && from.getTime() >= to.getTime()) {
+    throw new VisibleError("validation_failed", "`from` must be before `to`", { errors: [{ path: "body.from", message: "Must be before to" }] });
+  }
+
+  const settings = config();
+  const id = uuidv7();
+  const key = `exports/${orgId}/${id}.ndjson.gz`;
+  let count = 0;
+
+  // Not `transaction()`: a retry after a serialization failure would append to a half-sent stream.
+  await db()
+    .transaction()
+    .execute(async (tx) => {
+      await sql`set local statement_timeout = ${sql.lit(EXPORT_STATEMENT_TIMEOUT)}`.execute(tx);
+      let rows = tx.selectFrom("audit_log").selectAll().where("org_id", "=", orgId);
+      if (from) rows = rows.where("created_at", ">=", from);
+      if (to) rows = rows.where("created_at", "<", to);
+      const stream = rows.orderBy("created_at", "asc").orderBy("id", "asc").stream(CHUNK_ROWS);
+
+      async function* lines(): AsyncGenerator<string> {
+        let chunk: string[] = [];
+        for await (const row of stream) {
+          chunk.push(JSON.stringify(toInfo(row as AuditRow)));
+          count++;
+          if (chunk.length === CHUNK_ROWS) {
+            yield `${chunk.join("\n")}\n`;
+            chunk = [];
+          }
+        }
+        if (chunk.length > 0) yield `${chunk.join("\n")}\n`;
+      }
+
+      const gzip = createGzip();
+      const upload = new Upload({
+        client: s3(),
+        params: {
+          Bucket: settings.s3Bucket,
+          Key: key,
+          Body: gzip,
+          // A .gz file, not Content-Encoding: an HTTP client would otherwise unpack it on download.
+          ContentType: "application/gzip",
+          ContentDisposition: `attachment; filename="audit-${orgId}-${id}.ndjson.gz"`,
+        },
+        partSize: PART_BYTES,
+        queueSize: PARTS_IN_FLIGHT,
+        leavePartsOnError: false,
+      });
+      const producing = pipeline(Readable.from(lines()), gzip);
+      const uploading = upload.done();
+      // Either side failing stops the other: a failed upload must release the cursor (and its
+      // connection), a failed read must abort the multipart upload.
+      const [produced, uploaded] = await Promise.allSettled([
+        producing.catch((error: unknown) => {
+          void upload.abort().catch(() => undefined);
+          throw error;
+        }),
+        uploading.catch((error: unknown) => {
+          gzip.destroy(error as Error);
+          throw error;
+        }),
+      ]);
+      if (produced.status === "rejected") throw produced.reason;
+      if (uploaded.status === "rejected") throw uploaded.reason;
+    });
+
+  const signedAt = new Date();
+  const url = await getSignedUrl(s3(), new GetObjectCommand({ Bucket: settings.s3Bucket, Key: key }), {
+    expiresIn: settings.exportUrlSeconds,
+    signingDate: signedAt,
+  });
+  const expiresAt = new Date(signedAt.getTime() + settings.exportUrlSeconds * 1000).toISOString();
+  await emit({
+    action: "audit.exported",
+    actor: caller,
+    orgId,
+    details: { exportId: id, count, ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) },
+  });
+  return { id, url, expiresAt, count };
+}

@@ -1,0 +1,105 @@
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
+import { log } from "../log/index.ts";
+import type { AuditEvent } from "./schema.ts";
+
+/** SendMessageBatch's limits: 10 entries, and 256 KiB for the bodies of one call together. */
+export const MAX_BATCH_ENTRIES = 10;
+export const MAX_BATCH_BYTES = 256 * 1024;
+
+/**
+ * After a call that could not reach the queue, events skip it for this long and go straight to the
+ * database: during an outage a request pays for the dead queue once, not on every change.
+ */
+const COOLDOWN_MS = 5_000;
+
+let client: SQSClient | undefined;
+let clientEndpoint: string | undefined;
+let unreachableUntil = 0;
+
+function sqs(): SQSClient {
+  // The SDK reads AWS_ENDPOINT_URL_SQS itself; the client is rebuilt only when the local server or
+  // a test points it somewhere else.
+  const endpoint = process.env.AWS_ENDPOINT_URL_SQS;
+  if (!client || clientEndpoint !== endpoint) {
+    client?.destroy();
+    client = new SQSClient({
+      // One retry and short timeouts: a queue that doesn't answer in a few seconds costs the request
+      // little before the events are written through instead.
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+      // A local endpoint (fauxqs) hands out queue URLs with hosts that only it understands.
+      useQueueUrlAsEndpoint: endpoint === undefined,
+    });
+    clientEndpoint = endpoint;
+    unreachableUntil = 0;
+  }
+  return client;
+}
+
+/**
+ * Groups events into SendMessageBatch calls of at most 10 entries and 256 KiB. An event that can't
+ * fit a call on its own is left out and returned in `oversized`.
+ */
+export function planBatches(events: readonly AuditEvent[]): { batches: SendMessageBatchRequestEntry[][]; oversized: AuditEvent[] } {
+  const batches: SendMessageBatchRequestEntry[][] = [];
+  const oversized: AuditEvent[] = [];
+  let current: SendMessageBatchRequestEntry[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const body = JSON.stringify(event);
+    const size = Buffer.byteLength(body);
+    if (size > MAX_BATCH_BYTES) {
+      oversized.push(event);
+      continue;
+    }
+    if (current.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    // Entry ids only need to be unique within a call; the event id is, and it maps failures back.
+    current.push({ Id: event.id, MessageBody: body });
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return { batches, oversized };
+}
+
+/**
+ * Sends events to the audit queue. Returns those the queue did not accept (a failed entry, a call
+ * that failed after the SDK's retries, an event too large for SQS): the caller writes them through.
+ */
+export async function sendToQueue(queueUrl: string, events: readonly AuditEvent[]): Promise<AuditEvent[]> {
+  if (events.length === 0) return [];
+  const client = sqs();
+  if (Date.now() < unreachableUntil) return [...events];
+  const byId = new Map(events.map((event) => [event.id, event]));
+  const { batches, oversized } = planBatches(events);
+  const unsent: AuditEvent[] = [...oversized];
+  const results = await Promise.allSettled(
+    batches.map((entries) => client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))),
+  );
+  results.forEach((result, index) => {
+    const entries = batches[index]!;
+    if (result.status === "rejected") {
+      const error = result.reason as Error & { $metadata?: { httpStatusCode?: number } };
+      // No HTTP answer at all: the queue is unreachable, not merely refusing this call.
+      if (error.$metadata?.httpStatusCode === undefined) unreachableUntil = Date.now() + COOLDOWN_MS;
+      log.warn("audit queue send failed; writing through", { error: error.message, name: error.name, events: entries.length });
+      for (const entry of entries) unsent.push(byId.get(entry.Id!)!);
+      return;
+    }
+    for (const failed of result.value.Failed ?? []) {
+      log.warn("audit queue rejected an entry; writing through", { id: failed.Id, code: failed.Code, senderFault: failed.SenderFault });
+      const event = byId.get(failed.Id ?? "");
+      if (event) unsent.push(event);
+    }
+  });
+  return unsent;
+}
+
+/** For the health check: the queue answers GetQueueAttributes. */
+export async function queueReachable(queueUrl: string): Promise<boolean> {
+  await sqs().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
+  return true;
+}

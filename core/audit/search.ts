@@ -1,0 +1,52 @@
+import { config } from "../config/index.ts";
+import { createQuickwitClient, toAuditDocument, type QuickwitClient } from "../search/index.ts";
+import type { AuditEvent } from "./schema.ts";
+
+let client: QuickwitClient | undefined;
+let clientUrl: string | undefined;
+
+/** The Quickwit client, or undefined when no QUICKWIT_URL is configured (search reads the database). */
+export function quickwit(): QuickwitClient | undefined {
+  const url = config().quickwitUrl;
+  if (!url) return undefined;
+  if (!client || clientUrl !== url) {
+    // Two tries: a consumer that gives up reports its records and SQS redelivers them later, which
+    // is a better retry than holding the batch here.
+    client = createQuickwitClient({ baseUrl: url, timeoutMs: 5_000, retry: { attempts: 2 } });
+    clientUrl = url;
+  }
+  return client;
+}
+
+/**
+ * Ingests events into the audit index. Returns the ids Quickwit rejected (they will never index,
+ * whatever the retries); throws when Quickwit can't be reached.
+ */
+export async function indexEvents(search: QuickwitClient, events: readonly AuditEvent[]): Promise<Set<string>> {
+  const rejected = new Set<string>();
+  if (events.length === 0) return rejected;
+  const answer = await search.ingest(config().quickwitAuditIndex, events.map(toAuditDocument), { detailedResponse: true });
+  for (const failure of answer.parse_failures ?? []) {
+    const id = idOf(failure.document);
+    if (id) rejected.add(id);
+  }
+  // A rejection Quickwit did not detail can't be pinned on one event: all of them are suspect.
+  if ((answer.num_rejected_docs ?? 0) > rejected.size) return new Set(events.map((event) => event.id));
+  return rejected;
+}
+
+function idOf(document: string): string | undefined {
+  try {
+    const id = (JSON.parse(document) as { id?: unknown }).id;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** For the health check: Quickwit answers and the audit index exists. */
+export async function searchReachable(): Promise<boolean> {
+  const search = quickwit();
+  if (!search) return false;
+  return (await search.getIndex(config().quickwitAuditIndex)) !== null;
+}

@@ -1,0 +1,7 @@
+import { list } from "@voxguard/core/audit";
+import { route } from "../edge/route.ts";
+
+export const handler = route("GET /admin/audit", async ({ actor, query }) => ({
+  status: 200,
+  body: await list(actor, { type: "all" }, query),
+}));

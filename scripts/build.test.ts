@@ -1,0 +1,69 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { probe } from "../bench/cold-start.ts";
+import { routes } from "../functions/routes.ts";
+import { buildFunctions, root, type BuiltFunction } from "./build.ts";
+
+// Read here rather than from build.ts's own list, so a function the build forgot fails the test.
+const handlers = [
+  ...Object.values(routes).map((route) => route.handler),
+  ...["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler"].filter((handler) =>
+    existsSync(join(root, handler.replace(/\.[^.]+$/, ".ts"))),
+  ),
+];
+const expected = [...new Set(handlers)].map((handler) => {
+  const dot = handler.lastIndexOf(".");
+  return { handler, entry: `${handler.slice(0, dot)}.ts`, exportName: handler.slice(dot + 1) };
+});
+
+let scratch: string;
+let built: BuiltFunction[];
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "voxguard-build-"));
+  // argon2 is installed next to a deployed bundle, not bundled; the repository's stands in for it.
+  await symlink(join(root, "node_modules"), join(scratch, "node_modules"), "dir");
+  built = await buildFunctions({ outdir: join(scratch, "functions") });
+});
+
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+const bundleOf = (entry: string) => {
+  const fn = built.find((candidate) => candidate.entry === entry);
+  if (!fn) throw new Error(`no bundle built for ${entry}`);
+  return fn;
+};
+
+describe("function bundles", () => {
+  it.each(expected)("$handler bundles and exports its handler", ({ entry, exportName }) => {
+    const fn = bundleOf(entry);
+    // A fresh node, as Lambda loads it: vitest's own module loader would transform the bundle.
+    const result = probe(fn.outfile, exportName);
+    expect(result.error).toBe("");
+    expect(result.ok).toBe(true);
+  });
+
+  it("builds nothing outside the route table and the queue and job functions", () => {
+    expect(built.map((fn) => fn.entry).sort()).toEqual(expected.map((fn) => fn.entry).sort());
+  });
+
+  it("keeps the S3 and SQS clients out of functions that don't use them", () => {
+    const offending = built.flatMap((fn) =>
+      fn.violations.map(({ client, chain }) => `${fn.id} contains ${client}: ${chain.join(" -> ")}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it("sees the clients where they are used, so the rule above is not vacuous", () => {
+    const exporter = built.find((fn) => fn.id === "POST /orgs/{orgId}/audit/exports");
+    if (exporter) expect(exporter.contains).toContain("s3");
+    const changes = built.filter((fn) => fn.id.startsWith("POST ") && fn !== exporter);
+    expect(changes.length).toBeGreaterThan(0);
+    for (const fn of changes) expect(fn.contains, fn.id).toContain("sqs");
+  });
+});

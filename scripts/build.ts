@@ -1,0 +1,256 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build, type BuildOptions, type Metafile } from "esbuild";
+import { routes } from "../functions/routes.ts";
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const defaultOutdir = join(root, "dist", "functions");
+
+/** Lambda's deployment limit is far above this; the target is about cold start, see bench/cold-start.ts. */
+export const MAX_BUNDLE_BYTES = 300 * 1024;
+
+/**
+ * Installed next to the bundle instead of bundled (infra/function-defaults.ts `nodejs.install`):
+ * a native addon whose binary must match Lambda's platform.
+ */
+export const INSTALLED = ["@node-rs/argon2"];
+
+/** SST always marks these external (pkg/runtime/node/build.go `forceExternal`): pg requires pg-native lazily. */
+const FORCE_EXTERNAL = ["sharp", "pg-native"];
+
+/**
+ * The functions outside the route table. Listed even before they are written: a file that doesn't
+ * exist yet is skipped, so the build follows the other issues as they land.
+ */
+const NON_HTTP = ["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler"];
+
+export type Client = "s3" | "sqs";
+
+/**
+ * Packages that pull an AWS client into a bundle. Each is hundreds of KB and tens of ms of init,
+ * which a function that never talks to the service should not pay for.
+ */
+const CLIENT_PACKAGES: Record<Client, readonly string[]> = {
+  s3: ["@aws-sdk/client-s3", "@aws-sdk/lib-storage", "@aws-sdk/s3-request-presigner"],
+  sqs: ["@aws-sdk/client-sqs"],
+};
+
+/**
+ * Functions that legitimately talk to S3 or SQS beyond the general rule (every route that changes
+ * data may send audit events to SQS; nothing else may). Why each one is here:
+ */
+const EXTRA_CLIENTS: Record<string, readonly Client[]> = {
+  // The export streams the trail into the bucket and presigns the download.
+  "POST /orgs/{orgId}/audit/exports": ["s3", "sqs"],
+  // The health check asks the queue for an attribute (core/health `queueReachable`).
+  "GET /health": ["sqs"],
+};
+
+export interface FunctionSpec {
+  /** Route key, or the handler path for a function outside the route table. */
+  id: string;
+  /** Output folder under the outdir, e.g. `orgs/members/list`. */
+  name: string;
+  /** Source file relative to the repository root. */
+  entry: string;
+  /** The export Lambda calls. */
+  exportName: string;
+  allowed: readonly Client[];
+}
+
+function parseHandler(handler: string): { entry: string; exportName: string; name: string } {
+  const dot = handler.lastIndexOf(".");
+  const file = handler.slice(0, dot);
+  return { entry: `${file}.ts`, exportName: handler.slice(dot + 1), name: relative("functions", file) };
+}
+
+function allowedFor(id: string): readonly Client[] {
+  const extra = EXTRA_CLIENTS[id];
+  if (extra) return extra;
+  const method = id.split(" ")[0];
+  // Non-route ids are handler paths, no method: the consumer is fed by Lambda's poller and the jobs
+  // only touch the database, so none of them needs a client.
+  return method === "POST" || method === "PUT" || method === "PATCH" || method === "DELETE" ? ["sqs"] : [];
+}
+
+/** Every function the app deploys: one per route-table handler, plus the queue consumer and jobs. */
+export function listFunctions(): FunctionSpec[] {
+  const byEntry = new Map<string, FunctionSpec>();
+  const add = (id: string, handler: string) => {
+    const parsed = parseHandler(handler);
+    const known = byEntry.get(parsed.entry);
+    if (known) {
+      // One file behind two routes is one bundle; it may use whatever either route may.
+      known.allowed = [...new Set([...known.allowed, ...allowedFor(id)])];
+      return;
+    }
+    byEntry.set(parsed.entry, { id, ...parsed, allowed: allowedFor(id) });
+  };
+  for (const [routeKey, route] of Object.entries(routes)) add(routeKey, route.handler);
+  for (const handler of NON_HTTP) {
+    if (existsSync(join(root, parseHandler(handler).entry))) add(handler, handler);
+  }
+  return [...byEntry.values()];
+}
+
+/**
+ * What SST's Node runtime hands esbuild for a deployed (non-dev) function with `format: "esm"`,
+ * `minify: true`, `sourcemap` left off (sst/sst pkg/runtime/node/build.go). One deviation: SST's
+ * target is `esnext` unless `nodejs.esbuild.target` is set; the issue asks for the runtime's own.
+ */
+export function esbuildOptions(): BuildOptions {
+  return {
+    absWorkingDir: root,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    mainFields: ["module", "main"],
+    bundle: true,
+    keepNames: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: true,
+    sourcemap: false,
+    metafile: true,
+    write: true,
+    external: [...FORCE_EXTERNAL, ...INSTALLED],
+    // CJS dependencies inside an ESM bundle still call require and read __dirname.
+    banner: {
+      js: [
+        `import { createRequire as topLevelCreateRequire } from 'module';`,
+        `const require = topLevelCreateRequire(import.meta.url);`,
+        `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
+        `const __filename = topLevelFileUrlToPath(import.meta.url)`,
+        `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
+      ].join("\n"),
+    },
+    logLevel: "warning",
+  };
+}
+
+export interface BuiltFunction extends FunctionSpec {
+  outfile: string;
+  bytes: number;
+  /** What Lambda downloads is zipped; shown for scale, the limit is on the bundle itself. */
+  gzipBytes: number;
+  /** Clients whose code ended up in the bundle (bytes in the output, not merely resolved). */
+  contains: Client[];
+  /** For each client the bundle contains but may not: the import chain from the entry to it. */
+  violations: { client: Client; chain: string[] }[];
+}
+
+function packageOf(input: string): string | undefined {
+  // The last node_modules segment names the package that owns the file, hoisted or nested.
+  const match = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  return match?.[1];
+}
+
+function clientOf(input: string): Client | undefined {
+  const pkg = packageOf(input);
+  if (!pkg) return undefined;
+  return (Object.keys(CLIENT_PACKAGES) as Client[]).find((client) => CLIENT_PACKAGES[client].includes(pkg));
+}
+
+/** Shortest path of imports from the entry to a file of the client, over the metafile's graph. */
+export function importChain(metafile: Metafile, entry: string, client: Client): string[] {
+  const previous = new Map<string, string | undefined>([[entry, undefined]]);
+  const queue = [entry];
+  while (queue.length > 0) {
+    const current = queue.shift()!;
+    if (clientOf(current) === client) {
+      const chain: string[] = [];
+      for (let at: string | undefined = current; at !== undefined; at = previous.get(at)) chain.unshift(at);
+      // Inside the client package its own files add nothing: stop at the first one.
+      return chain;
+    }
+    for (const imported of metafile.inputs[current]?.imports ?? []) {
+      if (imported.external || previous.has(imported.path) || !metafile.inputs[imported.path]) continue;
+      previous.set(imported.path, current);
+      queue.push(imported.path);
+    }
+  }
+  return [];
+}
+
+export interface BuildFunctionsOptions {
+  outdir?: string;
+  /** Limit the build to these functions (by id or name). */
+  only?: readonly string[];
+}
+
+/**
+ * Bundles every function as SST would deploy it, each into `<outdir>/<name>/index.mjs`. One esbuild
+ * run with an entry point a function: without splitting each entry is still bundled and
+ * tree-shaken on its own (the same bytes as a build per function), but shared files are parsed once.
+ */
+export async function buildFunctions(options: BuildFunctionsOptions = {}): Promise<BuiltFunction[]> {
+  const outdir = options.outdir ?? defaultOutdir;
+  const functions = listFunctions().filter((fn) => !options.only || options.only.includes(fn.id) || options.only.includes(fn.name));
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  const result = await build({
+    ...esbuildOptions(),
+    entryPoints: functions.map((fn) => ({ in: join(root, fn.entry), out: join(fn.name, "index") })),
+    outdir,
+    outExtension: { ".js": ".mjs" },
+  });
+  const metafile = result.metafile!;
+  await writeFile(join(outdir, "meta.json"), JSON.stringify(metafile));
+  return Promise.all(
+    functions.map(async (fn) => {
+      const outfile = join(outdir, fn.name, "index.mjs");
+      const output = Object.values(metafile.outputs).find((o) => o.entryPoint === fn.entry);
+      if (!output) throw new Error(`esbuild wrote no bundle for ${fn.entry}`);
+      const contains = new Set<Client>();
+      for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+        const client = clientOf(input);
+        if (client && bytesInOutput > 0) contains.add(client);
+      }
+      const violations = [...contains].filter((client) => !fn.allowed.includes(client)).map((client) => ({ client, chain: importChain(metafile, fn.entry, client) }));
+      const code = await readFile(outfile);
+      return { ...fn, outfile, bytes: code.length, gzipBytes: gzipSync(code).length, contains: [...contains].sort(), violations };
+    }),
+  );
+}
+
+/**
+ * What makes the build fail: a client where it doesn't belong. Size is a target, reported by the
+ * table and by `npm run bench`, not a reason to refuse a deployable bundle.
+ */
+export function problems(built: readonly BuiltFunction[]): string[] {
+  const found: string[] = [];
+  for (const fn of built) {
+    for (const { client, chain } of fn.violations) {
+      found.push(`${fn.name} (${fn.id}) contains the ${client.toUpperCase()} client it doesn't use, via:\n    ${chain.join("\n    -> ")}`);
+    }
+  }
+  return found;
+}
+
+export const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
+
+export function sizeTable(built: readonly BuiltFunction[]): string {
+  const rows = [...built].sort((a, b) => b.bytes - a.bytes).map((fn) => [fn.name, String(fn.bytes), kb(fn.bytes), kb(fn.gzipBytes), fn.contains.join("+") || "-", fn.allowed.join("+") || "-"]);
+  const header = ["function", "bytes", "KB", "gzip KB", "clients", "may use"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i >= 4 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const built = await buildFunctions();
+  console.log(sizeTable(built));
+  console.log(`\n${built.length} functions in ${relative(process.cwd(), defaultOutdir) || "."}`);
+  const oversized = built.filter((fn) => fn.bytes > MAX_BUNDLE_BYTES).length;
+  if (oversized > 0) console.log(`${oversized} of ${built.length} bundles are over the ${kb(MAX_BUNDLE_BYTES)} KB target`);
+  const found = problems(built);
+  if (found.length > 0) {
+    console.error(`\nbuild failed:\n- ${found.join("\n- ")}`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
