@@ -40,6 +40,8 @@ function s3(): S3Client {
       forcePathStyle: true,
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      // Without them the SDK's default chain applies (the function's role on AWS S3).
+      ...(config().s3Credentials ? { credentials: config().s3Credentials } : {}),
     });
     clientEndpoint = endpoint;
   }

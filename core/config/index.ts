@@ -13,6 +13,9 @@ const Environment = z.object({
   QUICKWIT_URL: optionalUrl,
   QUICKWIT_AUDIT_INDEX: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{2,254}$/).default("voxguard-audit"),
   S3_BUCKET: z.string().min(3).max(63).default("voxguard-exports"),
+  // RustFS keys: Lambda reserves AWS_ACCESS_KEY_ID for the function's own role credentials.
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
   SESSION_IDLE_SECONDS: seconds(7 * 24 * 3600),
   SESSION_ABSOLUTE_SECONDS: seconds(30 * 24 * 3600),
   SESSION_TOUCH_SECONDS: seconds(3600),
@@ -45,6 +48,10 @@ function parse(env: NodeJS.ProcessEnv) {
     quickwitUrl: e.QUICKWIT_URL,
     quickwitAuditIndex: e.QUICKWIT_AUDIT_INDEX,
     s3Bucket: e.S3_BUCKET,
+    s3Credentials:
+      e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+        ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+        : undefined,
     session: {
       idleSeconds: e.SESSION_IDLE_SECONDS,
       absoluteSeconds: e.SESSION_ABSOLUTE_SECONDS,
