@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { notFound, VisibleError } from "../error/index.ts";
+import { notFound, VisibleError, type FieldError } from "../error/index.ts";
 
 export * from "./schema.ts";
 
@@ -10,12 +10,15 @@ export * from "./schema.ts";
 export function input<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new VisibleError("validation_failed", "The request is not valid", {
-    errors: result.error.issues.slice(0, 20).map((issue) => ({
-      path: issue.path.map(String).join(".") || "$",
-      message: issue.message,
-    })),
-  });
+  throw new VisibleError("validation_failed", "The request is not valid", { errors: fieldErrors(result.error) });
+}
+
+/** zod's issues as the API's field errors; `part` names where the value came from (body, query). */
+export function fieldErrors(error: z.ZodError, part?: string): FieldError[] {
+  return error.issues.slice(0, 20).map((issue) => ({
+    path: [...(part ? [part] : []), ...issue.path.map(String)].join(".") || "$",
+    message: issue.message,
+  }));
 }
 
 const Id = z.uuid();

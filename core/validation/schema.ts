@@ -10,7 +10,8 @@ export type JsonObject = { [key: string]: unknown };
 const NUL = /\u0000/;
 const LONE_SURROGATE = /\p{Cs}/u;
 
-function textProblem(text: string): string | undefined {
+/** Why PostgreSQL could not store `text` as it is (text and jsonb), if it could not. */
+export function textProblem(text: string): string | undefined {
   if (NUL.test(text)) return "must not contain NUL characters";
   if (LONE_SURROGATE.test(text)) return "must be valid Unicode";
   return undefined;

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { VisibleError, type FieldError } from "@voxguard/core/error";
+import { fieldErrors, textProblem } from "@voxguard/core/validation";
 
 /** Parses one part of a request; every problem becomes a field error under that part's name. */
 export function validate<T extends z.ZodType>(schema: T, value: unknown, part: string): z.output<T> {
@@ -10,21 +11,6 @@ export function validate<T extends z.ZodType>(schema: T, value: unknown, part: s
   throw new VisibleError("validation_failed", "The request is not valid", { errors: fieldErrors(result.error, part) });
 }
 
-export function fieldErrors(error: z.ZodError, part: string): FieldError[] {
-  return error.issues.slice(0, 20).map((issue) => ({
-    path: [part, ...issue.path.map(String)].join("."),
-    message: issue.message,
-  }));
-}
-
-const NUL = /\u0000/;
-const LONE_SURROGATE = /\p{Cs}/u;
-
-function textProblem(text: string): string | undefined {
-  if (NUL.test(text)) return "must not contain NUL characters";
-  if (LONE_SURROGATE.test(text)) return "must be valid Unicode";
-  return undefined;
-}
 
 interface Step {
   key: string;
