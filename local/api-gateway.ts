@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { LOCAL_ACCOUNT_ID } from "./lambda-context.ts";
@@ -19,18 +19,46 @@ export interface EventOptions {
 const API_ID = "local";
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
+// randomBytes costs several µs a call and a request made two (~7% of the emulator's CPU): ids
+// come from this pool instead, one fill of which serves a few hundred requests.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+/** Where `n` fresh random bytes start in `pool`. */
+function takeRandom(n: number): number {
+  if (poolOffset + n > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const start = poolOffset;
+  poolOffset += n;
+  return start;
+}
+
 /** API Gateway's request id looks like "LV7fzho-PHcEJPw=": 11 random bytes in base64. */
 export function newRequestId(): string {
-  return randomBytes(11).toString("base64").replaceAll("/", "-").replaceAll("+", "_");
+  const start = takeRandom(11);
+  return pool.toString("base64", start, start + 11).replaceAll("/", "-").replaceAll("+", "_");
 }
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+// Requests in the same second share the text rather than formatting it again each.
+let clfSecond = Number.NaN;
+let clfText = "";
 
 /** "21/Apr/2020:15:08:21 +0000", the CLF time API Gateway puts in requestContext.time. */
 export function clfTime(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return (
-    `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
-    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
-  );
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== clfSecond) {
+    clfText =
+      `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+      `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+    clfSecond = second;
+  }
+  return clfText;
 }
 
 /**
@@ -74,7 +102,8 @@ function sourceIp(req: IncomingMessage): string {
 }
 
 function traceId(now: Date): string {
-  return `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomBytes(12).toString("hex")}`;
+  const start = takeRandom(12);
+  return `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${pool.toString("hex", start, start + 12)}`;
 }
 
 /**
@@ -214,25 +243,34 @@ export interface WriteOptions {
 
 /** Writes an answer the way API Gateway sends it, with its apigw-requestid header. */
 export function writeAnswer(answer: HttpAnswer, res: ServerResponse, options: WriteOptions = {}): void {
-  const grouped = new Map<string, string[]>();
+  // One flat name/value list for writeHead rather than a setHeader a header: half the cost, and
+  // the same bytes on the wire. Headers set on `res` before (connection: close) are kept by writeHead.
+  const flat: string[] = [];
   for (const [name, value] of answer.headers) {
     // Connection management is the gateway's business, not the function's.
     if (name === "content-length" || name === "transfer-encoding" || name === "connection") continue;
-    const values = grouped.get(name) ?? [];
-    values.push(value);
-    grouped.set(name, values);
+    // Repeats are joined with ",", except cookies, which stay a Set-Cookie line each.
+    let at = -1;
+    if (name !== "set-cookie") {
+      for (let i = 0; i < flat.length; i += 2) {
+        if (flat[i] === name) {
+          at = i + 1;
+          break;
+        }
+      }
+    }
+    if (at === -1) flat.push(name, value);
+    else flat[at] += `,${value}`;
   }
-  for (const [name, values] of grouped) {
-    res.setHeader(name, name === "set-cookie" ? values : values.join(","));
-  }
-  if (options.requestId) res.setHeader("apigw-requestid", options.requestId);
-  res.statusCode = answer.statusCode;
+  if (options.requestId) flat.push("apigw-requestid", options.requestId);
   // HTTP forbids a body (and a length) on 204 and 304.
   if (answer.statusCode === 204 || answer.statusCode === 304) {
+    res.writeHead(answer.statusCode, flat);
     res.end();
     return;
   }
-  res.setHeader("content-length", answer.body.byteLength);
+  flat.push("content-length", String(answer.body.byteLength));
+  res.writeHead(answer.statusCode, flat);
   res.end(options.method === "HEAD" ? undefined : answer.body);
 }
 

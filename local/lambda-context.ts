@@ -12,26 +12,60 @@ export interface ContextOptions {
 
 export const LOCAL_ACCOUNT_ID = "000000000000";
 
+/** What stays the same across one function's invocations. */
+interface Environment {
+  region: string;
+  accountId: string;
+  invokedFunctionArn: string;
+  logGroupName: string;
+  logStreamName: string;
+}
+
+// Like a warm execution environment: one log stream a function, not one an invocation, and
+// nothing here is recomputed per request.
+const environments = new Map<string, Environment>();
+
+function environmentOf(functionName: string, region: string, accountId: string): Environment {
+  let environment = environments.get(functionName);
+  if (!environment || environment.region !== region || environment.accountId !== accountId) {
+    const day = new Date().toISOString().slice(0, 10).replaceAll("-", "/");
+    environment = {
+      region,
+      accountId,
+      invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+      logGroupName: `/aws/lambda/${functionName}`,
+      logStreamName: `${day}/[$LATEST]${randomUUID().replaceAll("-", "")}`,
+    };
+    environments.set(functionName, environment);
+  }
+  return environment;
+}
+
+// Returned rather than written inline: a closure assigned to a property gets a name set on it
+// (tsx's keepNames) each time it is made, for nothing.
+function countdown(deadline: number): () => number {
+  return () => Math.max(0, deadline - Date.now());
+}
+
+function unsupported(): never {
+  // The callback-era completion methods are gone from the nodejs22.x runtime the app deploys to.
+  throw new Error("context.done/succeed/fail are not supported: return or throw from an async handler");
+}
+
 /** A Lambda invocation context as the Node.js runtime hands it to a handler. */
 export function createContext(options: ContextOptions): Context {
   const region = options.region ?? process.env.AWS_REGION ?? "us-east-1";
-  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
-  const deadline = Date.now() + options.timeoutMs;
-  const day = new Date().toISOString().slice(0, 10).replaceAll("-", "/");
-  const unsupported = () => {
-    // The callback-era completion methods are gone from the nodejs22.x runtime the app deploys to.
-    throw new Error("context.done/succeed/fail are not supported: return or throw from an async handler");
-  };
+  const environment = environmentOf(options.functionName, region, options.accountId ?? LOCAL_ACCOUNT_ID);
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: options.functionName,
     functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${options.functionName}`,
+    invokedFunctionArn: environment.invokedFunctionArn,
     memoryLimitInMB: "1024",
     awsRequestId: options.awsRequestId ?? randomUUID(),
-    logGroupName: `/aws/lambda/${options.functionName}`,
-    logStreamName: `${day}/[$LATEST]${randomUUID().replaceAll("-", "")}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    logGroupName: environment.logGroupName,
+    logStreamName: environment.logStreamName,
+    getRemainingTimeInMillis: countdown(Date.now() + options.timeoutMs),
     done: unsupported,
     fail: unsupported,
     succeed: unsupported,

@@ -5,11 +5,25 @@ interface Origin {
   userAgent?: string | undefined;
 }
 
+/** The caller's own account, as the session's cache entry holds it. */
+export interface UserProfile {
+  email: string;
+  displayName: string;
+  /** ISO 8601, as answered. */
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface UserActor extends Origin {
   type: "user";
   userId: string;
   sessionId: string;
   role: PlatformRole;
+  /**
+   * Lets GET /me answer without reading the user again. Only Session.authenticate sets it; an
+   * entry written before sessions carried it leaves it out.
+   */
+  profile?: UserProfile | undefined;
 }
 
 export interface PublicActor extends Origin {

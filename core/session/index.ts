@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { sql, type RawBuilder } from "kysely";
 import * as z from "zod";
-import type { PlatformRole, UserActor } from "../actor/index.ts";
+import type { PlatformRole, UserActor, UserProfile } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
 import * as Cache from "../cache/index.ts";
 import { config } from "../config/index.ts";
@@ -30,6 +30,11 @@ const CachedSession = z.object({
   createdAt: z.number(),
   lastUsedAt: z.number(),
   expiresAt: z.number(),
+  // The user's own account, so GET /me costs no second cache read. Optional: entries written
+  // before it existed are still valid sessions, and GET /me then reads the user itself.
+  profile: z
+    .object({ email: z.string(), displayName: z.string(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
+    .optional(),
 });
 type CachedSession = z.infer<typeof CachedSession>;
 
@@ -85,7 +90,20 @@ function parseCached(raw: string | null | undefined): CachedSession | undefined 
 }
 
 function actorOf(session: CachedSession, origin: Origin): UserActor {
-  return { type: "user", userId: session.userId, sessionId: session.id, role: session.role, ip: origin.ip, userAgent: origin.userAgent };
+  const actor: UserActor = { type: "user", userId: session.userId, sessionId: session.id, role: session.role, ip: origin.ip, userAgent: origin.userAgent };
+  if (session.profile) actor.profile = session.profile;
+  return actor;
+}
+
+interface ProfileColumns {
+  email: string;
+  display_name: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function profileOf(user: ProfileColumns): UserProfile {
+  return { email: user.email, displayName: user.display_name, createdAt: user.created_at.toISOString(), updatedAt: user.updated_at.toISOString() };
 }
 
 function cleanIp(ip: string | undefined): string | null {
@@ -100,8 +118,19 @@ export async function create(user: SessionUser, origin: Origin): Promise<Created
   const token = randomBytes(32).toString("base64url");
   const tokenHash = hashToken(token);
   const { idleSeconds, absoluteSeconds } = config().session;
-  const row = await useTransaction((tx) =>
-    tx
+  // A transaction of its own when the caller has none: the lock below must last until the commit.
+  const { account, row } = await transaction(async (tx) => {
+    // What gets cached is read here, not taken from the caller, and FOR SHARE makes it current:
+    // a change to the user still in flight (they all update the row before they invalidate its
+    // sessions) is waited for and then read, and one that comes later waits until this session is
+    // committed, where its invalidation finds it. Either way no copy older than the row is cached.
+    const account = await tx
+      .selectFrom("users")
+      .select(["role", "status", "email", "display_name", "created_at", "updated_at"])
+      .where("id", "=", user.id)
+      .forShare()
+      .executeTakeFirstOrThrow();
+    const row = await tx
       .insertInto("user_sessions")
       .values({
         user_id: user.id,
@@ -113,16 +142,18 @@ export async function create(user: SessionUser, origin: Origin): Promise<Created
         user_agent: origin.userAgent?.slice(0, 512) ?? null,
       })
       .returning(["id", "created_at", "last_used_at", "expires_at"])
-      .executeTakeFirstOrThrow(),
-  );
+      .executeTakeFirstOrThrow();
+    return { account, row };
+  });
   const cached: CachedSession = {
     id: row.id,
     userId: user.id,
-    role: user.role,
-    status: user.status,
+    role: account.role === "admin" ? "admin" : "user",
+    status: account.status ?? "active",
     createdAt: row.created_at.getTime(),
     lastUsedAt: row.last_used_at.getTime(),
     expiresAt: row.expires_at.getTime(),
+    profile: profileOf(account),
   };
   // The first request with the new token is then a cache hit.
   await afterCommit(() => Cache.set(cacheKeyOf(tokenHash), JSON.stringify(cached), { ttlMs: cacheTtlMs(cached), onlyIfAbsent: true }));
@@ -187,6 +218,10 @@ async function load(tokenHash: string): Promise<CachedSession | undefined> {
         "s.user_id",
         "u.role",
         "u.status",
+        "u.email",
+        "u.display_name",
+        "u.created_at as user_created_at",
+        "u.updated_at as user_updated_at",
         sql<Date>`coalesce(s.created_at, now())`.as("created_at"),
         sql<Date>`coalesce(s.last_used_at, s.created_at, now())`.as("last_used_at"),
         expiry.as("expires_at"),
@@ -204,6 +239,7 @@ async function load(tokenHash: string): Promise<CachedSession | undefined> {
     createdAt: row.created_at.getTime(),
     lastUsedAt: row.last_used_at.getTime(),
     expiresAt: row.expires_at.getTime(),
+    profile: profileOf({ email: row.email, display_name: row.display_name, created_at: row.user_created_at, updated_at: row.user_updated_at }),
   };
 }
 
@@ -328,8 +364,9 @@ export async function removeAllForUser(userId: string): Promise<number> {
 }
 
 /**
- * Makes the user's sessions re-read the user from the database (a role change): the cached copies
- * carry the old role.
+ * Makes the user's sessions re-read the user from the database (a change to the role, status or
+ * profile): the cached copies carry the old values. Call it after the change's UPDATE of the user,
+ * in the same transaction: a session being created meanwhile then waits for the change (see create).
  */
 export async function refreshForUser(userId: string): Promise<void> {
   const rows = await useTransaction((tx) => tx.selectFrom("user_sessions").select("token_hash").where("user_id", "=", userId).execute());
@@ -352,24 +389,44 @@ export interface RemoveExpiredResult {
 
 /**
  * Deletes expired sessions in bounded batches, each its own transaction (YugabyteDB wants small
- * transactions). SKIP LOCKED lets two runs at once split the rows instead of waiting on each other.
+ * transactions). Each batch walks the expires_at index from where the previous one ended, keyed on
+ * (expires_at, id) so ties never make a batch larger: no re-scan of what earlier batches deleted
+ * and no probe per id. Two runs at once delete the same ranges in the same index order, so the
+ * later one waits on row locks (never a lock cycle) and finds the rows gone.
  */
+const FIRST_UUID = "00000000-0000-0000-0000-000000000000";
+const LAST_UUID = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
 export async function removeExpired(options: RemoveExpiredOptions = {}): Promise<RemoveExpiredResult> {
   const size = Math.max(1, Math.min(Math.floor(options.batchSize ?? MAX_CLEANUP_BATCH), MAX_CLEANUP_BATCH));
+  // Fixed for the run, so sessions expiring meanwhile can't keep it going forever.
+  const cutoff = new Date();
+  let after: { expiresAt: Date | string; id: string } = { expiresAt: "-infinity", id: FIRST_UUID };
   let deleted = 0;
   let batches = 0;
   for (;;) {
     if (options.shouldStop?.()) return { deleted, batches, complete: false };
-    const count = await transaction(async (tx) => {
-      const result = await sql`
-        delete from user_sessions
-        where id in (
-          select id from user_sessions where expires_at < now() limit ${size} for update skip locked
-        )`.execute(tx);
-      return Number(result.numAffectedRows ?? 0);
+    const batch = await transaction(async (tx) => {
+      const { rows } = await sql<{ deleted: number; bound_at: Date | null; bound_id: string | null }>`
+        with bound as (
+          select expires_at, id from user_sessions
+          where (expires_at, id) > (${after.expiresAt}::timestamptz, ${after.id}::uuid) and expires_at < ${cutoff}
+          order by expires_at, id
+          offset ${size - 1} limit 1
+        ), gone as (
+          delete from user_sessions
+          where (expires_at, id) > (${after.expiresAt}::timestamptz, ${after.id}::uuid)
+            and (expires_at, id) <= (coalesce((select expires_at from bound), 'infinity'), coalesce((select id from bound), ${LAST_UUID}::uuid))
+            and expires_at < ${cutoff}
+          returning 1
+        )
+        select (select count(*) from gone) as deleted, (select expires_at from bound) as bound_at, (select id from bound) as bound_id`.execute(tx);
+      return rows[0]!;
     });
-    deleted += count;
+    deleted += Number(batch.deleted);
     batches++;
-    if (count < size) return { deleted, batches, complete: true };
+    // No bound: fewer than `size` expired rows were left past the last one, and this batch took them.
+    if (batch.bound_at === null || batch.bound_id === null) return { deleted, batches, complete: true };
+    after = { expiresAt: batch.bound_at, id: batch.bound_id };
   }
 }

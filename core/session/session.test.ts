@@ -114,6 +114,49 @@ describe("the cache", () => {
     await rejects401(Session.authenticate(token, origin));
   });
 
+  it("carries the user's profile, from a hit and from a refill alike", async () => {
+    const { token, user } = await register();
+    const profile = { email: user.email, displayName: user.displayName, createdAt: user.createdAt, updatedAt: user.updatedAt };
+    expect((await Session.authenticate(token, origin)).profile).toEqual(profile);
+    await Cache.del(keyOf(token));
+    expect((await Session.authenticate(token, origin)).profile).toEqual(profile);
+    expect(JSON.parse((await cached(token))!).profile).toEqual(profile);
+    expect(await User.me((await Session.authenticate(token, origin))!)).toEqual(user);
+  });
+
+  it("still takes an entry written before it carried the profile; GET /me then reads the user", async () => {
+    const { token, user } = await register();
+    const { profile: _, ...older } = JSON.parse((await cached(token))!);
+    const redis = (await Cache.cache())!;
+    await redis.set(keyOf(token), JSON.stringify(older), "PX", 60_000);
+    const actor = await Session.authenticate(token, origin);
+    expect(actor.profile).toBeUndefined();
+    expect(await User.me(actor)).toEqual(user);
+  });
+
+  it("caches a new session with a change to its user that was still in flight, not the row from before it", async () => {
+    const { user } = await register();
+    let reached!: () => void;
+    let release!: () => void;
+    const atGate = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const renaming = transaction(async (tx) => {
+      await tx.updateTable("users").set({ display_name: "Renamed", updated_at: sql`now()` }).where("id", "=", user.id).execute();
+      reached();
+      await gate;
+    });
+    await atGate;
+    // A login meanwhile: it can't finish while the rename is open, and must not cache the old name.
+    let settled = false;
+    const creating = Session.create({ id: user.id, role: "user", status: "active" }, origin).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(settled).toBe(false);
+    release();
+    await renaming;
+    const created = await creating;
+    expect((await Session.authenticate(created.token, origin)).profile?.displayName).toBe("Renamed");
+  });
+
   it("does not refill while the invalidation marker lives", async () => {
     const { token, actor } = await register();
     const redis = (await Cache.cache())!;

@@ -114,6 +114,21 @@ function parseCached(raw: string | null | undefined): UserInfo | undefined {
 
 /** The caller's own account: the hottest read there is, so it is served from the cache when it can be. */
 export async function me(actor: UserActor): Promise<UserInfo> {
+  // The session's cache entry carries the profile, and every change to it invalidates the user's
+  // sessions (Session.refreshForUser), so this copy is as fresh as the session itself.
+  const { profile } = actor;
+  if (profile) {
+    return {
+      id: actor.userId,
+      email: profile.email,
+      displayName: profile.displayName,
+      role: actor.role,
+      // Session.authenticate lets no other status through.
+      status: "active",
+      createdAt: profile.createdAt,
+      updatedAt: profile.updatedAt,
+    };
+  }
   const key = cacheKeyOf(actor.userId);
   const raw = await Cache.get(key);
   const hit = parseCached(raw);
@@ -141,6 +156,8 @@ export async function update(value: UpdateUserInput, actor: UserActor): Promise<
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
     await forget(actor.userId);
+    // Their cache entries carry the profile GET /me answers with.
+    await Session.refreshForUser(actor.userId);
     await emit({ action: "user.updated", actor, resourceType: "user", resourceId: actor.userId, details: { ...changes } });
     return toInfo(after);
   });
@@ -204,7 +221,7 @@ export async function list(value: UserListQuery, actor: Actor): Promise<PageResu
 
 /**
  * A platform administrator changes a user's status or role. Suspending revokes every session;
- * a role change makes the cached sessions re-read the user.
+ * any other change makes the cached sessions re-read the user.
  */
 export async function adminUpdate(params: { userId: string }, value: AdminUpdateUserInput, actor: Actor): Promise<UserInfo> {
   if (actor.type !== "user" || actor.role !== "admin") throw forbidden();
@@ -226,7 +243,8 @@ export async function adminUpdate(params: { userId: string }, value: AdminUpdate
     await forget(userId);
     let sessionsRevoked = 0;
     if (after.status === "suspended") sessionsRevoked = await Session.removeAllForUser(userId);
-    else if ("role" in changes.after) await Session.refreshForUser(userId);
+    // Not only a new role: the sessions' cache entries carry the status and updatedAt too.
+    else await Session.refreshForUser(userId);
     await emit({
       action: "admin.user_updated",
       actor,

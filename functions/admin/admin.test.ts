@@ -105,6 +105,8 @@ describe("PATCH /admin/users/{userId}", () => {
     expect(promoted.body.user.role).toBe("admin");
     expect((await api.request("GET", "/admin/users", { token: target.token })).status).toBe(200);
     expect((await api.request("GET", "/me", { token: target.token })).body.user.role).toBe("admin");
+    // The session's cached profile went with it: updatedAt too.
+    expect((await api.request("GET", "/me", { token: target.token })).body.user).toEqual(promoted.body.user);
 
     await api.request("PATCH", `/admin/users/${target.user.id}`, { token: admin.token, body: { role: "user" } });
     expect((await api.request("GET", "/admin/users", { token: target.token })).status).toBe(403);

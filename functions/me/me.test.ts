@@ -35,6 +35,22 @@ describe("PATCH /me", () => {
     expect(event).toMatchObject({ resource_type: "user", resource_id: user.id, details: { before: { displayName: "Before" }, after: { displayName: "After" } } });
   });
 
+  it("shows the new name at once to every session of the user, each read first so it is cached", async () => {
+    const { token, email } = await signUp(api, { displayName: "Old Name" });
+    const other = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body.token as string;
+    for (const session of [token, other]) expect((await api.request("GET", "/me", { token: session })).body.user.displayName).toBe("Old Name");
+
+    const renamed = await api.request("PATCH", "/me", { token, body: { displayName: "New Name" } });
+    expect(renamed.status).toBe(200);
+    for (const session of [token, other]) {
+      const me = await api.request("GET", "/me", { token: session });
+      expect(me.status).toBe(200);
+      expect(me.body.user).toEqual(renamed.body.user);
+      // Twice: the read after the invalidation must not have brought the old copy back.
+      expect((await api.request("GET", "/me", { token: session })).body.user).toEqual(renamed.body.user);
+    }
+  });
+
   it("records nothing when nothing changed", async () => {
     const { token, user } = await signUp(api, { displayName: "Same" });
     expect((await api.request("PATCH", "/me", { token, body: { displayName: "Same" } })).status).toBe(200);
