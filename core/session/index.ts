@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
-import { sql, type RawBuilder } from "kysely";
+import { sql, type DeleteQueryBuilder, type DeleteResult, type RawBuilder } from "kysely";
 import * as z from "zod";
 import type { PlatformRole, UserActor, UserProfile } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
 import * as Cache from "../cache/index.ts";
 import { config } from "../config/index.ts";
-import { afterCommit, transaction, useTransaction } from "../db/index.ts";
+import { afterCommit, transaction, useTransaction, type Database } from "../db/index.ts";
 import { VisibleError, notFound } from "../error/index.ts";
 import { input } from "../validation/index.ts";
 import { SessionParams, type SessionInfo } from "./schema.ts";
@@ -306,17 +306,24 @@ export async function list(actor: UserActor): Promise<SessionInfo[]> {
   }));
 }
 
+type SessionDelete = DeleteQueryBuilder<Database, "user_sessions", DeleteResult>;
+
+/**
+ * Deletes the user's sessions that `narrow` keeps (all of them by default) and invalidates their
+ * cache entries once the surrounding transaction committed. Returns how many were revoked.
+ */
+async function revoke(userId: string, narrow: (query: SessionDelete) => SessionDelete = (query) => query): Promise<number> {
+  const rows = await useTransaction((tx) =>
+    narrow(tx.deleteFrom("user_sessions").where("user_id", "=", userId)).returning("token_hash").execute(),
+  );
+  await markInvalid(rows.map((row) => row.token_hash));
+  return rows.length;
+}
+
 /** Ends the caller's own session. */
 export async function logout(actor: UserActor): Promise<void> {
-  await transaction(async (tx) => {
-    const rows = await tx
-      .deleteFrom("user_sessions")
-      .where("id", "=", actor.sessionId)
-      .where("user_id", "=", actor.userId)
-      .returning("token_hash")
-      .execute();
-    if (rows.length === 0) return;
-    await markInvalid(rows.map((row) => row.token_hash));
+  await transaction(async () => {
+    if ((await revoke(actor.userId, (query) => query.where("id", "=", actor.sessionId))) === 0) return;
     await emit({ action: "auth.logout", actor, resourceType: "session", resourceId: actor.sessionId });
   });
 }
@@ -324,32 +331,18 @@ export async function logout(actor: UserActor): Promise<void> {
 /** Revokes one of the caller's sessions; somebody else's is answered as not found. */
 export async function remove(params: z.input<typeof SessionParams>, actor: UserActor): Promise<void> {
   const { sessionId } = input(SessionParams, params);
-  await transaction(async (tx) => {
-    const rows = await tx
-      .deleteFrom("user_sessions")
-      .where("id", "=", sessionId)
-      .where("user_id", "=", actor.userId)
-      .returning("token_hash")
-      .execute();
-    if (rows.length === 0) throw notFound("Session");
-    await markInvalid(rows.map((row) => row.token_hash));
+  await transaction(async () => {
+    if ((await revoke(actor.userId, (query) => query.where("id", "=", sessionId))) === 0) throw notFound("Session");
     await emit({ action: "session.revoked", actor, resourceType: "session", resourceId: sessionId, details: { current: sessionId === actor.sessionId } });
   });
 }
 
 /** Revokes every session of the caller except the one making the request. */
 export async function removeOthers(actor: UserActor): Promise<number> {
-  return transaction(async (tx) => {
-    const rows = await tx
-      .deleteFrom("user_sessions")
-      .where("user_id", "=", actor.userId)
-      .where("id", "!=", actor.sessionId)
-      .returning("token_hash")
-      .execute();
-    if (rows.length === 0) return 0;
-    await markInvalid(rows.map((row) => row.token_hash));
-    await emit({ action: "session.revoked", actor, resourceType: "session", details: { scope: "others", count: rows.length } });
-    return rows.length;
+  return transaction(async () => {
+    const count = await revoke(actor.userId, (query) => query.where("id", "!=", actor.sessionId));
+    if (count > 0) await emit({ action: "session.revoked", actor, resourceType: "session", details: { scope: "others", count } });
+    return count;
   });
 }
 
@@ -358,9 +351,7 @@ export async function removeOthers(actor: UserActor): Promise<number> {
  * change's transaction: the cache entries are invalidated once it committed.
  */
 export async function removeAllForUser(userId: string): Promise<number> {
-  const rows = await useTransaction((tx) => tx.deleteFrom("user_sessions").where("user_id", "=", userId).returning("token_hash").execute());
-  await markInvalid(rows.map((row) => row.token_hash));
-  return rows.length;
+  return revoke(userId);
 }
 
 /**
