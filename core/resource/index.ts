@@ -1,7 +1,7 @@
 import type { Actor } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
 import { diff, snapshot } from "../changes/index.ts";
-import { isForeignKeyViolation, transaction, useTransaction } from "../db/index.ts";
+import { isForeignKeyViolation, transaction, useTransaction, type Executor } from "../db/index.ts";
 import type { ResourceRow } from "../db/schema.ts";
 import { notFound } from "../error/index.ts";
 import { requireRole } from "../org/access.ts";
@@ -66,17 +66,19 @@ export async function list(actor: Actor, orgId: string, raw: ListQuery = {}): Pr
   });
 }
 
+/** The organization's resource `id`, or not_found: never a resource of another organization. */
+async function find(executor: Executor, orgId: string, id: string, options: { lock?: boolean } = {}): Promise<ResourceRow> {
+  let query = executor.selectFrom("resources").selectAll().where("id", "=", resourceId(id)).where("org_id", "=", orgId);
+  if (options.lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) throw notFound("Resource");
+  return row;
+}
+
 export async function fromID(actor: Actor, orgId: string, id: string): Promise<Info> {
   return useTransaction(async (executor) => {
     await requireRole(actor, orgId, "viewer");
-    const row = await executor
-      .selectFrom("resources")
-      .selectAll()
-      .where("id", "=", resourceId(id))
-      .where("org_id", "=", orgId)
-      .executeTakeFirst();
-    if (!row) throw notFound("Resource");
-    return toInfo(row);
+    return toInfo(await find(executor, orgId, id));
   });
 }
 
@@ -84,14 +86,7 @@ export async function update(actor: Actor, orgId: string, id: string, raw: Updat
   const patch = input(UpdateInput, raw);
   return transaction(async (tx) => {
     await requireRole(actor, orgId, "member");
-    const before = await tx
-      .selectFrom("resources")
-      .selectAll()
-      .where("id", "=", resourceId(id))
-      .where("org_id", "=", orgId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!before) throw notFound("Resource");
+    const before = await find(tx, orgId, id, { lock: true });
     const changes = diff(AUDITED(before), { name: patch.name, status: patch.status, config: patch.config });
     if (!changes) return toInfo(before);
     const after = await tx

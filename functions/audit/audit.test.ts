@@ -11,6 +11,7 @@ import { startApi, type ApiAnswer, type TestApi } from "../../test-support/http.
 import { makePlatformAdmin, signUp, type SignedUp } from "../../test-support/identity.ts";
 import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
 import { handler as consumer } from "../queue/audit-consumer.ts";
+import { until } from "../../test-support/until.ts";
 
 let api: TestApi;
 let aws: LocalAws;
@@ -25,16 +26,6 @@ function startPoller(): void {
 async function stopPoller(): Promise<void> {
   await poller?.stop();
   poller = undefined;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function createOrg(owner: SignedUp): Promise<string> {

@@ -10,20 +10,11 @@ import { startQueuePoller } from "../../local/queue-poller.ts";
 import { createOrg, createUser, rowsOf } from "../../test-support/audit-fixtures.ts";
 import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
 import { handler } from "./audit-consumer.ts";
+import { until } from "../../test-support/until.ts";
 
 let aws: LocalAws;
 let actor: UserActor;
 let orgId: string;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 beforeAll(async () => {
   aws = await startLocalAws();
