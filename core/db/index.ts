@@ -100,14 +100,24 @@ export async function transaction<T>(
   const outer = current.getStore();
   if (outer) return fn(outer.tx);
 
-  for (let attempt = 1; ; attempt++) {
+  return retrying(async () => {
     const effects: Effect[] = [];
+    let builder = db().transaction();
+    if (options.isolation) builder = builder.setIsolationLevel(options.isolation);
+    const result = await builder.execute((tx) => current.run({ tx, effects }, () => fn(tx)));
+    await runEffects(effects);
+    return result;
+  });
+}
+
+/**
+ * Runs `fn` again after a serialization failure or deadlock, with jittered backoff: for a whole
+ * transaction (see `transaction`) or a statement that is its own transaction.
+ */
+export async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
     try {
-      let builder = db().transaction();
-      if (options.isolation) builder = builder.setIsolationLevel(options.isolation);
-      const result = await builder.execute((tx) => current.run({ tx, effects }, () => fn(tx)));
-      await runEffects(effects);
-      return result;
+      return await fn();
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
       await sleep(backoff(attempt));

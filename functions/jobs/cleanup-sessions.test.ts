@@ -54,6 +54,18 @@ describe("session cleanup", () => {
     expect(result.complete).toBe(true);
   });
 
+  it("removes sessions spread over weeks of expiry times, slice by slice", async () => {
+    const userId = await userWithSessions(0, 4);
+    await sql`
+      insert into user_sessions (user_id, token_hash, expires_at)
+      select ${userId}, encode(gen_random_bytes(32), 'hex'), now() - i * interval '97 minutes'
+      from generate_series(1, 300) as i`.execute(db());
+    const result = await Session.removeExpired({ batchSize: 7 });
+    expect(await counts(userId)).toEqual({ expired: 0, live: 4 });
+    expect(result.deleted).toBeGreaterThanOrEqual(300);
+    expect(result.complete).toBe(true);
+  });
+
   it("never deletes more than 5,000 rows in one statement", async () => {
     const userId = await userWithSessions(5_003, 2);
     const result = await Session.removeExpired({ batchSize: 1_000_000 });
