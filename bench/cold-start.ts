@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildFunctions, kb, MAX_BUNDLE_BYTES, type BuiltFunction } from "../scripts/build.ts";
+import { build as esbuild } from "esbuild";
+import type { BenchResult } from "./report.ts";
+import { buildFunctions, esbuildOptions, kb, MAX_BUNDLE_BYTES, root, type BuiltFunction } from "../scripts/build.ts";
 
 export const RUNS = 10;
 export const MAX_INIT_MS = 60;
@@ -113,6 +115,8 @@ export interface ColdStartRow {
 
 export interface ColdStart {
   runs: number;
+  /** bench/stack-floor.ts measured like a function: the required libraries and nothing else. */
+  stackFloor: ColdStartRow;
   bareNodeMs: number;
   /** An empty .mjs imported the same way: the part of every row that is Node's ESM loader, not the bundle. */
   emptyModuleMs: number;
@@ -136,7 +140,7 @@ export async function measure(options: { runs?: number; built?: BuiltFunction[] 
     rmSync(scratch, { recursive: true, force: true });
   }
 
-  const rows = built.map((fn): ColdStartRow => {
+  const measureOne = (fn: Pick<BuiltFunction, "name" | "bytes" | "outfile" | "exportName">): ColdStartRow => {
     const sizePass = fn.bytes <= MAX_BUNDLE_BYTES;
     const base = { function: fn.name, bundleBytes: fn.bytes, bundleKB: Number(kb(fn.bytes)), sizePass };
     const first = probe(fn.outfile, fn.exportName);
@@ -145,16 +149,39 @@ export async function measure(options: { runs?: number; built?: BuiltFunction[] 
     bare.push(...timing.bare);
     const initPass = timing.median <= MAX_INIT_MS;
     return { ...base, initMs: round(timing.median), minInitMs: round(timing.min), initPass, pass: sizePass && initPass };
-  });
-  return { runs, bareNodeMs: round(median(bare)), emptyModuleMs: round(emptyModuleMs), rows };
+  };
+  const rows = built.map(measureOne);
+  const scratchFloor = mkdtempSync(join(tmpdir(), "voxguard-stack-floor-"));
+  let stackFloor: ColdStartRow;
+  try {
+    stackFloor = measureOne(await buildStackFloor(scratchFloor));
+  } finally {
+    rmSync(scratchFloor, { recursive: true, force: true });
+  }
+  return { runs, stackFloor, bareNodeMs: round(median(bare)), emptyModuleMs: round(emptyModuleMs), rows };
 }
 
-/** For bench/main.ts: one row a function. */
-export async function run(): Promise<ColdStartRow[]> {
-  return (await measure()).rows;
+/** bench/stack-floor.ts bundled exactly as the functions are. */
+async function buildStackFloor(outdir: string): Promise<{ name: string; bytes: number; outfile: string; exportName: string }> {
+  const outfile = join(outdir, "index.mjs");
+  await esbuild({ ...esbuildOptions(), entryPoints: [join(root, "bench", "stack-floor.ts")], outfile, metafile: false });
+  return { name: "(stack floor: kysely+pg+ioredis+zod)", bytes: statSync(outfile).size, outfile, exportName: "handler" };
 }
 
-export function formatColdStart({ runs, bareNodeMs, emptyModuleMs, rows }: ColdStart): string {
+/** For bench/main.ts: one row a function, then the stack floor for reference (no target of its own). */
+export async function run(): Promise<(ColdStartRow | BenchResult)[]> {
+  const { rows, stackFloor } = await measure();
+  return [
+    ...rows,
+    {
+      name: "cold-start:stack-floor",
+      figures: `bundle ${stackFloor.bundleKB.toFixed(1)} KB, init over bare node ${stackFloor.initMs.toFixed(1)} ms`,
+      note: "bench/stack-floor.ts: kysely+pg+ioredis+zod used once each, none of our code; what every function pays first",
+    },
+  ];
+}
+
+export function formatColdStart({ runs, bareNodeMs, emptyModuleMs, rows, stackFloor }: ColdStart): string {
   const mark = (pass: boolean) => (pass ? "PASS" : "FAIL");
   const header = ["function", "bundle KB", `≤${kb(MAX_BUNDLE_BYTES)} KB`, "init ms", "min ms", `≤${MAX_INIT_MS} ms`];
   const body = [...rows]
@@ -171,6 +198,7 @@ export function formatColdStart({ runs, bareNodeMs, emptyModuleMs, rows }: ColdS
     line(widths.map((w) => "-".repeat(w))),
     ...body.map(line),
     `\n${rows.filter((row) => row.pass).length}/${rows.length} pass`,
+    `stack floor (bench/stack-floor.ts: the required libraries, none of our code): ${stackFloor.bundleKB.toFixed(1)} KB, init ${stackFloor.initMs.toFixed(1)} ms`,
     ...errors,
   ].join("\n");
 }

@@ -30,8 +30,8 @@ const NON_HTTP = ["functions/queue/audit-consumer.handler", "functions/jobs/clea
 export type Client = "s3" | "sqs";
 
 /**
- * Packages that pull an AWS client into a bundle. Each is hundreds of KB and tens of ms of init,
- * which a function that never talks to the service should not pay for.
+ * Packages that pull an AWS SDK client into a bundle. Each is hundreds of KB and tens of ms of
+ * init, which a function that can do without it should not pay for.
  */
 const CLIENT_PACKAGES: Record<Client, readonly string[]> = {
   s3: ["@aws-sdk/client-s3", "@aws-sdk/lib-storage", "@aws-sdk/s3-request-presigner"],
@@ -39,14 +39,12 @@ const CLIENT_PACKAGES: Record<Client, readonly string[]> = {
 };
 
 /**
- * Functions that legitimately talk to S3 or SQS beyond the general rule (every route that changes
- * data may send audit events to SQS; nothing else may). Why each one is here:
+ * The functions that may carry an AWS SDK client, and why. Nothing else may: audit events and the
+ * health check reach SQS through core/aws/sqs.ts, a few KB instead of the SDK's ~340 KB.
  */
-const EXTRA_CLIENTS: Record<string, readonly Client[]> = {
-  // The export streams the trail into the bucket and presigns the download.
-  "POST /orgs/{orgId}/audit/exports": ["s3", "sqs"],
-  // The health check asks the queue for an attribute (core/health `queueReachable`).
-  "GET /health": ["sqs"],
+const SDK_CLIENTS: Record<string, readonly Client[]> = {
+  // The export streams the trail into the bucket (multipart) and presigns the download.
+  "POST /orgs/{orgId}/audit/exports": ["s3"],
 };
 
 export interface FunctionSpec {
@@ -68,12 +66,7 @@ function parseHandler(handler: string): { entry: string; exportName: string; nam
 }
 
 function allowedFor(id: string): readonly Client[] {
-  const extra = EXTRA_CLIENTS[id];
-  if (extra) return extra;
-  const method = id.split(" ")[0];
-  // Non-route ids are handler paths, no method: the consumer is fed by Lambda's poller and the jobs
-  // only touch the database, so none of them needs a client.
-  return method === "POST" || method === "PUT" || method === "PATCH" || method === "DELETE" ? ["sqs"] : [];
+  return SDK_CLIENTS[id] ?? [];
 }
 
 /** Every function the app deploys: one per route-table handler, plus the queue consumer and jobs. */

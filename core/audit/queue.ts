@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
+import { callSqs, SqsError, type SendMessageBatchEntry, type SendMessageBatchOutput } from "../aws/sqs.ts";
 import { log } from "../log/index.ts";
 import type { AuditEvent } from "./schema.ts";
 
@@ -12,38 +12,22 @@ export const MAX_BATCH_BYTES = 256 * 1024;
  */
 const COOLDOWN_MS = 5_000;
 
-let client: SQSClient | undefined;
-let clientEndpoint: string | undefined;
 let unreachableUntil = 0;
+let unreachableEndpoint: string | undefined;
 
-function sqs(): SQSClient {
-  // The SDK reads AWS_ENDPOINT_URL_SQS itself; the client is rebuilt only when the local server or
-  // a test points it somewhere else.
-  const endpoint = process.env.AWS_ENDPOINT_URL_SQS;
-  if (!client || clientEndpoint !== endpoint) {
-    client?.destroy();
-    client = new SQSClient({
-      // One retry and short timeouts: a queue that doesn't answer in a few seconds costs the request
-      // little before the events are written through instead.
-      maxAttempts: 2,
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-      // A local endpoint (fauxqs) hands out queue URLs with hosts that only it understands.
-      useQueueUrlAsEndpoint: endpoint === undefined,
-    });
-    clientEndpoint = endpoint;
-    unreachableUntil = 0;
-  }
-  return client;
+/** The cooldown belongs to an endpoint: the local server or a test pointing elsewhere starts afresh. */
+function inCooldown(): boolean {
+  return unreachableEndpoint === process.env.AWS_ENDPOINT_URL_SQS && Date.now() < unreachableUntil;
 }
 
 /**
  * Groups events into SendMessageBatch calls of at most 10 entries and 256 KiB. An event that can't
  * fit a call on its own is left out and returned in `oversized`.
  */
-export function planBatches(events: readonly AuditEvent[]): { batches: SendMessageBatchRequestEntry[][]; oversized: AuditEvent[] } {
-  const batches: SendMessageBatchRequestEntry[][] = [];
+export function planBatches(events: readonly AuditEvent[]): { batches: SendMessageBatchEntry[][]; oversized: AuditEvent[] } {
+  const batches: SendMessageBatchEntry[][] = [];
   const oversized: AuditEvent[] = [];
-  let current: SendMessageBatchRequestEntry[] = [];
+  let current: SendMessageBatchEntry[] = [];
   let bytes = 0;
   for (const event of events) {
     const body = JSON.stringify(event);
@@ -71,22 +55,24 @@ export function planBatches(events: readonly AuditEvent[]): { batches: SendMessa
  */
 export async function sendToQueue(queueUrl: string, events: readonly AuditEvent[]): Promise<AuditEvent[]> {
   if (events.length === 0) return [];
-  const client = sqs();
-  if (Date.now() < unreachableUntil) return [...events];
+  if (inCooldown()) return [...events];
   const byId = new Map(events.map((event) => [event.id, event]));
   const { batches, oversized } = planBatches(events);
   const unsent: AuditEvent[] = [...oversized];
   const results = await Promise.allSettled(
-    batches.map((entries) => client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))),
+    batches.map((entries) => callSqs<SendMessageBatchOutput>("SendMessageBatch", { QueueUrl: queueUrl, Entries: entries })),
   );
   results.forEach((result, index) => {
     const entries = batches[index]!;
     if (result.status === "rejected") {
-      const error = result.reason as Error & { $metadata?: { httpStatusCode?: number } };
+      const error = result.reason as Error;
       // No HTTP answer at all: the queue is unreachable, not merely refusing this call.
-      if (error.$metadata?.httpStatusCode === undefined) unreachableUntil = Date.now() + COOLDOWN_MS;
-      log.warn("audit queue send failed; writing through", { error: error.message, name: error.name, events: entries.length });
-      for (const entry of entries) unsent.push(byId.get(entry.Id!)!);
+      if (!(error instanceof SqsError) || error.status === undefined) {
+        unreachableUntil = Date.now() + COOLDOWN_MS;
+        unreachableEndpoint = process.env.AWS_ENDPOINT_URL_SQS;
+      }
+      log.warn("audit queue send failed; writing through", { error: error.message, code: error instanceof SqsError ? error.code : error.name, events: entries.length });
+      for (const entry of entries) unsent.push(byId.get(entry.Id)!);
       return;
     }
     for (const failed of result.value.Failed ?? []) {
@@ -100,6 +86,6 @@ export async function sendToQueue(queueUrl: string, events: readonly AuditEvent[
 
 /** For the health check: the queue answers GetQueueAttributes. */
 export async function queueReachable(queueUrl: string): Promise<boolean> {
-  await sqs().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
+  await callSqs("GetQueueAttributes", { QueueUrl: queueUrl, AttributeNames: ["QueueArn"] });
   return true;
 }
