@@ -1,4 +1,4 @@
-import { callSqs, SqsError, type SendMessageBatchEntry, type SendMessageBatchOutput } from "../aws/sqs.ts";
+import { callSqs, SqsError, type SendMessageBatchEntry, type SendMessageBatchOutput } from "../aws/index.ts";
 import { log } from "../log/index.ts";
 import type { AuditEvent } from "./schema.ts";
 

@@ -1,0 +1,2 @@
+export * from "./signature-v4.ts";
+export * from "./sqs.ts";
