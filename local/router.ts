@@ -18,6 +18,9 @@ interface CompiledRoute {
   routeKey: string;
   method: string;
   segments: Segment[];
+  /** Literal 2, variable 1, greedy 0, segment by segment: see moreSpecific. */
+  specificity: number[];
+  greedy: boolean;
   route: LocalRoute;
 }
 
@@ -37,7 +40,8 @@ function compile(routeKey: string, route: LocalRoute): CompiledRoute {
     }
     return { type: "param", name: variable[1]! };
   });
-  return { routeKey, method, segments, route };
+  const specificity = segments.map((segment) => (segment.type === "literal" ? 2 : segment.type === "param" ? 1 : 0));
+  return { routeKey, method, segments, specificity, greedy: segments.at(-1)?.type === "greedy", route };
 }
 
 function decode(segment: string): string {
@@ -48,37 +52,41 @@ function decode(segment: string): string {
   }
 }
 
-function matchPath(segments: Segment[], parts: string[]): Record<string, string> | undefined {
-  const params: Record<string, string> = {};
+/**
+ * The path's parameters when it matches, else undefined. Called for every route on every request:
+ * it allocates nothing for a route that doesn't match.
+ */
+function matchPath(route: CompiledRoute, parts: string[]): Record<string, string> | undefined {
+  const { segments } = route;
+  if (route.greedy ? parts.length < segments.length : parts.length !== segments.length) return undefined;
+  let params: Record<string, string> | undefined;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
+    if (segment.type === "literal" && parts[i] !== segment.value) return undefined;
+    if (segment.type === "param" && parts[i] === "") return undefined;
+  }
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    if (segment.type === "literal") continue;
+    params ??= {};
     if (segment.type === "greedy") {
-      const rest = parts.slice(i);
+      const rest = parts.slice(i).join("/");
       // {proxy+} needs at least one non-empty segment, as in API Gateway.
-      if (rest.length === 0 || rest.join("/") === "") return undefined;
-      params[segment.name] = decode(rest.join("/"));
-      return params;
-    }
-    const part = parts[i];
-    if (part === undefined) return undefined;
-    if (segment.type === "literal") {
-      if (part !== segment.value) return undefined;
+      if (rest === "") return undefined;
+      params[segment.name] = decode(rest);
     } else {
-      if (part === "") return undefined;
-      params[segment.name] = decode(part);
+      params[segment.name] = decode(parts[i]!);
     }
   }
-  return parts.length === segments.length ? params : undefined;
+  return params ?? NO_PARAMS;
 }
+
+const NO_PARAMS: Record<string, string> = Object.freeze({});
 
 /** Literal beats variable beats greedy, segment by segment from the left: API Gateway's "most specific". */
-function specificity(route: CompiledRoute): number[] {
-  return route.segments.map((segment) => (segment.type === "literal" ? 2 : segment.type === "param" ? 1 : 0));
-}
-
 function moreSpecific(a: CompiledRoute, b: CompiledRoute): boolean {
-  const sa = specificity(a);
-  const sb = specificity(b);
+  const sa = a.specificity;
+  const sb = b.specificity;
   for (let i = 0; i < Math.max(sa.length, sb.length); i++) {
     const x = sa[i] ?? -1;
     const y = sb[i] ?? -1;
@@ -96,20 +104,20 @@ export function createRouter(routes: LocalRouteTable) {
     lookup(method: string, rawPath: string): RouteLookup {
       const parts = rawPath.split("/").slice(1);
       let best: { route: CompiledRoute; params: Record<string, string> } | undefined;
-      const allow = new Set<string>();
+      let allow: Set<string> | undefined;
       for (const route of compiled) {
-        const params = matchPath(route.segments, parts);
+        const params = matchPath(route, parts);
         if (!params) continue;
-        allow.add(route.method);
+        (allow ??= new Set()).add(route.method);
         if (route.method !== method && route.method !== "ANY") continue;
         if (!best || moreSpecific(route, best.route)) best = { route, params };
       }
       if (best) {
         const match: RouteMatch = { routeKey: best.route.routeKey };
-        if (Object.keys(best.params).length > 0) match.pathParameters = best.params;
+        if (best.params !== NO_PARAMS) match.pathParameters = best.params;
         return { kind: "found", match, route: best.route.route };
       }
-      if (allow.size > 0) return { kind: "method_not_allowed", allow: [...allow].sort() };
+      if (allow) return { kind: "method_not_allowed", allow: [...allow].sort() };
       return { kind: "not_found" };
     },
   };
