@@ -23,18 +23,22 @@ export function problemAnswer(
   code: "not_found" | "method_not_allowed" | "payload_too_large",
   detail: string,
   requestId: string,
-  extraHeaders: Array<[string, string]> = [],
+  extraHeaders: string[] = [],
 ): HttpAnswer {
   const problem = { type: "about:blank", title: TITLE[status], status, detail, code, requestId };
   return {
     statusCode: status,
     headers: [
-      ["content-type", "application/problem+json"],
-      ["x-request-id", requestId],
-      ["cache-control", "no-store"],
-      ["x-content-type-options", "nosniff"],
+      "content-type",
+      "application/problem+json",
+      "x-request-id",
+      requestId,
+      "cache-control",
+      "no-store",
+      "x-content-type-options",
+      "nosniff",
       ...extraHeaders,
     ],
-    body: Buffer.from(JSON.stringify(problem), "utf8"),
+    body: JSON.stringify(problem),
   };
 }

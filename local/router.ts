@@ -99,13 +99,19 @@ function moreSpecific(a: CompiledRoute, b: CompiledRoute): boolean {
 /** Matches "METHOD /path" against route keys such as "GET /orgs/{orgId}/members/{userId}". */
 export function createRouter(routes: LocalRouteTable) {
   const compiled = Object.entries(routes).map(([routeKey, route]) => compile(routeKey, route));
+  // A path can only match routes of its own length, or greedy ones no longer than it: a request
+  // looks at those few instead of the whole table. Longer paths than any route share one list.
+  const longest = Math.max(0, ...compiled.map((route) => route.segments.length));
+  const candidates = Array.from({ length: longest + 2 }, (_, count) =>
+    compiled.filter((route) => (route.greedy ? count >= route.segments.length : count === route.segments.length)),
+  );
 
   return {
     lookup(method: string, rawPath: string): RouteLookup {
       const parts = rawPath.split("/").slice(1);
       let best: { route: CompiledRoute; params: Record<string, string> } | undefined;
       let allow: Set<string> | undefined;
-      for (const route of compiled) {
+      for (const route of candidates[Math.min(parts.length, longest + 1)]!) {
         const params = matchPath(route, parts);
         if (!params) continue;
         (allow ??= new Set()).add(route.method);

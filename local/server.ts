@@ -41,6 +41,14 @@ interface ReadBody {
   aborted: boolean;
 }
 
+const NO_BODY: ReadBody = { body: Buffer.alloc(0), tooLarge: false, aborted: false };
+
+/** HTTP/1.1 framing: a request carries a body only with a Content-Length above 0 or a Transfer-Encoding. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -134,6 +142,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const withTimeout = createDeadlines(timeoutMs);
+  // Read once: process.env is a lookup in the C++ environment on every access.
+  const region = process.env.AWS_REGION ?? "us-east-1";
   // A warm function's handler and name, so its requests skip the loader's lookup and an await.
   // Only loads that succeeded land here: loadHandler retries failed ones.
   const warm = new Map<string, WarmFunction>();
@@ -147,25 +157,31 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const gatewayRequestId = newRequestId();
     const method = req.method ?? "GET";
-    const rawPath = (req.url ?? "/").split("?")[0]!;
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const rawPath = query === -1 ? url : url.slice(0, query);
     const write = { requestId: gatewayRequestId, method };
-    const requestId = answerRequestId(req.headers["x-request-id"], gatewayRequestId);
 
     const found = router.lookup(method, rawPath);
     if (found.kind !== "found") {
       req.resume();
+      const requestId = answerRequestId(req.headers["x-request-id"], gatewayRequestId);
       const answer =
         found.kind === "not_found"
           ? problemAnswer(404, "not_found", `No route for ${method} ${rawPath}`, requestId)
           : problemAnswer(405, "method_not_allowed", `${rawPath} does not accept ${method}`, requestId, [
-              ["allow", found.allow.join(", ")],
+              "allow",
+              found.allow.join(", "),
             ]);
       writeAnswer(answer, res, write);
       return;
     }
 
-    const { body, tooLarge, aborted } = await readBody(req, maxBody);
+    // Most calls are bodiless GETs: they skip the listeners and the wait. Node drains an unread
+    // request itself once the answer is written.
+    const { body, tooLarge, aborted } = hasBody(req) ? await readBody(req, maxBody) : NO_BODY;
     if (tooLarge) {
+      const requestId = answerRequestId(req.headers["x-request-id"], gatewayRequestId);
       res.setHeader("connection", "close");
       writeAnswer(problemAnswer(413, "payload_too_large", `The body is larger than ${maxBody} bytes`, requestId), res, write);
       if (aborted) res.on("finish", () => req.socket.destroy());
@@ -178,7 +194,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     try {
       const fn = warm.get(spec) ?? (await warmUp(spec));
       // After the load: like Lambda's init, it doesn't count against the invocation's timeout.
-      const context = createContext({ functionName: fn.functionName, timeoutMs });
+      const context = createContext({ functionName: fn.functionName, timeoutMs, region });
       result = await withTimeout(Promise.resolve(fn.handler(event, context)));
     } catch (error) {
       // Lambda reports the failure to API Gateway, which hides it behind a bare 502.

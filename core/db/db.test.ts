@@ -42,6 +42,23 @@ describe("transaction", () => {
     expect(rows[0]!.n).toBe(0);
   });
 
+  it("keeps a transaction's context when another one beside it ends first", async () => {
+    const table = await freshCounter();
+    let firstEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (firstEnded = resolve));
+    const second = transaction(async () => {
+      await ended;
+      // Runs on this transaction's connection only if its context survived the other's end.
+      await useTransaction((tx) => sql`UPDATE ${sql.table(table)} SET n = 7`.execute(tx));
+      throw new Error("undo");
+    });
+    await transaction(async () => undefined);
+    firstEnded();
+    await expect(second).rejects.toThrow("undo");
+    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
+    expect(rows[0]!.n).toBe(0);
+  });
+
   it("retries a serialization failure, so both concurrent increments land", async () => {
     const table = await freshCounter();
     let attempts = 0;

@@ -9,16 +9,24 @@ const SECURITY_HEADERS: Record<string, string> = {
   "cache-control": "no-store",
 };
 
-/** Headers every answer carries: request id, security headers, and CORS for allowed origins. */
-export function commonHeaders(requestId: string, origin: string | undefined): Record<string, string> {
-  // Not a spread: that costs ~1 µs here, Object.assign a tenth of it, and this runs for every answer.
-  const headers: Record<string, string> = Object.assign({}, SECURITY_HEADERS);
-  headers["x-request-id"] = requestId;
+/**
+ * `headers` with what every answer carries added: request id, security headers, and CORS for
+ * allowed origins. These win over a handler's own of the same name.
+ */
+export function withCommonHeaders(
+  headers: Record<string, string | number | boolean> | undefined,
+  requestId: string,
+  origin: string | undefined,
+): Record<string, string | number | boolean> {
+  // One Object.assign into a fresh object, not spreads: this runs for every answer and the
+  // spreads cost ten times as much.
+  const all = Object.assign({}, headers, SECURITY_HEADERS);
+  all["x-request-id"] = requestId;
   const allowed = config().corsOrigins;
   if (origin && (allowed.includes("*") || allowed.includes(origin))) {
-    headers["access-control-allow-origin"] = origin;
-    headers["access-control-expose-headers"] = "x-request-id, retry-after";
-    headers["vary"] = "origin";
+    all["access-control-allow-origin"] = origin;
+    all["access-control-expose-headers"] = "x-request-id, retry-after";
+    all["vary"] = "origin";
   }
-  return headers;
+  return all;
 }
