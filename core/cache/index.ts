@@ -66,24 +66,31 @@ function open(url: string): Connection {
   return opened;
 }
 
+function usable(redis: Redis): Redis | undefined {
+  return redis.status === "ready" && Date.now() >= coolUntil ? redis : undefined;
+}
+
 /**
  * The cache client when the cache is configured and reachable, else undefined. Only the first
  * call waits (for the first connect, at most the connect timeout); while the cache is down every
- * call answers undefined at once and ioredis keeps reconnecting in the background.
+ * call answers undefined at once and ioredis keeps reconnecting in the background. After the first
+ * connect the answer is immediate, not a promise: every request asks, and an await costs each one.
  */
-export async function cache(): Promise<Redis | undefined> {
+function client(): Redis | undefined | Promise<Redis | undefined> {
   const url = config().redisUrl;
-  if (connection && connection.url !== url) await closeCache();
+  if (connection && connection.url !== url) drop();
   if (!url) return undefined;
   connection ??= open(url);
   const { redis, firstConnect } = connection;
-  if (firstConnect) await firstConnect;
-  if (redis.status !== "ready" || Date.now() < coolUntil) return undefined;
-  return redis;
+  return firstConnect ? firstConnect.then(() => usable(redis)) : usable(redis);
 }
 
-/** Drops the client (tests, shutdown); the next `cache()` connects again from the current config. */
-export async function closeCache(): Promise<void> {
+/** The same as a promise, for callers that hold on to the client (tests). */
+export async function cache(): Promise<Redis | undefined> {
+  return client();
+}
+
+function drop(): void {
   const closing = connection;
   connection = undefined;
   coolUntil = 0;
@@ -91,6 +98,11 @@ export async function closeCache(): Promise<void> {
   if (!closing) return;
   closing.redis.removeAllListeners("ready");
   closing.redis.disconnect();
+}
+
+/** Drops the client (tests, shutdown); the next use connects again from the current config. */
+export async function closeCache(): Promise<void> {
+  drop();
 }
 
 function failed(error: unknown): undefined {
@@ -102,7 +114,8 @@ function failed(error: unknown): undefined {
 
 /** Runs `fn` against the cache; undefined when the cache is disabled, down or the command failed. */
 export async function withCache<T>(fn: (redis: Redis) => Promise<T>): Promise<T | undefined> {
-  const redis = await cache();
+  const found = client();
+  const redis = found instanceof Promise ? await found : found;
   if (!redis) return undefined;
   try {
     return await fn(redis);
