@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { log } from "@voxguard/core/log";
-import { createContext, LOCAL_ACCOUNT_ID } from "./lambda-context.ts";
+import { createContext, LOCAL_ACCOUNT_ID, localRegion } from "./lambda-context.ts";
 
 export type ScheduledHandler = (event: ScheduledEvent, context: Context) => unknown;
 
@@ -23,7 +23,7 @@ export interface Cron {
 
 /** The event an EventBridge schedule rule delivers: "Scheduled Event" from aws.events. */
 export function scheduledEvent(ruleName: string, now = new Date()): ScheduledEvent {
-  const region = process.env.AWS_REGION ?? "us-east-1";
+  const region = localRegion();
   return {
     version: "0",
     id: randomUUID(),

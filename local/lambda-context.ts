@@ -12,6 +12,11 @@ export interface ContextOptions {
 
 export const LOCAL_ACCOUNT_ID = "000000000000";
 
+/** The region the emulated services report: AWS_REGION, as Lambda sets it, else us-east-1. */
+export function localRegion(): string {
+  return process.env.AWS_REGION ?? "us-east-1";
+}
+
 /** What stays the same across one function's invocations. */
 interface Environment {
   region: string;
@@ -54,7 +59,7 @@ function unsupported(): never {
 
 /** A Lambda invocation context as the Node.js runtime hands it to a handler. */
 export function createContext(options: ContextOptions): Context {
-  const region = options.region ?? process.env.AWS_REGION ?? "us-east-1";
+  const region = options.region ?? localRegion();
   const environment = environmentOf(options.functionName, region, options.accountId ?? LOCAL_ACCOUNT_ID);
   return {
     callbackWaitsForEmptyEventLoop: true,

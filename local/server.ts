@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { log } from "@voxguard/core/log";
 import { gatewayError, newRequestId, toEvent, toResponse, writeAnswer } from "./api-gateway.ts";
 import { loadHandler, type LambdaHandler } from "./handler-loader.ts";
-import { createContext, functionNameFor } from "./lambda-context.ts";
+import { createContext, functionNameFor, localRegion } from "./lambda-context.ts";
 import { answerRequestId, problemAnswer } from "./problem.ts";
 import { createRouter, type LocalRouteTable } from "./router.ts";
 
@@ -143,7 +143,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const withTimeout = createDeadlines(timeoutMs);
   // Read once: process.env is a lookup in the C++ environment on every access.
-  const region = process.env.AWS_REGION ?? "us-east-1";
+  const region = localRegion();
   // A warm function's handler and name, so its requests skip the loader's lookup and an await.
   // Only loads that succeeded land here: loadHandler retries failed ones.
   const warm = new Map<string, WarmFunction>();
