@@ -97,9 +97,9 @@ function cacheKeyOf(userId: string): string {
   return Cache.cacheKey("user", userId);
 }
 
-/** Drops the cached profile once the surrounding transaction committed (see Cache.INVALIDATED). */
+/** Drops the cached profile before the surrounding transaction commits (see Cache.invalidate). */
 async function forget(userId: string): Promise<void> {
-  await afterCommit(() => Cache.invalidate([cacheKeyOf(userId)]));
+  await Cache.invalidate([cacheKeyOf(userId)]);
 }
 
 function parseCached(raw: string | null | undefined): UserInfo | undefined {
