@@ -82,7 +82,7 @@ function client(): Redis | undefined | Promise<Redis | undefined> {
   return firstConnect ? firstConnect.then(() => usable(redis)) : usable(redis);
 }
 
-/** The same as a promise, for callers that hold on to the client (tests). */
+/** The same as a promise, for callers that hold on to the client (the rate limiter, tests). */
 export async function cache(): Promise<Redis | undefined> {
   return client();
 }
