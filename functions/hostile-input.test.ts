@@ -847,12 +847,19 @@ async function snapshot(): Promise<Snapshot> {
 }
 
 /**
- * A failed login is the one 4xx that leaves a trace: the design lists auth.login_failed among the
- * audit actions, since a run of them is what an operator looks for after a credential-stuffing
- * attempt. It is written to audit_log only, never to the tables checked above.
+ * The 4xx answers that leave a trace: a failed login or password change, and a refusal by a limit,
+ * are what an operator looks for after a credential-stuffing attempt. They are written to audit_log
+ * only, never to the tables checked above.
  */
+const AUDITED_REFUSALS: Record<string, string[]> = {
+  "POST /auth/login": ["auth.login_failed", "auth.rate_limited"],
+  "POST /me/password": ["user.password_change_failed", "auth.rate_limited"],
+  "POST /auth/register": ["auth.rate_limited"],
+  "POST /orgs/{orgId}/members": ["auth.rate_limited"],
+};
+
 function auditGrowthAllowed(key: string, action: string): boolean {
-  return key === "POST /auth/login" && action === "auth.login_failed";
+  return AUDITED_REFUSALS[key]?.includes(action) ?? false;
 }
 
 function short(text: string, max = 300): string {

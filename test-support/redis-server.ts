@@ -9,6 +9,10 @@ export interface RedisServer {
   url: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers, as in a stalled server or a network black hole. */
+  pause(): void;
+  /** SIGCONT: the server goes on with what it was sent meanwhile. */
+  resume(): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -52,8 +56,16 @@ export async function startRedisServer(): Promise<RedisServer> {
       }
       throw new Error(`redis-server on port ${port} did not start`);
     },
+    pause() {
+      if (!child?.kill("SIGSTOP")) throw new Error("redis-server is not running");
+    },
+    resume() {
+      if (!child?.kill("SIGCONT")) throw new Error("redis-server is not running");
+    },
     async stop() {
       const running = child;
+      // A paused server would not die of SIGKILL before it is continued on some systems.
+      running?.kill("SIGCONT");
       child = undefined;
       if (!running || running.exitCode !== null) return;
       const exited = once(running, "exit");

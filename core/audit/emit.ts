@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { uuidv7 } from "uuidv7";
 import type { Actor } from "../actor/index.ts";
+import { redact } from "../changes/index.ts";
 import { config } from "../config/index.ts";
 import { afterCommit, useTransaction } from "../db/index.ts";
 import { log } from "../log/index.ts";
@@ -17,7 +18,7 @@ export interface AuditInput {
   orgId?: string | null;
   resourceType?: string | null;
   resourceId?: string | null;
-  /** Never secrets: no passwords, tokens or token hashes. */
+  /** Never secrets: no passwords, tokens or token hashes (credential-like values are redacted anyway). */
   details?: Record<string, unknown>;
 }
 
@@ -32,7 +33,9 @@ export function toEvent(input: AuditInput): AuditEvent {
     resourceType: input.resourceType ?? null,
     resourceId: input.resourceId ?? null,
     // Through JSON first: what reaches the queue and the table is JSON (dates as text, no undefined).
-    details: storable(JSON.parse(JSON.stringify(input.details ?? {}))) as Record<string, unknown>,
+    // Redacted here too, whatever the caller did: every event passes this point, and the trail is
+    // exported and indexed.
+    details: storable(redact(JSON.parse(JSON.stringify(input.details ?? {})))) as Record<string, unknown>,
     // INET takes nothing else; an odd source address must not make the event unstorable.
     ipAddress: ip && isIP(ip) ? ip : null,
     createdAt: new Date().toISOString(),

@@ -9,6 +9,8 @@ export const AuditAction = z.enum([
   "session.revoked",
   "user.updated",
   "user.password_changed",
+  "user.password_change_failed",
+  "auth.rate_limited",
   "org.created",
   "org.updated",
   "org.deleted",

@@ -2,7 +2,7 @@ import type { Actor } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
 import { transaction } from "../db/index.ts";
 import { VisibleError } from "../error/index.ts";
-import { hashPassword, verifyPassword } from "../password/index.ts";
+import { checkPassword, hashPassword } from "../password/index.ts";
 import * as RateLimit from "../rate-limit/index.ts";
 import * as Session from "../session/index.ts";
 import * as User from "../user/index.ts";
@@ -11,9 +11,10 @@ import { LoginInput, RegisterInput, type AuthResult } from "./schema.ts";
 
 export * from "./schema.ts";
 
-/** A new account, signed in at once. */
+/** A new account, signed in at once. Limited per address: each one costs an argon2 hash. */
 export async function register(value: RegisterInput, actor: Actor): Promise<AuthResult> {
   const data = input(RegisterInput, value);
+  if (actor.ip) await RateLimit.take("register-ip", actor.ip, { actor });
   // Before the transaction: no connection is held while argon2 works.
   const passwordHash = await hashPassword(data.password);
   return transaction(async () => {
@@ -26,20 +27,19 @@ export async function register(value: RegisterInput, actor: Actor): Promise<Auth
 /**
  * Signs in with email and password. An unknown email, an account without a password and a wrong
  * password get the same answer after the same argon2 work; only a correct password learns that an
- * account is suspended.
+ * account is suspended. The attempt is counted before the password is checked (see RateLimit).
  */
 export async function login(value: LoginInput, actor: Actor): Promise<AuthResult> {
   const { email, password } = input(LoginInput, value);
-  const attempt = { account: email, ip: actor.ip };
-  await RateLimit.check(attempt);
+  const attempt = await RateLimit.takePasswordAttempt(email, { actor, details: { email } });
   const row = await User.withCredentials(email);
-  const valid = await verifyPassword(row?.password_hash, password);
+  const valid = await checkPassword(attempt, row?.password_hash, password);
+  // Nobody acted in the name of the account a failed login targets: user_id stays empty.
   if (!row || !valid) {
-    await RateLimit.recordFailure(attempt);
     await emit({
       action: "auth.login_failed",
       actor,
-      userId: row?.id ?? null,
+      userId: null,
       resourceType: "user",
       resourceId: row?.id ?? null,
       details: { email, reason: row ? "wrong_password" : "unknown_email" },
@@ -48,10 +48,10 @@ export async function login(value: LoginInput, actor: Actor): Promise<AuthResult
   }
   const user = User.toInfo(row);
   if (user.status !== "active") {
-    await emit({ action: "auth.login_failed", actor, userId: user.id, resourceType: "user", resourceId: user.id, details: { email, reason: "suspended" } });
+    await emit({ action: "auth.login_failed", actor, userId: null, resourceType: "user", resourceId: user.id, details: { email, reason: "suspended" } });
     throw new VisibleError("account_suspended", "This account is suspended");
   }
-  await RateLimit.recordSuccess(attempt);
+  await attempt.succeeded();
   return transaction(async () => {
     const session = await Session.create(user, actor);
     await emit({ action: "auth.login", actor, userId: user.id, resourceType: "session", resourceId: session.id });

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { freePort, startRedisServer } from "../../test-support/redis-server.ts";
 import { reloadConfig } from "../config/index.ts";
+import { UnavailableError } from "../error/index.ts";
 import * as Cache from "./index.ts";
 
 const sharedUrl = process.env.REDIS_URL;
@@ -78,7 +79,7 @@ describe("the cache client", () => {
     expect(await Cache.del(Cache.cacheKey("x"))).toBeUndefined();
   });
 
-  it("goes down with its server and is used again once it is back, with the writes it missed", async () => {
+  it("goes down with its server and is used again once it is back; an invalidation it can't confirm fails", async () => {
     const server = await startRedisServer();
     try {
       useRedis(server.url);
@@ -88,18 +89,45 @@ describe("the cache client", () => {
       await server.stop();
       expect(await eventually(() => Cache.cacheStatus(), (status) => status === "down")).toBe("down");
       expect(await Cache.get(key)).toBeUndefined();
-      // An invalidation can't be lost to the outage: it waits in memory.
-      await Cache.setDurably(key, "invalidated", 60_000);
-      expect(Cache.pendingWrites()).toBe(1);
+      // Nobody can be told: the caller's change must not go ahead.
+      await expect(Cache.invalidate([key])).rejects.toBeInstanceOf(UnavailableError);
 
       await server.start();
       expect(await eventually(() => Cache.cacheStatus(), (status) => status === "ok")).toBe("ok");
-      expect(await eventually(() => Cache.get(key), (value) => value === "invalidated")).toBe("invalidated");
-      expect(Cache.pendingWrites()).toBe(0);
+      await Cache.invalidate([key]);
+      expect(await Cache.get(key)).toBe("invalidated");
       const redis = (await Cache.cache())!;
       const ttl = await redis.pttl(key);
       expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(60_000);
+      expect(ttl).toBeLessThanOrEqual(Cache.MARKER_TTL_MS);
+    } finally {
+      await Cache.closeCache();
+      await server.stop();
+    }
+  });
+
+  it("confirms an invalidation through a short stall, and refuses one through a long one", async () => {
+    const server = await startRedisServer();
+    try {
+      useRedis(server.url);
+      const key = Cache.cacheKey("cache-test", "stall");
+      expect(await Cache.set(key, "cached", { ttlMs: 60_000 })).toBe(true);
+      server.pause();
+      const timer = setTimeout(() => server.resume(), 300);
+      try {
+        await Cache.invalidate([key]);
+      } finally {
+        clearTimeout(timer);
+        server.resume();
+      }
+      expect(await eventually(() => Cache.get(key), (value) => value !== undefined)).toBe("invalidated");
+
+      server.pause();
+      try {
+        await expect(Cache.invalidate([key])).rejects.toBeInstanceOf(UnavailableError);
+      } finally {
+        server.resume();
+      }
     } finally {
       await Cache.closeCache();
       await server.stop();

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { config } from "../config/index.ts";
+import { UnavailableError } from "../error/index.ts";
 import { log } from "../log/index.ts";
 
 export type CacheStatus = "ok" | "down" | "disabled";
@@ -14,8 +16,10 @@ const MAX_RECONNECT_DELAY_MS = 2_000;
 // A command that timed out on a connection that still looks open (a stalled server, a network
 // black hole) would cost every request its full timeout; skip the cache for a moment instead.
 const COOLDOWN_MS = 1_000;
-// Bounds the memory a long outage can pin with writes waiting for the cache to come back.
-const MAX_PENDING = 10_000;
+// How long a revocation waits for the cache to confirm its markers (a stall, a reconnect) before
+// it gives up with 503: well inside a function's timeout, longer than a short stall.
+const CONFIRM_BUDGET_MS = 2_000;
+const CONFIRM_RETRY_MS = 50;
 
 interface Connection {
   redis: Redis;
@@ -24,14 +28,8 @@ interface Connection {
   firstConnect: Promise<void> | undefined;
 }
 
-interface PendingWrite {
-  value: string;
-  expiresAt: number;
-}
-
 let connection: Connection | undefined;
 let coolUntil = 0;
-const pending = new Map<string, PendingWrite>();
 
 function open(url: string): Connection {
   const redis = new Redis(url, {
@@ -54,7 +52,6 @@ function open(url: string): Connection {
   redis.on("ready", () => {
     if (down) log.info("cache reachable again");
     down = false;
-    void flushPending(redis);
   });
   const opened: Connection = { redis, url, firstConnect: undefined };
   opened.firstConnect = redis
@@ -85,7 +82,7 @@ function client(): Redis | undefined | Promise<Redis | undefined> {
   return firstConnect ? firstConnect.then(() => usable(redis)) : usable(redis);
 }
 
-/** The same as a promise, for callers that hold on to the client (tests). */
+/** The same as a promise, for callers that hold on to the client (the rate limiter, tests). */
 export async function cache(): Promise<Redis | undefined> {
   return client();
 }
@@ -94,7 +91,6 @@ function drop(): void {
   const closing = connection;
   connection = undefined;
   coolUntil = 0;
-  pending.clear();
   if (!closing) return;
   closing.redis.removeAllListeners("ready");
   closing.redis.disconnect();
@@ -156,39 +152,6 @@ export function del(...keys: string[]): Promise<number | undefined> {
 }
 
 /**
- * A write that must not be lost to an outage (an invalidation). When the cache can't take it now,
- * it is kept in memory and written once the cache is reachable again, with what is left of its TTL.
- */
-export async function setDurably(key: string, value: string, ttlMs: number): Promise<void> {
-  if (!config().redisUrl) return;
-  if (await set(key, value, { ttlMs })) {
-    pending.delete(key);
-    return;
-  }
-  if (pending.size >= MAX_PENDING) {
-    const oldest = pending.keys().next().value;
-    if (oldest !== undefined) pending.delete(oldest);
-  }
-  pending.set(key, { value, expiresAt: Date.now() + ttlMs });
-}
-
-async function flushPending(redis: Redis): Promise<void> {
-  if (pending.size === 0) return;
-  const now = Date.now();
-  const writes = [...pending].filter(([, write]) => write.expiresAt > now);
-  pending.clear();
-  if (writes.length === 0) return;
-  try {
-    const pipeline = redis.pipeline();
-    for (const [key, write] of writes) pipeline.set(key, write.value, "PX", Math.max(1, write.expiresAt - now));
-    await pipeline.exec();
-  } catch (error) {
-    failed(error);
-    for (const [key, write] of writes) pending.set(key, write);
-  }
-}
-
-/**
  * Read-through entries (sessions, users) are invalidated by overwriting them with this marker
  * rather than deleting them. A reader that finds it goes to the database and does not refill, and
  * refills are SET NX, so a reader that loaded the old value before the change can't write it back
@@ -199,9 +162,49 @@ export const INVALIDATED = "invalidated";
 export const MARKER_TTL_MS = 60_000;
 export const REFILL_DEADLINE_MS = 10_000;
 
-/** Marks entries invalid; survives an outage (see setDurably). */
+/** The client once connected, whatever the cool-down says: for writes that must be confirmed. */
+async function connected(): Promise<Redis | undefined> {
+  const url = config().redisUrl;
+  if (!url) return undefined;
+  if (connection && connection.url !== url) drop();
+  connection ??= open(url);
+  if (connection.firstConnect) await connection.firstConnect;
+  return connection.redis.status === "ready" ? connection.redis : undefined;
+}
+
+async function writeMarkers(keys: string[]): Promise<boolean> {
+  const redis = await connected();
+  if (!redis) return false;
+  try {
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.set(key, INVALIDATED, "PX", MARKER_TTL_MS);
+    const results = await pipeline.exec();
+    return results !== null && results.every(([error, answer]) => !error && answer === "OK");
+  } catch (error) {
+    failed(error);
+    return false;
+  }
+}
+
+/**
+ * Marks entries invalid and returns once the cache confirmed every marker; throws UnavailableError
+ * (503) when it can't within CONFIRM_BUDGET_MS (down, stalled, unreachable from here). Call it
+ * inside the change's transaction, before the commit: a change the cache could not be told about
+ * is then rolled back, never half done, and one that committed is refused by every process's next
+ * read. Writes retried after a timeout are the same idempotent SET. Without REDIS_URL there is no
+ * cache to tell.
+ *
+ * A marker written before the commit outlives it: MARKER_TTL_MS is far longer than a transaction
+ * (statements time out after seconds), and a reader that reads the database before the commit
+ * refills with NX, which the marker refuses.
+ */
 export async function invalidate(keys: string[]): Promise<void> {
-  await Promise.all(keys.map((key) => setDurably(key, INVALIDATED, MARKER_TTL_MS)));
+  if (keys.length === 0 || !config().redisUrl) return;
+  const deadline = performance.now() + CONFIRM_BUDGET_MS;
+  while (!(await writeMarkers(keys))) {
+    if (performance.now() >= deadline) throw new UnavailableError("The cache could not confirm an invalidation");
+    await sleep(CONFIRM_RETRY_MS);
+  }
 }
 
 /**
@@ -212,11 +215,6 @@ export async function invalidate(keys: string[]): Promise<void> {
 export async function refill(key: string, value: string, ttlMs: number, startedAt: number): Promise<boolean> {
   if (ttlMs <= 0 || performance.now() - startedAt >= REFILL_DEADLINE_MS) return false;
   return set(key, value, { ttlMs, onlyIfAbsent: true });
-}
-
-/** Writes waiting for the cache to come back (tests). */
-export function pendingWrites(): number {
-  return pending.size;
 }
 
 export interface Script {

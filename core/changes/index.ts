@@ -1,21 +1,6 @@
-/**
- * What an audit event says about a change: the fields that changed, before and after. JSON
- * documents (org metadata, resource config) may hold credentials a client put there, so values under
- * keys that look secret are replaced before they reach the trail.
- */
+import { redact } from "./redact.ts";
 
-const SECRET_KEY = /pass(word|phrase)?|secret|token|api[-_]?key|private[-_]?key|credential|authorization|cookie|signature/i;
-const REDACTED = "[redacted]";
-
-export function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, SECRET_KEY.test(key) ? REDACTED : redact(item)]),
-    );
-  }
-  return value;
-}
+export { REDACTED, isSecretKey, redact, redactText } from "./redact.ts";
 
 /** JSON with sorted keys: jsonb reorders keys, so plain JSON.stringify would see changes that aren't. */
 function canonical(value: unknown): string {
@@ -27,6 +12,11 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/**
+ * What an audit event says about a change: the fields that changed, before and after. JSON
+ * documents (org metadata, resource config) may hold credentials a client put there, so both sides
+ * are redacted (see redact.ts) before they reach the trail.
+ */
 // A type alias, not an interface: it has to fit audit details' Record<string, unknown>.
 export type Changes = {
   before: Record<string, unknown>;

@@ -23,6 +23,13 @@ const Environment = z.object({
   LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
   LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive().default(50),
   LOGIN_LIMIT_WINDOW_SECONDS: seconds(15 * 60),
+  REGISTER_LIMIT_PER_IP: z.coerce.number().int().positive().default(20),
+  REGISTER_LIMIT_WINDOW_SECONDS: seconds(3600),
+  MEMBER_ADD_LIMIT_PER_ACTOR: z.coerce.number().int().positive().default(100),
+  MEMBER_ADD_LIMIT_WINDOW_SECONDS: seconds(3600),
+  // argon2id takes 19 MiB a hash: at most this many at once in a process, this many more waiting.
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(64),
   CORS_ORIGINS: z.string().default(""),
   EXPORT_URL_SECONDS: seconds(15 * 60),
 });
@@ -58,11 +65,18 @@ function parse(env: NodeJS.ProcessEnv) {
       touchSeconds: e.SESSION_TOUCH_SECONDS,
       cacheSeconds: e.SESSION_CACHE_SECONDS,
     },
-    loginLimit: {
-      perAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
-      perIp: e.LOGIN_LIMIT_PER_IP,
-      windowSeconds: e.LOGIN_LIMIT_WINDOW_SECONDS,
-    },
+    /** Every named limit (core/rate-limit): attempts a subject may make in a fixed window. */
+    limits: {
+      // Wrong passwords for one account (login and password change share it), whatever the address.
+      "login-account": { points: e.LOGIN_LIMIT_PER_ACCOUNT, windowSeconds: e.LOGIN_LIMIT_WINDOW_SECONDS },
+      // Wrong passwords from one address, whatever the account.
+      "login-ip": { points: e.LOGIN_LIMIT_PER_IP, windowSeconds: e.LOGIN_LIMIT_WINDOW_SECONDS },
+      // Registrations from one address.
+      "register-ip": { points: e.REGISTER_LIMIT_PER_IP, windowSeconds: e.REGISTER_LIMIT_WINDOW_SECONDS },
+      // Members one user adds (any organization).
+      "member-add": { points: e.MEMBER_ADD_LIMIT_PER_ACTOR, windowSeconds: e.MEMBER_ADD_LIMIT_WINDOW_SECONDS },
+    } satisfies Record<string, { points: number; windowSeconds: number }>,
+    passwordHashing: { concurrency: e.PASSWORD_HASH_CONCURRENCY, queue: e.PASSWORD_HASH_QUEUE },
     corsOrigins: e.CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
     exportUrlSeconds: e.EXPORT_URL_SECONDS,
   };

@@ -6,6 +6,7 @@ import { notFound, VisibleError } from "../error/index.ts";
 import { atLeast, requireRole, requireUser } from "../org/access.ts";
 import type { Role } from "../org/schema.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
+import * as RateLimit from "../rate-limit/index.ts";
 import { existingId, input } from "../validation/index.ts";
 import { AddInput, Info, ListQuery, UpdateInput } from "./schema.ts";
 
@@ -89,9 +90,13 @@ export async function fromID(actor: Actor, orgId: string, rawUserId: string): Pr
   });
 }
 
-/** Adds an existing user by email. */
+/**
+ * Adds an existing user by email. Its not_found answer tells whether an address has an account, so
+ * each actor may add only so many members a window ("member-add").
+ */
 export async function add(actor: Actor, orgId: string, raw: AddInput): Promise<Info> {
   const data = input(AddInput, raw);
+  if (actor.type === "user") await RateLimit.take("member-add", actor.userId, { actor, details: { orgId } });
   return transaction(async (tx) => {
     const actorRole = await requireRole(actor, orgId, "admin");
     if (!mayManage(actorRole, actor, null, data.role, false)) {

@@ -1,132 +1,177 @@
 import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { RateLimiterAbstract, RateLimiterRes as Result } from "rate-limiter-flexible";
+import RateLimiterMemory from "rate-limiter-flexible/lib/RateLimiterMemory.js";
+import RateLimiterRedis from "rate-limiter-flexible/lib/RateLimiterRedis.js";
+import RateLimiterRes from "rate-limiter-flexible/lib/RateLimiterRes.js";
+import type { Actor } from "../actor/index.ts";
+import { emit } from "../audit/index.ts";
 import * as Cache from "../cache/index.ts";
-import { config } from "../config/index.ts";
+import { config, type Config } from "../config/index.ts";
 import { VisibleError } from "../error/index.ts";
+import { log } from "../log/index.ts";
 
 /**
- * Failed logins, counted per account (the email, whether or not it exists) and per client IP in
- * fixed windows. Once a counter reaches its limit every attempt on it is refused until the window
- * ends, a correct password included. Counters live in the cache; without one (or while it is
- * down) an in-process limiter with the same rules stands in, per Lambda instance.
+ * Named limits: how many attempts a subject (an account, an address, a user) may make in a fixed
+ * window, declared in core/config. An attempt is taken *before* the work it guards, with one atomic
+ * increment-and-check, so a burst sent at once is counted like the same requests one by one: at
+ * most the limit get through, the rest are refused with 429 and the time left in the window.
+ *
+ * rate-limiter-flexible does the counting: in the cache with one Lua script over the one key it
+ * declares (DragonflyDB's rule), and, as its insurance when the cache fails or while it is down or
+ * not configured, in this process's memory with the same rules.
  */
-export interface LoginAttempt {
-  account: string;
-  ip?: string | undefined;
+export type LimitName = keyof Config["limits"];
+
+interface Limiters {
+  memory: RateLimiterMemory;
+  redis: { client: Redis; limiter: RateLimiterRedis } | undefined;
 }
 
-interface Counter {
-  key: string;
-  limit: number;
+let built: { config: Config; limiters: Map<LimitName, Limiters> } | undefined;
+
+function limitersOf(name: LimitName): Limiters {
+  const current = config();
+  // Tests and the local server reload the config: the limits are rebuilt from it.
+  if (built?.config !== current) built = { config: current, limiters: new Map() };
+  let limiters = built.limiters.get(name);
+  if (!limiters) {
+    const { points, windowSeconds } = current.limits[name];
+    limiters = { memory: new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix: name }), redis: undefined };
+    built.limiters.set(name, limiters);
+  }
+  return limiters;
 }
 
-function counters(attempt: LoginAttempt): Counter[] {
-  const { perAccount, perIp } = config().loginLimit;
-  // Hashed: the cache needn't hold email addresses.
-  const account = createHash("sha256").update(attempt.account.toLowerCase()).digest("hex");
-  const list: Counter[] = [{ key: Cache.cacheKey("login-failures", "account", account), limit: perAccount }];
-  if (attempt.ip) list.push({ key: Cache.cacheKey("login-failures", "ip", attempt.ip), limit: perIp });
-  return list;
+async function limiterFor(name: LimitName): Promise<RateLimiterAbstract> {
+  const limiters = limitersOf(name);
+  const client = await Cache.cache();
+  if (!client) return limiters.memory;
+  if (limiters.redis?.client !== client) {
+    const { points, windowSeconds } = config().limits[name];
+    const limiter = new RateLimiterRedis({
+      storeClient: client,
+      points,
+      duration: windowSeconds,
+      keyPrefix: Cache.cacheKey("limit", name),
+      insuranceLimiter: limiters.memory,
+      // The client doesn't queue commands while disconnected; answer from memory at once.
+      rejectIfRedisNotReady: true,
+    });
+    limiters.redis = { client, limiter };
+  }
+  return limiters.redis.limiter;
 }
 
-function limited(retryAfterMs: number): VisibleError {
-  return new VisibleError("rate_limited", "Too many failed logins; try again later", { retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
+/** Subjects are hashed: the cache needn't hold e-mail addresses, and keys stay short. */
+function keyOf(subject: string): string {
+  return createHash("sha256").update(subject.toLowerCase()).digest("hex");
 }
 
-// One key a script (DragonflyDB runs only scripts that declare their keys). The PTTL check also
-// repairs a counter that somehow lost its expiry, so a window always ends.
-const INCREMENT = Cache.script(`
-local count = redis.call('INCR', KEYS[1])
-if count == 1 or redis.call('PTTL', KEYS[1]) < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
-return count
-`);
-
-/** Throws rate_limited when the account or the IP has used up its failed attempts. */
-export async function check(attempt: LoginAttempt): Promise<void> {
-  const list = counters(attempt);
-  const answers = await Cache.withCache(async (redis) => {
-    const pipeline = redis.pipeline();
-    for (const counter of list) pipeline.get(counter.key).pttl(counter.key);
-    const results = await pipeline.exec();
-    if (!results || results.some(([error]) => error)) throw new Error("cache pipeline failed");
-    return results.map(([, value]) => value);
-  });
-  let waitMs = 0;
-  list.forEach((counter, index) => {
-    const count = answers ? Number(answers[index * 2] ?? 0) : memory.count(counter.key);
-    if (count < counter.limit) return;
-    const ttl = answers ? Number(answers[index * 2 + 1]) : memory.remainingMs(counter.key);
-    waitMs = Math.max(waitMs, ttl > 0 ? ttl : config().loginLimit.windowSeconds * 1000);
-  });
-  if (waitMs > 0) throw limited(waitMs);
+export interface Refusal {
+  name: LimitName;
+  /** Attempts in this window so far, this one included. */
+  attempts: number;
+  retryAfterSeconds: number;
 }
 
-export async function recordFailure(attempt: LoginAttempt): Promise<void> {
-  const windowMs = config().loginLimit.windowSeconds * 1000;
-  for (const counter of counters(attempt)) {
-    const counted = await Cache.withCache((redis) => Cache.runScript(redis, INCREMENT, [counter.key], [windowMs]));
-    if (counted === undefined) memory.increment(counter.key, windowMs);
+/** What a refusal's audit event says besides the limit (an e-mail address for a login). */
+export interface RefusalContext {
+  actor: Actor;
+  details?: Record<string, unknown>;
+}
+
+/** Takes one attempt; the refusal when the subject has none left in this window. */
+async function consume(name: LimitName, subject: string): Promise<Refusal | undefined> {
+  const limiter = await limiterFor(name);
+  try {
+    await limiter.consume(keyOf(subject));
+    return undefined;
+  } catch (error) {
+    // With the insurance limiter in place only a refusal rejects.
+    if (!(error instanceof RateLimiterRes)) throw error;
+    const result = error as Result;
+    return { name, attempts: result.consumedPoints, retryAfterSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) };
   }
 }
 
-/** A correct password clears the account's counter; the IP's keeps counting. */
-export async function recordSuccess(attempt: LoginAttempt): Promise<void> {
-  const [account] = counters(attempt);
-  if (!account) return;
-  memory.reset(account.key);
-  await Cache.del(account.key);
+/**
+ * A flood must not write a row a request: a refused subject is audited at its first refusal of the
+ * window and then each time its attempts double, so N refusals leave about log2(N / limit) events.
+ */
+function worthAuditing(refusal: Refusal): boolean {
+  const { points } = config().limits[refusal.name];
+  if (refusal.attempts === points + 1) return true;
+  const multiple = refusal.attempts / points;
+  return Number.isInteger(multiple) && multiple >= 2 && (multiple & (multiple - 1)) === 0;
 }
 
-interface Window {
-  count: number;
-  resetAt: number;
+async function audit(refusal: Refusal, context: RefusalContext): Promise<void> {
+  if (!worthAuditing(refusal)) return;
+  try {
+    await emit({
+      action: "auth.rate_limited",
+      actor: context.actor,
+      details: { ...context.details, limit: refusal.name, attempts: refusal.attempts, retryAfterSeconds: refusal.retryAfterSeconds },
+    });
+  } catch (error) {
+    // The refusal stands; it is in the log line if the trail could not take it.
+    log.warn("rate-limit refusal not audited", { error: (error as Error).message, limit: refusal.name, attempts: refusal.attempts });
+  }
 }
 
-const MAX_MEMORY_KEYS = 100_000;
+function refused(refusals: Refusal[]): VisibleError {
+  const retryAfter = Math.max(...refusals.map((refusal) => refusal.retryAfterSeconds));
+  return new VisibleError("rate_limited", "Too many attempts; try again later", { retryAfter });
+}
 
-/** The stand-in without a cache: the same fixed windows, in this process only. */
-const memory = {
-  windows: new Map<string, Window>(),
-  live(key: string): Window | undefined {
-    const window = this.windows.get(key);
-    if (window && window.resetAt <= Date.now()) {
-      this.windows.delete(key);
-      return undefined;
-    }
-    return window;
-  },
-  count(key: string): number {
-    return this.live(key)?.count ?? 0;
-  },
-  remainingMs(key: string): number {
-    const window = this.live(key);
-    return window ? window.resetAt - Date.now() : 0;
-  },
-  increment(key: string, windowMs: number): void {
-    const window = this.live(key);
-    if (window) {
-      window.count++;
-      return;
-    }
-    if (this.windows.size >= MAX_MEMORY_KEYS) this.prune();
-    this.windows.set(key, { count: 1, resetAt: Date.now() + windowMs });
-  },
-  reset(key: string): void {
-    this.windows.delete(key);
-  },
-  prune(): void {
-    const now = Date.now();
-    for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
-    // Still full: an attacker spraying addresses; drop the oldest windows rather than grow.
-    for (const key of this.windows.keys()) {
-      if (this.windows.size < MAX_MEMORY_KEYS) break;
-      this.windows.delete(key);
-    }
-  },
-};
+/** Takes an attempt of `name` for `subject`, or throws rate_limited (audited as auth.rate_limited). */
+export async function take(name: LimitName, subject: string, context: RefusalContext): Promise<void> {
+  const refusal = await consume(name, subject);
+  if (!refusal) return;
+  await audit(refusal, context);
+  throw refused([refusal]);
+}
 
-/** Forgets the in-process counters (tests). */
-export function resetMemory(): void {
-  memory.windows.clear();
+/** Gives an attempt back (the work it guarded could not be done). */
+export async function giveBack(name: LimitName, subject: string): Promise<void> {
+  await (await limiterFor(name)).reward(keyOf(subject), 1);
+}
+
+/** Starts the subject's window over. */
+export async function clear(name: LimitName, subject: string): Promise<void> {
+  await (await limiterFor(name)).delete(keyOf(subject));
+}
+
+/** A password guess already counted, for an account and possibly an address. */
+export interface PasswordAttempt {
+  /** The password was right: the account starts over, the address gets its attempt back. */
+  succeeded(): Promise<void>;
+  /** Nothing was checked (the server was too busy): both get their attempt back. */
+  giveBack(): Promise<void>;
+}
+
+/**
+ * Takes a password guess for `account` (an e-mail address; login and password change share the
+ * budget) from the actor's address, before the password is checked. Refused when either the account
+ * or the address has used up its window: even a right password then gets 429 until it ends.
+ */
+export async function takePasswordAttempt(account: string, context: RefusalContext): Promise<PasswordAttempt> {
+  const ip = context.actor.ip;
+  const taken: [LimitName, string][] = [["login-account", account]];
+  if (ip) taken.push(["login-ip", ip]);
+  const refusals = (await Promise.all(taken.map(([name, subject]) => consume(name, subject)))).filter((refusal) => refusal !== undefined);
+  if (refusals.length > 0) {
+    await Promise.all(refusals.map((refusal) => audit(refusal, context)));
+    throw refused(refusals);
+  }
+  return {
+    async succeeded() {
+      await clear("login-account", account);
+      if (ip) await giveBack("login-ip", ip);
+    },
+    async giveBack() {
+      await Promise.all(taken.map(([name, subject]) => giveBack(name, subject)));
+    },
+  };
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../actor/index.ts";
 import * as Cache from "../cache/index.ts";
 import { reloadConfig } from "../config/index.ts";
+import { closeDb } from "../db/index.ts";
 import type { VisibleError } from "../error/index.ts";
 import * as RateLimit from "./index.ts";
 
@@ -13,6 +15,7 @@ beforeAll(() => {
   process.env.LOGIN_LIMIT_PER_ACCOUNT = "3";
   process.env.LOGIN_LIMIT_PER_IP = "5";
   process.env.LOGIN_LIMIT_WINDOW_SECONDS = "900";
+  process.env.MEMBER_ADD_LIMIT_PER_ACTOR = "4";
   reloadConfig();
 });
 
@@ -21,111 +24,100 @@ afterEach(() => {
   reloadConfig();
 });
 
-afterAll(() => Cache.closeCache());
+afterAll(async () => {
+  await Cache.closeCache();
+  await closeDb();
+});
 
 const account = () => `limit-${randomUUID()}@example.test`;
 let lastOctet = 1;
 const ip = () => `198.51.100.${lastOctet++}`;
+const actorFrom = (address: string): Actor => ({ type: "public", ip: address });
 
-async function limitOf(attempt: RateLimit.LoginAttempt): Promise<VisibleError | undefined> {
+async function refusalOf(attempt: Promise<unknown>): Promise<VisibleError | undefined> {
   try {
-    await RateLimit.check(attempt);
+    await attempt;
     return undefined;
   } catch (error) {
     return error as VisibleError;
   }
 }
 
-async function fail(attempt: RateLimit.LoginAttempt, times: number): Promise<void> {
-  for (let i = 0; i < times; i++) await RateLimit.recordFailure(attempt);
-}
-
 for (const mode of ["cache", "in-process"] as const) {
-  describe(`failed logins (${mode})`, () => {
-    beforeAll(async () => {
-      if (mode === "in-process") {
-        process.env.REDIS_URL = "";
-        reloadConfig();
-        expect(await Cache.cache()).toBeUndefined();
-      } else {
-        expect(await Cache.cache()).toBeDefined();
-      }
-    });
-    afterAll(() => {
-      process.env.REDIS_URL = redisUrl;
-      reloadConfig();
-    });
+  describe(`limits (${mode})`, () => {
     // afterEach restores REDIS_URL; the in-process run needs it unset for each test.
-    const setMode = () => {
-      if (mode === "in-process") {
-        process.env.REDIS_URL = "";
-        reloadConfig();
-      }
+    const setMode = async () => {
+      process.env.REDIS_URL = mode === "in-process" ? "" : redisUrl;
+      reloadConfig();
+      if (mode === "in-process") expect(await Cache.cache()).toBeUndefined();
+      else expect(await Cache.cache()).toBeDefined();
     };
 
-    it("are limited per account, with the time left in the window", async () => {
-      setMode();
-      const attempt = { account: account(), ip: ip() };
-      await fail(attempt, 2);
-      expect(await limitOf(attempt)).toBeUndefined();
-      await fail(attempt, 1);
-      const error = await limitOf(attempt);
+    it("let exactly the limit through when 40 attempts are taken at once", async () => {
+      await setMode();
+      const subject = randomUUID();
+      const outcomes = await Promise.all(Array.from({ length: 40 }, () => refusalOf(RateLimit.take("member-add", subject, { actor: actorFrom(ip()) }))));
+      expect(outcomes.filter((outcome) => outcome === undefined)).toHaveLength(4);
+      for (const refusal of outcomes.filter((outcome) => outcome !== undefined)) {
+        expect(refusal.code).toBe("rate_limited");
+        expect(refusal.retryAfter).toBeGreaterThan(3590);
+        expect(refusal.retryAfter).toBeLessThanOrEqual(3600);
+      }
+      // Another subject has its own budget.
+      expect(await refusalOf(RateLimit.take("member-add", randomUUID(), { actor: actorFrom(ip()) }))).toBeUndefined();
+    });
+
+    it("count password guesses per account and per address, account case-insensitively", async () => {
+      await setMode();
+      const name = account();
+      const address = ip();
+      for (let i = 0; i < 3; i++) await RateLimit.takePasswordAttempt(i % 2 ? name.toUpperCase() : name, { actor: actorFrom(address) });
+      const error = await refusalOf(RateLimit.takePasswordAttempt(name, { actor: actorFrom(ip()) }));
       expect(error?.code).toBe("rate_limited");
       expect(error?.retryAfter).toBeGreaterThan(890);
       expect(error?.retryAfter).toBeLessThanOrEqual(900);
-      // The same account from anywhere else is limited too.
-      expect((await limitOf({ account: attempt.account, ip: ip() }))?.code).toBe("rate_limited");
-      // Another account from the same address is not (yet).
-      expect(await limitOf({ account: account(), ip: attempt.ip })).toBeUndefined();
+      // The address has two guesses left for other accounts, then it is refused too.
+      await RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) });
+      await RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) });
+      expect((await refusalOf(RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) })))?.code).toBe("rate_limited");
     });
 
-    it("are limited per IP across accounts", async () => {
-      setMode();
-      const address = ip();
-      for (let i = 0; i < 5; i++) await fail({ account: account(), ip: address }, 1);
-      expect((await limitOf({ account: account(), ip: address }))?.code).toBe("rate_limited");
-      expect(await limitOf({ account: account(), ip: ip() })).toBeUndefined();
-    });
-
-    it("count an account case-insensitively", async () => {
-      setMode();
+    it("start the account over after a success and give the address its guess back", async () => {
+      await setMode();
       const name = account();
-      await fail({ account: name.toUpperCase() }, 3);
-      expect((await limitOf({ account: name }))?.code).toBe("rate_limited");
+      const address = ip();
+      for (let round = 0; round < 2; round++) {
+        await RateLimit.takePasswordAttempt(name, { actor: actorFrom(address) });
+        await RateLimit.takePasswordAttempt(name, { actor: actorFrom(address) });
+        await (await RateLimit.takePasswordAttempt(name, { actor: actorFrom(address) })).succeeded();
+      }
+      // Six guesses from the address, four of them wrong: one more for another account, then no more.
+      await RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) });
+      expect((await refusalOf(RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) })))?.code).toBe("rate_limited");
+      // The account itself is not limited: each success started it over.
+      expect(await refusalOf(RateLimit.takePasswordAttempt(name, { actor: actorFrom(ip()) }))).toBeUndefined();
     });
 
-    it("start over after a success on the account, but not on the IP", async () => {
-      setMode();
-      const address = ip();
-      const attempt = { account: account(), ip: address };
-      await fail(attempt, 2);
-      await RateLimit.recordSuccess(attempt);
-      await fail(attempt, 2);
-      expect(await limitOf(attempt)).toBeUndefined();
-      await fail({ account: account(), ip: address }, 1);
-      expect((await limitOf({ account: account(), ip: address }))?.code).toBe("rate_limited");
+    it("give an attempt back that was never checked", async () => {
+      await setMode();
+      const name = account();
+      for (let i = 0; i < 10; i++) await (await RateLimit.takePasswordAttempt(name, { actor: actorFrom(ip()) })).giveBack();
+      expect(await refusalOf(RateLimit.takePasswordAttempt(name, { actor: actorFrom(ip()) }))).toBeUndefined();
     });
   });
 }
 
 describe("counters in the cache", () => {
-  it("always expire, with the window as their TTL", async () => {
-    const attempt = { account: account(), ip: ip() };
-    await fail(attempt, 1);
+  it("carry the deployment's key prefix and always expire, with the window as their TTL", async () => {
+    await RateLimit.takePasswordAttempt(account(), { actor: actorFrom(ip()) });
     const redis = (await Cache.cache())!;
-    const keys = await redis.keys(`${Cache.cacheKey("login-failures")}*`);
-    expect(keys.length).toBeGreaterThanOrEqual(2);
-    for (const key of keys) expect(await redis.pttl(key)).toBeGreaterThan(0);
-  });
-
-  it("end with their window: a correct password then works", async () => {
-    const attempt = { account: account(), ip: ip() };
-    await fail(attempt, 3);
-    expect((await limitOf(attempt))?.code).toBe("rate_limited");
-    // The window ends (time can't pass in a test: the counters expire now).
-    const redis = (await Cache.cache())!;
-    for (const key of await redis.keys(`${Cache.cacheKey("login-failures")}*`)) await redis.pexpire(key, 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await limitOf(attempt)).toBeUndefined();
+    const keys = await redis.keys(`${Cache.cacheKey("limit")}:*`);
+    expect(keys.some((key) => key.startsWith(`${process.env.CACHE_KEY_PREFIX}limit:login-account:`))).toBe(true);
+    expect(keys.some((key) => key.startsWith(`${process.env.CACHE_KEY_PREFIX}limit:login-ip:`))).toBe(true);
+    for (const key of keys) {
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(3600 * 1000);
+    }
   });
 });

@@ -95,6 +95,26 @@ describe("Resource.fromID / update / remove", () => {
   });
 });
 
+describe("credentials in a resource's config", () => {
+  it("never reach the trail, by value: created, updated and deleted keep only their redacted form", async () => {
+    const org = await createOrgWithRoles();
+    const secret = "PASSWORD-7f3a";
+    const config = { url: `postgres://svc:${secret}@db/app`, dsn: "https://k@o1.ingest.example/1", nested: [{ note: `Bearer tok_${secret}` }], region: "eu" };
+    const resource = await Resource.create(org.owner.actor, org.id, { type: "db", name: "Main", config });
+    // The resource itself keeps what the client sent.
+    expect(resource.config).toEqual(config);
+    await Resource.update(org.owner.actor, org.id, resource.id, { config: { ...config, region: "us" } });
+    await Resource.remove(org.owner.actor, org.id, resource.id);
+    const events = [...(await auditOf(org.id, "resource.created")), ...(await auditOf(org.id, "resource.updated")), ...(await auditOf(org.id, "resource.deleted"))];
+    expect(events).toHaveLength(3);
+    for (const event of events) expect(JSON.stringify(event.details)).not.toContain(secret);
+    expect(events[0]!.details).toEqual({
+      after: { type: "db", name: "Main", status: "active", config: { url: "postgres://svc:[redacted]@db/app", dsn: "[redacted]", nested: [{ note: "Bearer [redacted]" }], region: "eu" } },
+    });
+    expect((events[1]!.details as { after: unknown }).after).toEqual({ config: { url: "postgres://svc:[redacted]@db/app", dsn: "[redacted]", nested: [{ note: "Bearer [redacted]" }], region: "us" } });
+  });
+});
+
 describe("Resource.list", () => {
   it("pages by (created_at, id) without repeats or gaps, even among equal timestamps", async () => {
     const org = await createOrgWithRoles();

@@ -263,16 +263,20 @@ async function touch(session: CachedSession, tokenHash: string): Promise<CachedS
       .executeTakeFirst(),
   );
   if (!row) {
-    await markInvalid([tokenHash]);
+    // Whatever revoked it confirmed its own marker; this one only saves the next reader a trip.
+    await Cache.set(cacheKeyOf(tokenHash), Cache.INVALIDATED, { ttlMs: Cache.MARKER_TTL_MS });
     throw unauthorized();
   }
   return { ...session, lastUsedAt: row.last_used_at.getTime(), expiresAt: row.expires_at.getTime() };
 }
 
-/** Invalidates each session's cache entry, once the surrounding transaction committed. */
+/**
+ * Invalidates each session's cache entry before the surrounding transaction commits, or fails it
+ * with 503 when the cache can't confirm (Cache.invalidate): once a revocation has answered, no
+ * process accepts the old session or its old role or status.
+ */
 async function markInvalid(tokenHashes: string[]): Promise<void> {
-  if (tokenHashes.length === 0) return;
-  await afterCommit(() => Cache.invalidate(tokenHashes.map(cacheKeyOf)));
+  await Cache.invalidate(tokenHashes.map(cacheKeyOf));
 }
 
 /** The caller's live sessions, newest first. */
@@ -310,7 +314,7 @@ type SessionDelete = DeleteQueryBuilder<Database, "user_sessions", DeleteResult>
 
 /**
  * Deletes the user's sessions that `narrow` keeps (all of them by default) and invalidates their
- * cache entries once the surrounding transaction committed. Returns how many were revoked.
+ * cache entries before the surrounding transaction commits. Returns how many were revoked.
  */
 async function revoke(userId: string, narrow: (query: SessionDelete) => SessionDelete = (query) => query): Promise<number> {
   const rows = await useTransaction((tx) =>
@@ -348,7 +352,7 @@ export async function removeOthers(actor: UserActor): Promise<number> {
 
 /**
  * Revokes every session of a user (password change, suspension). Meant to run inside the
- * change's transaction: the cache entries are invalidated once it committed.
+ * change's transaction: the cache entries are invalidated before it commits.
  */
 export async function removeAllForUser(userId: string): Promise<number> {
   return revoke(userId);

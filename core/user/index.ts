@@ -9,7 +9,7 @@ import { afterCommit, isUniqueViolation, transaction, useTransaction, type Datab
 import type { UserRow } from "../db/schema.ts";
 import { VisibleError, notFound } from "../error/index.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
-import { hashPassword, verifyPassword } from "../password/index.ts";
+import { checkPassword, hashPassword } from "../password/index.ts";
 import * as RateLimit from "../rate-limit/index.ts";
 import * as Session from "../session/index.ts";
 import { input } from "../validation/index.ts";
@@ -97,9 +97,9 @@ function cacheKeyOf(userId: string): string {
   return Cache.cacheKey("user", userId);
 }
 
-/** Drops the cached profile once the surrounding transaction committed (see Cache.INVALIDATED). */
+/** Drops the cached profile before the surrounding transaction commits (see Cache.invalidate). */
 async function forget(userId: string): Promise<void> {
-  await afterCommit(() => Cache.invalidate([cacheKeyOf(userId)]));
+  await Cache.invalidate([cacheKeyOf(userId)]);
 }
 
 function parseCached(raw: string | null | undefined): UserInfo | undefined {
@@ -171,13 +171,14 @@ export async function changePassword(value: ChangePasswordInput, actor: UserActo
   const data = input(ChangePasswordInput, value);
   const current = await useTransaction((tx) => tx.selectFrom("users").selectAll().where("id", "=", actor.userId).executeTakeFirst());
   if (!current) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
-  // A stolen session must not become a way to guess the password without the login limits.
-  const attempt = { account: current.email, ip: actor.ip };
-  await RateLimit.check(attempt);
-  if (!(await verifyPassword(current.password_hash, data.currentPassword))) {
-    await RateLimit.recordFailure(attempt);
+  // A stolen session must not become a way to guess the password around the login limits: a wrong
+  // current password uses the account's login budget, counted before it is checked.
+  const attempt = await RateLimit.takePasswordAttempt(current.email, { actor });
+  if (!(await checkPassword(attempt, current.password_hash, data.currentPassword))) {
+    await emit({ action: "user.password_change_failed", actor, resourceType: "user", resourceId: actor.userId, details: { reason: "wrong_password" } });
     throw new VisibleError("invalid_credentials", "The current password is not correct");
   }
+  await attempt.succeeded();
   const passwordHash = await hashPassword(data.newPassword);
   const created = await transaction(async (tx) => {
     const user = await tx

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { PageQuery } from "../pagination/schema.ts";
+import { Label } from "../validation/schema.ts";
 
 export const UserRole = z.enum(["user", "admin"]);
 export type UserRole = z.infer<typeof UserRole>;
@@ -9,7 +10,7 @@ export type UserStatus = z.infer<typeof UserStatus>;
 // Emails are stored lower-cased, so one address can't register twice in different cases.
 export const Email = z.email().max(255).toLowerCase();
 export const Password = z.string().min(12).max(256);
-export const DisplayName = z.string().trim().min(1).max(255);
+export const DisplayName = Label;
 
 export const UserInfo = z.object({
   id: z.uuid(),

@@ -77,11 +77,34 @@ export const BoundedJsonObject = z
     description: `A JSON object, at most ${MAX_JSON_BYTES} bytes serialized and ${MAX_JSON_DEPTH} levels deep`,
   });
 
-/** A single-line label (names): trimmed, 1–255 characters, nothing PostgreSQL would refuse. */
+// What a name must not carry, since other people see it: C0/C1 controls and DEL (terminal escapes,
+// line breaks), bidi embeddings, overrides, isolates and marks (text that reads in another order
+// than it is stored), invisible characters and line/paragraph separators.
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff0-\ufffb]/u;
+// ZWNJ and ZWJ are part of how Persian, the Indic scripts and emoji sequences are written: allowed
+// between two letters, marks or pictographs, refused anywhere they could only hide something.
+const STRAY_JOINER = /(?<![\p{L}\p{M}\p{Extended_Pictographic}])[\u200c\u200d]|[\u200c\u200d](?![\p{L}\p{M}\p{Extended_Pictographic}])/u;
+
+/** Why `text` can't be a name people see, if it can't. */
+export function labelProblem(text: string): string | undefined {
+  if (INVISIBLE.test(text)) return "must not contain control, bidi or invisible characters";
+  if (STRAY_JOINER.test(text)) return "must not contain a joiner outside a word";
+  if (LONE_SURROGATE.test(text)) return "must be valid Unicode";
+  return undefined;
+}
+
+/**
+ * A single-line name people see (display names, organization and resource names): NFC-normalised,
+ * so one name has one spelling, trimmed, 1–255 characters, letters of every script, and nothing that
+ * hides or reorders text or that PostgreSQL would refuse.
+ */
 export const Label = z
   .string()
   .trim()
+  .normalize("NFC")
   .min(1)
   .max(255)
-  .refine((text) => !/[\u0000-\u001f\u007f]/.test(text), { message: "must not contain control characters" })
-  .refine((text) => !LONE_SURROGATE.test(text), { message: "must be valid Unicode" });
+  .superRefine((text, context) => {
+    const problem = labelProblem(text);
+    if (problem) context.addIssue({ code: "custom", message: problem });
+  });

@@ -163,12 +163,14 @@ describe("login", () => {
       .selectFrom("audit_log")
       .select(["user_id", "details", "ip_address"])
       .where("action", "=", "auth.login_failed")
-      .where((eb) => eb.or([eb("user_id", "=", user.id), eb(sql`details->>'email'`, "=", stranger)]))
+      .select("resource_id")
+      .where(sql`details->>'email'`, "in", [email, stranger])
       .orderBy("created_at")
       .execute();
+    // Nobody acted: the targeted account is the resource, never user_id ("who acted").
     expect(failures).toEqual([
-      { user_id: user.id, details: { email, reason: "wrong_password" }, ip_address: "127.0.0.1" },
-      { user_id: null, details: { email: stranger, reason: "unknown_email" }, ip_address: "127.0.0.1" },
+      { user_id: null, resource_id: user.id, details: { email, reason: "wrong_password" }, ip_address: "127.0.0.1" },
+      { user_id: null, resource_id: null, details: { email: stranger, reason: "unknown_email" }, ip_address: "127.0.0.1" },
     ]);
   });
 

@@ -67,6 +67,54 @@ describe("PATCH /me", () => {
   });
 });
 
+describe("display names", () => {
+  // Terminal escapes, bidi overrides and invisible characters in a name other members see.
+  const hostile = [
+    "a\u0007\u001b[31mred",
+    "line\nbreak",
+    "c1\u0085control",
+    "evil\u202egnp.exe",
+    "isolate\u2067x\u2069",
+    "zero\u200bwidth",
+    "bom\ufeffname",
+    "word\u2060joiner",
+    "trailing joiner\u200d",
+    "\u200cleading non-joiner",
+    "para\u2029graph",
+  ];
+
+  it("refuse control, bidi and zero-width characters, on registration and on PATCH /me, changing nothing", async () => {
+    const { token, user } = await signUp(api, { displayName: "Plain" });
+    for (const displayName of hostile) {
+      const patched = await api.request("PATCH", "/me", { token, body: { displayName } });
+      expect(patched.status, JSON.stringify(displayName)).toBe(400);
+      expect(patched.body.code).toBe("validation_failed");
+      expect(patched.body.errors[0].path).toBe("body.displayName");
+      const registered = await api.request("POST", "/auth/register", { body: { email: `${user.id}-${hostile.indexOf(displayName)}@example.test`, password: PASSWORD, displayName } });
+      expect(registered.status, JSON.stringify(displayName)).toBe(400);
+      expect(registered.body.code).toBe("validation_failed");
+    }
+    expect((await api.request("GET", "/me", { token })).body.user.displayName).toBe("Plain");
+    expect(await auditOf(user.id, "user.updated")).toHaveLength(0);
+  });
+
+  it("keep letters of every script, joiners inside words and emoji sequences, normalised to NFC", async () => {
+    const { token } = await signUp(api);
+    const names = ["Σωκράτης", "李小龍", "محمد علی", "देवनागरी", "Ñandú", "می\u200cخواهم", "👩\u200d💻 Dev", "Zoë O'Brien-Łukasiewicz"];
+    for (const displayName of names) {
+      const answer = await api.request("PATCH", "/me", { token, body: { displayName } });
+      expect(answer.status, JSON.stringify(displayName)).toBe(200);
+      expect(answer.body.user.displayName).toBe(displayName.normalize("NFC"));
+    }
+    // A decomposed é (e + combining acute) is stored composed, so two spellings can't look alike.
+    const decomposed = await api.request("PATCH", "/me", { token, body: { displayName: "Rene\u0301e" } });
+    expect(decomposed.status).toBe(200);
+    expect(decomposed.body.user.displayName).toBe("Ren\u00e9e");
+    const { user } = await signUp(api, { displayName: "Jose\u0301" });
+    expect(user.displayName).toBe("Jos\u00e9");
+  });
+});
+
 describe("POST /me/password", () => {
   it("revokes every session, the current one too, and issues a new token", async () => {
     const { token, email, user } = await signUp(api);

@@ -1,0 +1,82 @@
+import { request } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeCache } from "@voxguard/core/cache";
+import { reloadConfig } from "@voxguard/core/config";
+import { closeDb, db } from "@voxguard/core/db";
+import { hashingPeak, resetHashingPeak } from "@voxguard/core/password";
+import { startApi, type TestApi } from "../../test-support/http.ts";
+import { PASSWORD, uniqueEmail } from "../../test-support/identity.ts";
+
+let api: TestApi;
+const LIMIT = 5;
+
+beforeAll(async () => {
+  process.env.CACHE_KEY_PREFIX = `${process.env.CACHE_KEY_PREFIX}register-limits:`;
+  process.env.REGISTER_LIMIT_PER_IP = String(LIMIT);
+  process.env.REGISTER_LIMIT_WINDOW_SECONDS = "3600";
+  process.env.PASSWORD_HASH_CONCURRENCY = "2";
+  reloadConfig();
+  api = await startApi();
+});
+
+afterAll(async () => {
+  await api.close();
+  await closeCache();
+  await closeDb();
+});
+
+interface Answer {
+  status: number;
+  retryAfter: string | undefined;
+  body: { code?: string; user?: { id: string } };
+}
+
+function registerFrom(localAddress: string, email: string): Promise<Answer> {
+  const url = new URL("/auth/register", api.url);
+  const payload = JSON.stringify({ email, password: PASSWORD, displayName: "Flood" });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => (text += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, body: JSON.parse(text) }));
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+describe("registrations", () => {
+  it("are limited per address: of 40 sent at once at most the limit succeed, the rest get 429 and create nothing", async () => {
+    const emails = Array.from({ length: 40 }, () => uniqueEmail("flood"));
+    const answers = await Promise.all(emails.map((email) => registerFrom("127.0.1.2", email)));
+    const created = answers.filter((answer) => answer.status === 201);
+    const refused = answers.filter((answer) => answer.status === 429);
+    expect(created.length + refused.length).toBe(40);
+    expect(created.length).toBeLessThanOrEqual(LIMIT);
+    for (const answer of refused) {
+      expect(answer.body.code).toBe("rate_limited");
+      expect(Number(answer.retryAfter)).toBeGreaterThan(3590);
+    }
+    const rows = await db().selectFrom("users").select("id").where("email", "in", emails).execute();
+    expect(rows).toHaveLength(created.length);
+    // Another address is not affected.
+    expect((await registerFrom("127.0.1.3", uniqueEmail())).status).toBe(201);
+    // The refusals left a bounded trail.
+    const events = await db().selectFrom("audit_log").select("details").where("action", "=", "auth.rate_limited").where("ip_address", "=", "127.0.1.2").execute();
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events.length).toBeLessThanOrEqual(4);
+    for (const event of events) expect(event.details).toMatchObject({ limit: "register-ip" });
+  });
+
+  it("hash at most PASSWORD_HASH_CONCURRENCY passwords at once in a process, however many arrive", async () => {
+    resetHashingPeak();
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => registerFrom(`127.0.2.${i + 2}`, uniqueEmail("parallel"))));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(201));
+    expect(hashingPeak()).toBeGreaterThanOrEqual(1);
+    expect(hashingPeak()).toBeLessThanOrEqual(2);
+  });
+});
