@@ -21,6 +21,19 @@
  *   (subset: `field:value`, `field:"..."`, `field:'...'`, bare terms over the default search
  *   fields, AND / OR / NOT / `-`, parentheses, `*`; backslash escapes).
  *
+ * Limits enforced as Quickwit's source does (paths in the quickwit-oss/quickwit repository):
+ * - `start_offset` over 10,000 and `max_hits` over 10,000 are a 400 "Invalid argument: max value
+ *   for start_offset is 10_000, but got N" (quickwit/quickwit-search/src/root.rs, the request
+ *   validation before any split is searched). The REST search has no `search_after`
+ *   (quickwit/quickwit-serve/src/search_api/rest_handler.rs sets it to None).
+ * - Ingest, by `ingest` option: "v2" (0.9's default) answers `num_ingested_docs`,
+ *   `num_rejected_docs` and, with `detailed_response=true`, `parse_failures`; "v1" (0.9 with
+ *   ingest v2 off, or `use_legacy_ingest`) answers 400 "detailed_response is not supported in
+ *   ingest v1" to `detailed_response=true` and otherwise only `num_docs_for_processing`
+ *   (quickwit/quickwit-serve/src/ingest_api/rest_handler.rs, ingest_v1; response.rs,
+ *   from_ingest_v1); "0.8" ignores `detailed_response` and answers only
+ *   `num_docs_for_processing`, its legacy ingest having no per-document outcome.
+ *
  * Deliberate differences, so no test leans on them: documents are searchable as soon as they are
  * ingested, whatever `commit` says; only JSON index configs are read; no ranges, wildcards,
  * aggregations or scoring. Like Quickwit it does NOT deduplicate: ingesting a document twice
@@ -36,7 +49,12 @@ import { isIP } from "node:net";
 export interface QuickwitStandInOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
+  /** Which ingest path answers (see above); "v2" by default. */
+  ingest?: "v2" | "v1" | "0.8";
 }
+
+/** Quickwit's ceiling for `start_offset` and for `max_hits` (quickwit-search/src/root.rs). */
+export const QUICKWIT_MAX_OFFSET = 10_000;
 
 export interface QuickwitStandInRequest {
   method: string;
@@ -243,7 +261,11 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     if (!["auto", "wait_for", "force"].includes(commit)) {
       throw new HttpError(400, `unknown variant \`${commit}\`, expected one of \`auto\`, \`wait_for\`, \`force\``);
     }
-    const detailed = params.get("detailed_response") === "true";
+    const ingestPath = options.ingest ?? "v2";
+    const detailed = ingestPath === "v2" && params.get("detailed_response") === "true";
+    if (ingestPath === "v1" && params.get("detailed_response") === "true") {
+      throw new HttpError(400, "detailed_response is not supported in ingest v1");
+    }
     if (!INDEX_ID.test(indexId)) throw new HttpError(400, "bad request (invalid index ID)");
     const index = indexes.get(indexId);
     if (!index) throw new HttpError(404, `index \`${indexId}\` not found`);
@@ -270,6 +292,8 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
       }
     }
     if (lines.length === 0) return { num_docs_for_processing: 0 };
+    // The legacy path counts what it was given, nothing more: a rejection is invisible here.
+    if (ingestPath !== "v2") return { num_docs_for_processing: lines.length };
     return {
       num_docs_for_processing: lines.length,
       num_ingested_docs: ingested,
@@ -289,6 +313,10 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     if (!index) throw new HttpError(404, `could not find indexes matching the IDs \`["${indexId}"]\``);
     const maxHits = integerParam(params, "max_hits", 20);
     const startOffset = integerParam(params, "start_offset", 0);
+    if (startOffset > QUICKWIT_MAX_OFFSET) {
+      throw new HttpError(400, `Invalid argument: max value for start_offset is 10_000, but got ${startOffset}`);
+    }
+    if (maxHits > QUICKWIT_MAX_OFFSET) throw new HttpError(400, `Invalid argument: max value for max_hits is 10_000, but got ${maxHits}`);
     const startTimestamp = params.has("start_timestamp") ? integerParam(params, "start_timestamp", 0) : undefined;
     const endTimestamp = params.has("end_timestamp") ? integerParam(params, "end_timestamp", 0) : undefined;
     const searchFields = params.get("search_field")?.split(",").filter(Boolean) ?? index.defaultSearchFields;
