@@ -34,8 +34,14 @@
  *   from_ingest_v1); "0.8" ignores `detailed_response` and answers only
  *   `num_docs_for_processing`, its legacy ingest having no per-document outcome.
  *
- * Deliberate differences, so no test leans on them: documents are searchable as soon as they are
- * ingested, whatever `commit` says; only JSON index configs are read; no ranges, wildcards,
+ * - Documents become searchable at a commit, not at ingest: with `commit=auto` the indexer
+ *   commits `indexing_settings.commit_timeout_secs` (60 s by default,
+ *   quickwit/quickwit-config/src/index_config/mod.rs, default_commit_timeout_secs) after the
+ *   first document of the open split arrived; `force` commits at once, `wait_for` answers once
+ *   the commit happened. Until then a search does not see them, so a test that searches after an
+ *   ingest waits as long as a user would.
+ *
+ * Deliberate differences, so no test leans on them: only JSON index configs are read; no ranges, wildcards,
  * aggregations or scoring. Like Quickwit it does NOT deduplicate: ingesting a document twice
  * stores it twice.
  *
@@ -45,6 +51,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isIP } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export interface QuickwitStandInOptions {
   /** 0 (the default) picks a free port. */
@@ -98,6 +105,9 @@ interface IndexState {
   timestampField: string | undefined;
   defaultSearchFields: string[];
   docs: StoredDoc[];
+  commitTimeoutMs: number;
+  /** When the first document of the open (uncommitted) split arrived. */
+  openSince: number | undefined;
 }
 
 interface StoredDoc {
@@ -107,6 +117,8 @@ interface StoredDoc {
   /** Field values as parsed: strings, numbers, epoch milliseconds for datetimes, objects for json. */
   values: Map<string, unknown[]>;
   timestampMs: number | undefined;
+  /** The commit that makes it searchable (epoch ms). */
+  visibleAt: number;
 }
 
 class HttpError extends Error {
@@ -211,7 +223,7 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
       return;
     }
     try {
-      send(200, route(method, url, body, req.headers["content-type"]));
+      send(200, await route(method, url, body, req.headers["content-type"]));
     } catch (error) {
       if (error instanceof HttpError) send(error.status, { message: error.message });
       else send(500, { message: `internal error: ${(error as Error).message}` });
@@ -256,7 +268,7 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     return state.metadata;
   }
 
-  function ingest(indexId: string, params: URLSearchParams, body: string): unknown {
+  async function ingest(indexId: string, params: URLSearchParams, body: string): Promise<unknown> {
     const commit = params.get("commit") ?? "auto";
     if (!["auto", "wait_for", "force"].includes(commit)) {
       throw new HttpError(400, `unknown variant \`${commit}\`, expected one of \`auto\`, \`wait_for\`, \`force\``);
@@ -270,6 +282,8 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     const index = indexes.get(indexId);
     if (!index) throw new HttpError(404, `index \`${indexId}\` not found`);
     const lines = body.split("\n").filter((line) => line.trim().length > 0);
+    const now = Date.now();
+    if (index.openSince !== undefined && now >= index.openSince + index.commitTimeoutMs) index.openSince = undefined;
     const parseFailures: { message: string; reason: string; document: string }[] = [];
     let ingested = 0;
     for (const line of lines) {
@@ -285,11 +299,20 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
         continue;
       }
       try {
-        index.docs.push(parseDoc(index, doc as Json, ++seq));
+        const stored = parseDoc(index, doc as Json, ++seq);
+        index.openSince ??= now;
+        stored.visibleAt = index.openSince + index.commitTimeoutMs;
+        index.docs.push(stored);
         ingested++;
       } catch (error) {
         parseFailures.push({ message: (error as Error).message, reason: "invalid_schema", document: line });
       }
+    }
+    if (commit === "force") {
+      for (const stored of index.docs) stored.visibleAt = Math.min(stored.visibleAt, now);
+      index.openSince = undefined;
+    } else if (commit === "wait_for" && index.openSince !== undefined) {
+      await sleep(Math.max(0, index.openSince + index.commitTimeoutMs - Date.now()));
     }
     if (lines.length === 0) return { num_docs_for_processing: 0 };
     // The legacy path counts what it was given, nothing more: a rejection is invisible here.
@@ -330,7 +353,9 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     }
     const matcher = compile(ast, index, searchFields);
 
+    const now = Date.now();
     let matches = index.docs.filter((doc) => {
+      if (doc.visibleAt > now) return false;
       if (startTimestamp !== undefined || endTimestamp !== undefined) {
         if (doc.timestampMs === undefined) return false;
         if (startTimestamp !== undefined && doc.timestampMs < startTimestamp * 1000) return false;
@@ -474,6 +499,13 @@ function validateIndexConfig(config: unknown): IndexState {
     if (field && !field.indexed) invalid(`default search field \`${String(name)}\` is not indexed`);
   }
 
+  const indexing = config.indexing_settings ?? {};
+  if (!isObject(indexing)) invalid("`indexing_settings` must be an object");
+  const commitTimeoutSecs = indexing.commit_timeout_secs ?? 60;
+  if (typeof commitTimeoutSecs !== "number" || !Number.isInteger(commitTimeoutSecs) || commitTimeoutSecs < 1) {
+    invalid(`invalid type: \`commit_timeout_secs\` must be a positive integer, got \`${String(commitTimeoutSecs)}\``);
+  }
+
   const retention = config.retention;
   if (retention !== undefined) {
     if (!isObject(retention)) invalid("`retention` must be an object");
@@ -501,6 +533,8 @@ function validateIndexConfig(config: unknown): IndexState {
     timestampField: timestampField ?? undefined,
     defaultSearchFields: defaultSearchFields as string[],
     docs: [],
+    commitTimeoutMs: commitTimeoutSecs * 1000,
+    openSince: undefined,
   };
 }
 
@@ -582,7 +616,7 @@ function parseDoc(index: IndexState, doc: Json, seq: number): StoredDoc {
   if (index.timestampField !== undefined && timestampMs === undefined) {
     throw new Error('the document must contain field "timestamp field is required"');
   }
-  return { seq, hit, values, timestampMs };
+  return { seq, hit, values, timestampMs, visibleAt: Number.POSITIVE_INFINITY };
 }
 
 function parseValue(field: FieldMapping, value: unknown): unknown {

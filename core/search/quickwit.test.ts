@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { until } from "../../test-support/until.ts";
 import {
+  AUDIT_COMMIT_TIMEOUT_SECS,
   auditIndexConfig,
   createQuickwitClient,
   QuickwitError,
@@ -171,7 +173,8 @@ describe("ingest and search", () => {
     await client.createIndex(auditIndexConfig({ indexId }));
     const doc = toAuditDocument(event());
     await client.ingest(indexId, [doc]);
-    await client.ingest(indexId, [doc]);
+    // force: commits both at once rather than waiting for the commit timeout.
+    await client.ingest(indexId, [doc], { commit: "force" });
     const found = await client.search(indexId, { query: `id:"${doc.id}"`, maxHits: 10 });
     expect(found.num_hits).toBe(2);
   });
@@ -260,6 +263,26 @@ describe("retries", () => {
 });
 
 describe("Quickwit's versions and limits, as its source has them", () => {
+  it("shows documents only once they are committed: after the commit timeout, at once with force, before the answer with wait_for", async () => {
+    const indexId = indexName();
+    await client.createIndex({ ...auditIndexConfig({ indexId }), indexing_settings: { commit_timeout_secs: 1 } });
+    const count = async () => (await client.search(indexId, { query: "*", maxHits: 10 })).num_hits;
+    await client.ingest(indexId, [toAuditDocument(event())]);
+    expect(await count()).toBe(0);
+    await until("the commit", async () => ((await count()) === 1 ? true : undefined));
+    await client.ingest(indexId, [toAuditDocument(event())], { commit: "wait_for" });
+    expect(await count()).toBe(2);
+    await client.ingest(indexId, [toAuditDocument(event())]);
+    await client.ingest(indexId, [toAuditDocument(event())], { commit: "force" });
+    expect(await count()).toBe(4);
+  });
+
+  it("gives the audit index a commit timeout far below Quickwit's 60 s default", () => {
+    const timeout = auditIndexConfig().indexing_settings?.commit_timeout_secs;
+    expect(timeout).toBe(AUDIT_COMMIT_TIMEOUT_SECS);
+    expect(AUDIT_COMMIT_TIMEOUT_SECS).toBeLessThanOrEqual(10);
+  });
+
   it("answers 400 to start_offset or max_hits over 10,000 and serves up to it", async () => {
     const indexId = indexName();
     await client.createIndex(auditIndexConfig({ indexId }));
