@@ -6,7 +6,8 @@ import { createMigrator } from "@voxguard/core/migrate";
 /**
  * The isolation every database the tests, benches and `npm run load` create runs with by default.
  * YSQL runs a transaction that asks for READ COMMITTED as REPEATABLE READ (snapshot isolation)
- * unless the cluster sets the `yb_enable_read_committed_isolation` flag, so REPEATABLE READ is
+ * unless the cluster sets the `yb_enable_read_committed_isolation` flag (docs.yugabyte.com,
+ * explore/transactions/isolation-levels), so REPEATABLE READ is
  * what production answers with; PostgreSQL's own default would hide every race that a snapshot
  * taken before a lock wait makes possible.
  */
