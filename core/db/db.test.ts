@@ -11,6 +11,15 @@ async function freshCounter(): Promise<string> {
   return name;
 }
 
+describe("the run's database", () => {
+  it("runs on REPEATABLE READ, YugabyteDB's default, for every transaction that does not choose", async () => {
+    const { rows } = await sql<{ default_transaction_isolation: string }>`SHOW default_transaction_isolation`.execute(db());
+    expect(rows[0]!.default_transaction_isolation).toBe("repeatable read");
+    const inside = await transaction((tx) => sql<{ transaction_isolation: string }>`SHOW transaction_isolation`.execute(tx));
+    expect(inside.rows[0]!.transaction_isolation).toBe("repeatable read");
+  });
+});
+
 describe("transaction", () => {
   it("runs after-commit effects only once the commit succeeded", async () => {
     const ran: string[] = [];
