@@ -3,7 +3,6 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import pg from "pg";
 import { freePort } from "../test-support/redis-server.ts";
 
 const run = promisify(execFile);
@@ -99,15 +98,4 @@ export async function createCluster(): Promise<Cluster> {
     throw error;
   }
   return cluster;
-}
-
-export async function createDatabase(cluster: Cluster, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: cluster.url("postgres") });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  return cluster.url(name);
 }

@@ -8,9 +8,9 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import pg from "pg";
-import { createMigrator } from "@voxguard/core/migrate";
 import { startRedisServer, type RedisServer } from "../test-support/redis-server.ts";
-import { createCluster, createDatabase, type Cluster } from "./load-cluster.ts";
+import { createDatabase } from "../test-support/throwaway-database.ts";
+import { createCluster, type Cluster } from "./load-cluster.ts";
 
 /**
  * `npm run load`: a mixed workload against the whole stack on loopback, with faults injected
@@ -522,13 +522,8 @@ async function main(): Promise<number> {
   say(`${CLIENTS} clients for ${SECONDS} s, seed ${SEED}, faults ${FAULTS ? "on" : "off"}`);
   const cluster = (started.cluster = await createCluster());
   say(`postgresql on 127.0.0.1:${cluster.port} (${cluster.dir})`);
-  const databaseUrl = await createDatabase(cluster, "voxguard_load");
-  const migrationPool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-  try {
-    await createMigrator({ pool: migrationPool, dir: path.join(rootDir, "migrations") }).up();
-  } finally {
-    await migrationPool.end();
-  }
+  // Created and migrated on REPEATABLE READ, YugabyteDB's default isolation.
+  const databaseUrl = await createDatabase({ adminUrl: cluster.url("postgres"), name: "voxguard_load" });
   const redis = (started.redis = await startRedisServer());
   say(`redis-server on 127.0.0.1:${redis.port}`);
 

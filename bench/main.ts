@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import pg from "pg";
+import { createDatabase as createBenchDatabase, dropDatabase, throwawayName, urlOf } from "../test-support/throwaway-database.ts";
 import { formatResult, type BenchResult, verdict } from "./report.ts";
 
 /**
@@ -10,7 +9,6 @@ import { formatResult, type BenchResult, verdict } from "./report.ts";
  * (a bench that could not measure) makes the exit code non-zero.
  */
 
-const rootDir = path.resolve(import.meta.dirname, "..");
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 // Order matters only for the time it takes: the light benches first, the cold-start build last.
@@ -24,12 +22,9 @@ if (unknown.length > 0) {
 }
 const selected = wanted.length > 0 ? BENCHES.filter((name) => wanted.includes(name)) : [...BENCHES];
 
-const dbName = `bench_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-const databaseUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
-  return url.toString();
-})();
+// Named before any app module loads: DATABASE_URL must be set first (see below).
+const dbName = throwawayName("bench");
+const databaseUrl = urlOf(ADMIN_URL, dbName);
 
 // Everything below is read by app modules at import or first use, so it is set before any of them
 // is imported (all app imports here are dynamic).
@@ -44,25 +39,9 @@ for (const name of ["AUDIT_QUEUE_URL", "QUICKWIT_URL", "AWS_ENDPOINT_URL_SQS", "
 // This machine's Node 20 is known; the SDK's upgrade notice would land in the middle of the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function createDatabase(): Promise<void> {
-  await admin((client) => client.query(`CREATE DATABASE ${dbName}`));
-  const { createMigrator } = await import("@voxguard/core/migrate");
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-  try {
-    await createMigrator({ pool, dir: path.join(rootDir, "migrations") }).up();
-  } finally {
-    await pool.end();
-  }
+  // REPEATABLE READ by default, as YugabyteDB runs: the benches measure what production executes.
+  await createBenchDatabase({ adminUrl: ADMIN_URL, name: dbName });
 }
 
 // One cleanup, whoever asks first (the end of the run, a signal, a closed pipe); the others wait for it.
@@ -78,7 +57,7 @@ async function dropEverything(): Promise<void> {
   await closeDb().catch(() => undefined);
   await closeCache().catch(() => undefined);
   await dropCacheKeys().catch((error: unknown) => console.error(`could not remove the bench's cache keys: ${String(error)}`));
-  await admin((client) => client.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+  await dropDatabase(ADMIN_URL, dbName);
 }
 
 /** The shared Redis keeps other runs' keys: only ours go, by prefix, never a FLUSH. */

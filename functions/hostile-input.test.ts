@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import path from "node:path";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,12 +7,12 @@ import * as z from "zod";
 import { closeCache } from "@voxguard/core/cache";
 import { reloadConfig } from "@voxguard/core/config";
 import { closeDb, db } from "@voxguard/core/db";
-import { createMigrator } from "@voxguard/core/migrate";
 import * as Session from "@voxguard/core/session";
 import { startLocalAws, type LocalAws } from "../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../test-support/http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "../test-support/identity.ts";
 import { ROUTE_CALLS } from "../test-support/org-routes.ts";
+import { createThrowawayDatabase } from "../test-support/throwaway-database.ts";
 import { STATUS } from "./edge/problem.ts";
 import type { RouteDefinition } from "./edge/route-definition.ts";
 import { routes } from "./routes.ts";
@@ -63,6 +62,7 @@ let aws: LocalAws;
 let probe: pg.Pool;
 let databaseName: string;
 let adminUrl: string;
+let dropOwn: (() => Promise<void>) | undefined;
 let owner: Persona;
 let admin: Persona;
 let outsider: Persona;
@@ -971,19 +971,9 @@ beforeAll(async () => {
   const maintenance = new URL(shared);
   maintenance.pathname = "/postgres";
   adminUrl = process.env.TEST_ADMIN_DATABASE_URL ?? maintenance.toString();
-  databaseName = `voxguard_hostile_${randomBytes(4).toString("hex")}`;
-  const adminClient = new pg.Client({ connectionString: adminUrl });
-  await adminClient.connect();
-  await adminClient.query(`CREATE DATABASE ${databaseName}`);
-  await adminClient.end();
-  const own = new URL(adminUrl);
-  own.pathname = `/${databaseName}`;
-  const migrationPool = new pg.Pool({ connectionString: own.toString(), max: 1 });
-  try {
-    await createMigrator({ pool: migrationPool, dir: path.resolve(import.meta.dirname, "../migrations") }).up();
-  } finally {
-    await migrationPool.end();
-  }
+  const own = await createThrowawayDatabase({ adminUrl, prefix: "voxguard_hostile" });
+  databaseName = own.name;
+  dropOwn = own.drop;
 
   // S3 for the export route, on loopback; no audit queue, so events are written through before
   // the answer and the audit_log check sees them.
@@ -991,7 +981,7 @@ beforeAll(async () => {
   await aws.createBucket("voxguard-exports");
   delete process.env.AUDIT_QUEUE_URL;
   process.env.S3_BUCKET = "voxguard-exports";
-  process.env.DATABASE_URL = own.toString();
+  process.env.DATABASE_URL = own.url;
   process.env.CACHE_KEY_PREFIX = `vghostile:${databaseName}:`;
   // Hostile passwords should reach argon2 and the database, not stop at the failed-login limit.
   process.env.LOGIN_LIMIT_PER_ACCOUNT = "100000";
@@ -1000,7 +990,7 @@ beforeAll(async () => {
   await closeDb();
   await closeCache();
 
-  probe = new pg.Pool({ connectionString: own.toString(), max: 1 });
+  probe = new pg.Pool({ connectionString: own.url, max: 1 });
   api = await startApi();
   owner = await persona("owner");
   admin = await persona("admin", true);
@@ -1027,12 +1017,7 @@ afterAll(async () => {
   await closeDb();
   await closeCache();
   await aws?.close();
-  if (databaseName) {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-    await client.end();
-  }
+  await dropOwn?.();
 });
 
 describe("hostile input, every route of the route table", () => {

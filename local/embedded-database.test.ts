@@ -38,12 +38,11 @@ describe("startEmbeddedDatabase", () => {
     expect(rows[0]!.now).toBeInstanceOf(Date);
   });
 
-  it("has pgcrypto for migration 000001", async () => {
+  it("has gen_random_uuid() built in, as migration 000001 needs, and pgcrypto for older data", async () => {
+    const { rows: builtIn } = await pool.query<{ id: string }>("SELECT gen_random_uuid()::text AS id");
+    expect(builtIn[0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     await pool.query("CREATE EXTENSION IF NOT EXISTS pgcrypto");
-    const { rows } = await pool.query<{ id: string; digest: string }>(
-      "SELECT gen_random_uuid()::text AS id, encode(digest('voxguard', 'sha256'), 'hex') AS digest",
-    );
-    expect(rows[0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const { rows } = await pool.query<{ digest: string }>("SELECT encode(digest('voxguard', 'sha256'), 'hex') AS digest");
     expect(rows[0]!.digest).toBe(createHash("sha256").update("voxguard").digest("hex"));
   });
 

@@ -122,8 +122,8 @@ function acquireLock(lockFile: string): void {
 }
 
 /**
- * Opens (creating on first use) a PGlite database kept in `dataDir`, with pgcrypto loaded so
- * migration 000001's CREATE EXTENSION works as it does on YugabyteDB.
+ * Opens (creating on first use) a PGlite database kept in `dataDir`. pgcrypto stays loaded: a data
+ * directory made while migration 000001 still created the extension needs it to open.
  */
 export async function startEmbeddedDatabase(options: { dataDir: string }): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);

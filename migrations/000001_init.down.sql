@@ -3,4 +3,3 @@ DROP TABLE IF EXISTS resources;
 DROP TABLE IF EXISTS organizations;
 DROP TABLE IF EXISTS user_sessions;
 DROP TABLE IF EXISTS users;
-DROP EXTENSION IF EXISTS pgcrypto;

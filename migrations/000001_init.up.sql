@@ -1,6 +1,15 @@
 -- Seed schema (shared/seeds/database-schema.md, version 1.0), as written.
--- pgcrypto provides gen_random_uuid() on PG11-based YugabyteDB.
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
+-- gen_random_uuid() is built in from PostgreSQL 13 and YugabyteDB 2025.1 (PostgreSQL 15 based), the
+-- versions supported. No CREATE EXTENSION pgcrypto: on YugabyteDB that takes a superuser or the
+-- yb_extension role, and the role that migrates is neither. On an older server this stops the
+-- first deploy with a message instead of failing at the first table.
+DO $$
+BEGIN
+  IF to_regprocedure('gen_random_uuid()') IS NULL THEN
+    RAISE EXCEPTION 'gen_random_uuid() is missing: VoxGuard needs PostgreSQL 13+ or YugabyteDB 2025.1+ (or an operator runs CREATE EXTENSION pgcrypto first)';
+  END IF;
+END
+$$;
 
 CREATE TABLE users (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -1,1 +1,1 @@
-DROP INDEX CONCURRENTLY IF EXISTS idx_user_sessions_expires;
+DROP INDEX IF EXISTS idx_user_sessions_expires;

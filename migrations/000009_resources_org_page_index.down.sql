@@ -1,1 +1,1 @@
-DROP INDEX CONCURRENTLY IF EXISTS idx_resources_org_page;
+DROP INDEX IF EXISTS idx_resources_org_page;

@@ -1,1 +1,1 @@
-DROP INDEX CONCURRENTLY IF EXISTS idx_audit_created;
+DROP INDEX IF EXISTS idx_audit_created;

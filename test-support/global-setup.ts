@@ -1,8 +1,5 @@
-import { randomBytes } from "node:crypto";
-import path from "node:path";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { createMigrator } from "@voxguard/core/migrate";
+import { createThrowawayDatabase } from "./throwaway-database.ts";
 
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -13,34 +10,13 @@ declare module "vitest" {
   }
 }
 
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-/** One migrated database for the whole run, dropped afterwards; parallel runs never share one. */
+/**
+ * One migrated database for the whole run, dropped afterwards; parallel runs never share one. It
+ * runs on REPEATABLE READ, YugabyteDB's default (see throwaway-database.ts).
+ */
 export default async function setup(project: TestProject) {
-  const name = `voxguard_test_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-
-  const url = databaseUrl(name);
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  try {
-    await createMigrator({ pool, dir: path.resolve("migrations") }).up();
-  } finally {
-    await pool.end();
-  }
-  project.provide("databaseUrl", url);
-  project.provide("cacheKeyPrefix", `vgtest:${name}:`);
-
-  return async () => {
-    const client = new pg.Client({ connectionString: ADMIN_URL });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.end();
-  };
+  const database = await createThrowawayDatabase({ adminUrl: ADMIN_URL, prefix: "voxguard_test" });
+  project.provide("databaseUrl", database.url);
+  project.provide("cacheKeyPrefix", `vgtest:${database.name}:`);
+  return () => database.drop();
 }

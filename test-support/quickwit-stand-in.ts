@@ -21,8 +21,27 @@
  *   (subset: `field:value`, `field:"..."`, `field:'...'`, bare terms over the default search
  *   fields, AND / OR / NOT / `-`, parentheses, `*`; backslash escapes).
  *
- * Deliberate differences, so no test leans on them: documents are searchable as soon as they are
- * ingested, whatever `commit` says; only JSON index configs are read; no ranges, wildcards,
+ * Limits enforced as Quickwit's source does (paths in the quickwit-oss/quickwit repository):
+ * - `start_offset` over 10,000 and `max_hits` over 10,000 are a 400 "Invalid argument: max value
+ *   for start_offset is 10_000, but got N" (quickwit/quickwit-search/src/root.rs, the request
+ *   validation before any split is searched). The REST search has no `search_after`
+ *   (quickwit/quickwit-serve/src/search_api/rest_handler.rs sets it to None).
+ * - Ingest, by `ingest` option: "v2" (0.9's default) answers `num_ingested_docs`,
+ *   `num_rejected_docs` and, with `detailed_response=true`, `parse_failures`; "v1" (0.9 with
+ *   ingest v2 off, or `use_legacy_ingest`) answers 400 "detailed_response is not supported in
+ *   ingest v1" to `detailed_response=true` and otherwise only `num_docs_for_processing`
+ *   (quickwit/quickwit-serve/src/ingest_api/rest_handler.rs, ingest_v1; response.rs,
+ *   from_ingest_v1); "0.8" ignores `detailed_response` and answers only
+ *   `num_docs_for_processing`, its legacy ingest having no per-document outcome.
+ *
+ * - Documents become searchable at a commit, not at ingest: with `commit=auto` the indexer
+ *   commits `indexing_settings.commit_timeout_secs` (60 s by default,
+ *   quickwit/quickwit-config/src/index_config/mod.rs, default_commit_timeout_secs) after the
+ *   first document of the open split arrived; `force` commits at once, `wait_for` answers once
+ *   the commit happened. Until then a search does not see them, so a test that searches after an
+ *   ingest waits as long as a user would.
+ *
+ * Deliberate differences, so no test leans on them: only JSON index configs are read; no ranges, wildcards,
  * aggregations or scoring. Like Quickwit it does NOT deduplicate: ingesting a document twice
  * stores it twice.
  *
@@ -32,11 +51,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isIP } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export interface QuickwitStandInOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
+  /** Which ingest path answers (see above); "v2" by default. */
+  ingest?: "v2" | "v1" | "0.8";
 }
+
+/** Quickwit's ceiling for `start_offset` and for `max_hits` (quickwit-search/src/root.rs). */
+export const QUICKWIT_MAX_OFFSET = 10_000;
 
 export interface QuickwitStandInRequest {
   method: string;
@@ -80,6 +105,9 @@ interface IndexState {
   timestampField: string | undefined;
   defaultSearchFields: string[];
   docs: StoredDoc[];
+  commitTimeoutMs: number;
+  /** When the first document of the open (uncommitted) split arrived. */
+  openSince: number | undefined;
 }
 
 interface StoredDoc {
@@ -89,6 +117,8 @@ interface StoredDoc {
   /** Field values as parsed: strings, numbers, epoch milliseconds for datetimes, objects for json. */
   values: Map<string, unknown[]>;
   timestampMs: number | undefined;
+  /** The commit that makes it searchable (epoch ms). */
+  visibleAt: number;
 }
 
 class HttpError extends Error {
@@ -193,7 +223,7 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
       return;
     }
     try {
-      send(200, route(method, url, body, req.headers["content-type"]));
+      send(200, await route(method, url, body, req.headers["content-type"]));
     } catch (error) {
       if (error instanceof HttpError) send(error.status, { message: error.message });
       else send(500, { message: `internal error: ${(error as Error).message}` });
@@ -238,16 +268,22 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     return state.metadata;
   }
 
-  function ingest(indexId: string, params: URLSearchParams, body: string): unknown {
+  async function ingest(indexId: string, params: URLSearchParams, body: string): Promise<unknown> {
     const commit = params.get("commit") ?? "auto";
     if (!["auto", "wait_for", "force"].includes(commit)) {
       throw new HttpError(400, `unknown variant \`${commit}\`, expected one of \`auto\`, \`wait_for\`, \`force\``);
     }
-    const detailed = params.get("detailed_response") === "true";
+    const ingestPath = options.ingest ?? "v2";
+    const detailed = ingestPath === "v2" && params.get("detailed_response") === "true";
+    if (ingestPath === "v1" && params.get("detailed_response") === "true") {
+      throw new HttpError(400, "detailed_response is not supported in ingest v1");
+    }
     if (!INDEX_ID.test(indexId)) throw new HttpError(400, "bad request (invalid index ID)");
     const index = indexes.get(indexId);
     if (!index) throw new HttpError(404, `index \`${indexId}\` not found`);
     const lines = body.split("\n").filter((line) => line.trim().length > 0);
+    const now = Date.now();
+    if (index.openSince !== undefined && now >= index.openSince + index.commitTimeoutMs) index.openSince = undefined;
     const parseFailures: { message: string; reason: string; document: string }[] = [];
     let ingested = 0;
     for (const line of lines) {
@@ -263,13 +299,24 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
         continue;
       }
       try {
-        index.docs.push(parseDoc(index, doc as Json, ++seq));
+        const stored = parseDoc(index, doc as Json, ++seq);
+        index.openSince ??= now;
+        stored.visibleAt = index.openSince + index.commitTimeoutMs;
+        index.docs.push(stored);
         ingested++;
       } catch (error) {
         parseFailures.push({ message: (error as Error).message, reason: "invalid_schema", document: line });
       }
     }
+    if (commit === "force") {
+      for (const stored of index.docs) stored.visibleAt = Math.min(stored.visibleAt, now);
+      index.openSince = undefined;
+    } else if (commit === "wait_for" && index.openSince !== undefined) {
+      await sleep(Math.max(0, index.openSince + index.commitTimeoutMs - Date.now()));
+    }
     if (lines.length === 0) return { num_docs_for_processing: 0 };
+    // The legacy path counts what it was given, nothing more: a rejection is invisible here.
+    if (ingestPath !== "v2") return { num_docs_for_processing: lines.length };
     return {
       num_docs_for_processing: lines.length,
       num_ingested_docs: ingested,
@@ -289,6 +336,10 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     if (!index) throw new HttpError(404, `could not find indexes matching the IDs \`["${indexId}"]\``);
     const maxHits = integerParam(params, "max_hits", 20);
     const startOffset = integerParam(params, "start_offset", 0);
+    if (startOffset > QUICKWIT_MAX_OFFSET) {
+      throw new HttpError(400, `Invalid argument: max value for start_offset is 10_000, but got ${startOffset}`);
+    }
+    if (maxHits > QUICKWIT_MAX_OFFSET) throw new HttpError(400, `Invalid argument: max value for max_hits is 10_000, but got ${maxHits}`);
     const startTimestamp = params.has("start_timestamp") ? integerParam(params, "start_timestamp", 0) : undefined;
     const endTimestamp = params.has("end_timestamp") ? integerParam(params, "end_timestamp", 0) : undefined;
     const searchFields = params.get("search_field")?.split(",").filter(Boolean) ?? index.defaultSearchFields;
@@ -302,7 +353,9 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     }
     const matcher = compile(ast, index, searchFields);
 
+    const now = Date.now();
     let matches = index.docs.filter((doc) => {
+      if (doc.visibleAt > now) return false;
       if (startTimestamp !== undefined || endTimestamp !== undefined) {
         if (doc.timestampMs === undefined) return false;
         if (startTimestamp !== undefined && doc.timestampMs < startTimestamp * 1000) return false;
@@ -446,6 +499,13 @@ function validateIndexConfig(config: unknown): IndexState {
     if (field && !field.indexed) invalid(`default search field \`${String(name)}\` is not indexed`);
   }
 
+  const indexing = config.indexing_settings ?? {};
+  if (!isObject(indexing)) invalid("`indexing_settings` must be an object");
+  const commitTimeoutSecs = indexing.commit_timeout_secs ?? 60;
+  if (typeof commitTimeoutSecs !== "number" || !Number.isInteger(commitTimeoutSecs) || commitTimeoutSecs < 1) {
+    invalid(`invalid type: \`commit_timeout_secs\` must be a positive integer, got \`${String(commitTimeoutSecs)}\``);
+  }
+
   const retention = config.retention;
   if (retention !== undefined) {
     if (!isObject(retention)) invalid("`retention` must be an object");
@@ -473,6 +533,8 @@ function validateIndexConfig(config: unknown): IndexState {
     timestampField: timestampField ?? undefined,
     defaultSearchFields: defaultSearchFields as string[],
     docs: [],
+    commitTimeoutMs: commitTimeoutSecs * 1000,
+    openSince: undefined,
   };
 }
 
@@ -554,7 +616,7 @@ function parseDoc(index: IndexState, doc: Json, seq: number): StoredDoc {
   if (index.timestampField !== undefined && timestampMs === undefined) {
     throw new Error('the document must contain field "timestamp field is required"');
   }
-  return { seq, hit, values, timestampMs };
+  return { seq, hit, values, timestampMs, visibleAt: Number.POSITIVE_INFINITY };
 }
 
 function parseValue(field: FieldMapping, value: unknown): unknown {

@@ -6,6 +6,7 @@ import { closeDb } from "../db/index.ts";
 import { auditIndexConfig, createQuickwitClient } from "../search/index.ts";
 import { createOrg, createUser, eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
 import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { until } from "../../test-support/until.ts";
 import { consume, list, type AuditEvent, type QueueRecord } from "./index.ts";
 
 let quickwit: QuickwitStandIn;
@@ -134,7 +135,11 @@ describe("consume", () => {
     expect(await consume(records(events))).toEqual({ failed: [], stored: 8 });
     expect(quickwit.documents(indexId)).toHaveLength(16);
 
-    const page = await list(admin, { type: "org", orgId }, { limit: 50, q: word });
+    // Searchable at Quickwit's commit (the index's commit timeout), as a user would find it.
+    const page = await until("the committed events in a search", async () => {
+      const found = await list(admin, { type: "org", orgId }, { limit: 50, q: word });
+      return found.items.length > 0 ? found : undefined;
+    });
     expect(page.items.map((item) => item.id)).toEqual(events.map((event) => event.id).reverse());
     expect(page.nextCursor).toBeNull();
   });

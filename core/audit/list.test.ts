@@ -76,7 +76,8 @@ beforeAll(async () => {
     eventAt(65, { action: "auth.login", actor: adminA, details: { word } }),
   ];
   await store([...trailA, ...trailB]);
-  await createQuickwitClient({ baseUrl: quickwit.url }).ingest(indexId, [...trailA, ...trailB].map(toAuditDocument));
+  // force: the fixture is committed before the first test, not after the index's commit timeout.
+  await createQuickwitClient({ baseUrl: quickwit.url }).ingest(indexId, [...trailA, ...trailB].map(toAuditDocument), { commit: "force" });
 });
 
 afterEach(() => useQuickwit(false));

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { db } from "../db/index.ts";
+import { db, retrying } from "../db/index.ts";
 import type { AuditEvent } from "./schema.ts";
 
 /** Writes events to audit_log in one statement; a repeated id is ignored, so delivery may repeat. */
@@ -7,7 +7,8 @@ export async function store(events: readonly AuditEvent[]): Promise<void> {
   if (events.length === 0) return;
   // One array parameter per column, nine in all: a VALUES list binds nine a row (900 for a batch of
   // 100), and building, sending and planning that many kept the consumer well below a plain INSERT.
-  await sql`
+  // Idempotent, so a statement that failed retryably (a leader move on YugabyteDB) simply runs again.
+  await retrying(() => sql`
     INSERT INTO audit_log (id, org_id, user_id, action, resource_type, resource_id, details, ip_address, created_at)
     SELECT * FROM unnest(
       ${events.map((e) => e.id)}::uuid[],
@@ -21,5 +22,5 @@ export async function store(events: readonly AuditEvent[]): Promise<void> {
       ${events.map((e) => e.createdAt)}::timestamptz[]
     )
     ON CONFLICT (id) DO NOTHING
-  `.execute(db());
+  `.execute(db()));
 }

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
-import { afterCommit, closeDb, db, transaction, useTransaction } from "./index.ts";
+import { afterCommit, closeDb, db, MAX_ATTEMPTS, transaction, useTransaction, type Executor } from "./index.ts";
 
 afterAll(() => closeDb());
 
@@ -10,6 +10,15 @@ async function freshCounter(): Promise<string> {
   await sql`INSERT INTO ${sql.table(name)} VALUES (1, 0)`.execute(db());
   return name;
 }
+
+describe("the run's database", () => {
+  it("runs on REPEATABLE READ, YugabyteDB's default, for every transaction that does not choose", async () => {
+    const { rows } = await sql<{ default_transaction_isolation: string }>`SHOW default_transaction_isolation`.execute(db());
+    expect(rows[0]!.default_transaction_isolation).toBe("repeatable read");
+    const inside = await transaction((tx) => sql<{ transaction_isolation: string }>`SHOW transaction_isolation`.execute(tx));
+    expect(inside.rows[0]!.transaction_isolation).toBe("repeatable read");
+  });
+});
 
 describe("transaction", () => {
   it("runs after-commit effects only once the commit succeeded", async () => {
@@ -94,5 +103,68 @@ describe("transaction", () => {
       }),
     ).rejects.toThrow(/division by zero/);
     expect(attempts).toBe(1);
+  });
+});
+
+/** What YSQL answers during a leader move or a restart, raised by the server itself. */
+function failWith(executor: Executor, code: "40001" | "XX000", message: string) {
+  return sql`DO $$ BEGIN RAISE EXCEPTION '${sql.raw(message)}' USING ERRCODE = '${sql.raw(code)}'; END $$`.execute(executor);
+}
+
+describe("YugabyteDB's transient errors", () => {
+  it("runs a transaction again after a restart-read 40001 and a leader-move XX000", async () => {
+    const table = await freshCounter();
+    let attempts = 0;
+    await transaction(async (tx) => {
+      attempts++;
+      await sql`UPDATE ${sql.table(table)} SET n = n + 1`.execute(tx);
+      if (attempts === 1) await failWith(tx, "40001", "Restart read required");
+      if (attempts === 2) await failWith(tx, "XX000", "Leader not ready to serve requests");
+    });
+    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
+    // The failed attempts rolled back: one increment, not three.
+    expect(rows[0]!.n).toBe(1);
+    expect(attempts).toBe(3);
+  });
+
+  it("runs a single statement outside a transaction again", async () => {
+    const table = await freshCounter();
+    let attempts = 0;
+    await useTransaction(async (executor) => {
+      attempts++;
+      if (attempts < 3) await failWith(executor, attempts === 1 ? "XX000" : "40001", "Restart read required");
+      await sql`UPDATE ${sql.table(table)} SET n = n + 1`.execute(executor);
+    });
+    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
+    expect(rows[0]!.n).toBe(1);
+    expect(attempts).toBe(3);
+  });
+
+  it("inside a transaction leaves the retry to the transaction, which runs whole again", async () => {
+    const table = await freshCounter();
+    let outer = 0;
+    let inner = 0;
+    await transaction(async (tx) => {
+      outer++;
+      await sql`UPDATE ${sql.table(table)} SET n = n + 1`.execute(tx);
+      await useTransaction(async (executor) => {
+        inner++;
+        if (outer === 1) await failWith(executor, "XX000", "Leader not ready to serve requests");
+      });
+    });
+    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
+    expect(rows[0]!.n).toBe(1);
+    expect([outer, inner]).toEqual([2, 2]);
+  });
+
+  it("gives up after a bounded number of attempts and passes the error on", async () => {
+    let attempts = 0;
+    await expect(
+      useTransaction(async (executor) => {
+        attempts++;
+        await failWith(executor, "XX000", "Timed out waiting for a leader");
+      }),
+    ).rejects.toMatchObject({ code: "XX000" });
+    expect(attempts).toBe(MAX_ATTEMPTS);
   });
 });

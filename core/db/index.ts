@@ -90,7 +90,8 @@ async function inContext<T>(context: TransactionContext, fn: () => Promise<T>): 
   }
 }
 
-const MAX_ATTEMPTS = 5;
+/** Bounded: a cluster that keeps failing is answered 5xx rather than waited on. */
+export const MAX_ATTEMPTS = 5;
 const BASE_DELAY_MS = 20;
 const MAX_DELAY_MS = 1_000;
 
@@ -126,8 +127,11 @@ export async function transaction<T>(
 }
 
 /**
- * Runs `fn` again after a serialization failure or deadlock, with jittered backoff: for a whole
- * transaction (see `transaction`) or a statement that is its own transaction.
+ * Runs `fn` again after a retryable failure (see `isRetryableTransactionError`: serialization
+ * failures, deadlocks, YugabyteDB's restart-read and leader-move errors), with jittered backoff
+ * and at most MAX_ATTEMPTS runs: for a whole transaction (see `transaction`) or for statements
+ * that are each their own transaction. Never inside an open transaction: after an error there
+ * the transaction is aborted, and only running all of it again helps.
  */
 export async function retrying<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -140,9 +144,15 @@ export async function retrying<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The current transaction if there is one, else the pool: for reads and single statements. */
+/**
+ * The current transaction if there is one, else the pool: for reads and single statements. On the
+ * pool, `fn` runs again after a retryable failure (a statement that failed so was not applied), so
+ * it must not hold a write that succeeded before one that can fail; the enclosing transaction
+ * retries otherwise.
+ */
 export function useTransaction<T>(fn: (executor: Executor) => Promise<T>): Promise<T> {
-  return fn(current.getStore()?.tx ?? db());
+  const tx = current.getStore()?.tx;
+  return tx ? fn(tx) : retrying(() => fn(db()));
 }
 
 /**

@@ -52,14 +52,24 @@ function mayManage(actorRole: Role | null, actor: Actor, current: Role | null, n
   return actorRole === "admin" && !touchesPrivileged;
 }
 
-async function countOwners(tx: Transaction<Database>, orgId: string): Promise<number> {
-  const row = await tx
+/**
+ * Counts the organization's owners and locks their rows until commit. The lock is what makes the
+ * count true: on REPEATABLE READ (YugabyteDB's default) a snapshot taken before waiting on the
+ * organization lock still sees an owner another transaction has just demoted or removed, and
+ * only locking that row surfaces the change (as a serialization failure, which `transaction`
+ * retries on a fresh snapshot); on READ COMMITTED the locking read re-reads the committed row.
+ */
+async function lockOwners(tx: Transaction<Database>, orgId: string): Promise<number> {
+  const rows = await tx
     .selectFrom("organization_members")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .select("user_id")
     .where("org_id", "=", orgId)
     .where("role", "=", "owner")
-    .executeTakeFirstOrThrow();
-  return row.n;
+    // One order for every transaction: two of them never wait on each other's second row.
+    .orderBy("user_id")
+    .forUpdate()
+    .execute();
+  return rows.length;
 }
 
 function lastOwner(): VisibleError {
@@ -134,7 +144,7 @@ export async function update(actor: Actor, orgId: string, rawUserId: string, raw
   const self = requireUser(actor).userId === userId;
   return transaction(async (tx) => {
     // Locked: two owners demoting each other at once are applied one after the other, and the
-    // second sees the first's result when it counts owners.
+    // second sees the first's result when it counts (and locks) the owners.
     const actorRole = await requireRole(actor, orgId, "admin", { lock: true });
     const target = await selectMembers(tx, orgId).where("m.user_id", "=", userId).executeTakeFirst();
     if (!target) throw notFound("Member");
@@ -142,7 +152,7 @@ export async function update(actor: Actor, orgId: string, rawUserId: string, raw
     if (current === data.role) return toInfo(target);
     // The invariant comes before the owner-only rule: whoever asks, the answer to "this would leave
     // no owner" is last_owner (in the race above, the loser has just stopped being an owner itself).
-    if (current === "owner" && (await countOwners(tx, orgId)) <= 1) throw lastOwner();
+    if (current === "owner" && (await lockOwners(tx, orgId)) <= 1) throw lastOwner();
     if (!mayManage(actorRole, actor, current, data.role, self)) {
       throw new VisibleError("forbidden", self ? "You can lower your own role but not raise it" : "Only an owner changes the admin or owner role");
     }
@@ -179,7 +189,7 @@ export async function remove(actor: Actor, orgId: string, rawUserId: string): Pr
       .executeTakeFirst();
     if (!target) throw notFound("Member");
     const current = target.role as Role;
-    if (current === "owner" && (await countOwners(tx, orgId)) <= 1) throw lastOwner();
+    if (current === "owner" && (await lockOwners(tx, orgId)) <= 1) throw lastOwner();
     if (!mayManage(actorRole, actor, current, null, self)) {
       throw new VisibleError("forbidden", "Only an owner removes an admin or owner");
     }

@@ -5,7 +5,7 @@ import { createMigrator } from "./migrator.ts";
 export { createMigrator, MigrationError } from "./migrator.ts";
 export type { Migrator, MigratorOptions, MigrationStatus } from "./migrator.ts";
 export type { LintIssue } from "./files.ts";
-export { CONTRACT_MARKER, lintMigrations, lintUpSql } from "./lint.ts";
+export { CONTRACT_MARKER, HOT_RANGE_MARKER, lintMigrations, lintUpSql } from "./lint.ts";
 export { lockId, MigrationLockedError } from "./lock.ts";
 
 /** The repository's migrations/ folder, seen from this file (a bundle passes its own copy instead). */

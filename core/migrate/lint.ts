@@ -34,19 +34,28 @@ export async function lintMigrations(dir: string): Promise<LintIssue[]> {
 
 export function lintMigrationSet(set: MigrationSet): LintIssue[] {
   const issues = [...set.issues];
-  for (const migration of set.migrations) {
-    if (migration.up) issues.push(...lintUpSql(migration.up.file, migration.up.sql));
-  }
+  set.migrations.forEach((migration, index) => {
+    // An index a later up file drops is history: its shape is no longer what production runs.
+    const superseded = new Set(set.migrations.slice(index + 1).flatMap((later) => (later.up ? droppedIndexes(later.up.sql) : [])));
+    if (migration.up) issues.push(...lintUpSql(migration.up.file, migration.up.sql, { superseded }));
+    if (migration.down) issues.push(...lintYsql(migration.down.file, migration.down.sql, { down: true }));
+  });
   return issues;
 }
 
+export interface UpLintOptions {
+  /** Indexes a later migration drops: the YSQL shape rules leave their CREATE alone. */
+  superseded?: ReadonlySet<string>;
+}
+
 /** Checks one up file's text; no database involved. */
-export function lintUpSql(file: string, sql: string): LintIssue[] {
-  if (sql.trimStart().split("\n", 1)[0]?.trim().startsWith(CONTRACT_MARKER)) return [];
+export function lintUpSql(file: string, sql: string, options: UpLintOptions = {}): LintIssue[] {
+  const ysql = lintYsql(file, sql, { down: false, superseded: options.superseded });
+  if (sql.trimStart().split("\n", 1)[0]?.trim().startsWith(CONTRACT_MARKER)) return ysql;
   const masked = mask(sql);
   const statements = splitStatements(masked);
   const created = new Set<string>();
-  const issues: LintIssue[] = [];
+  const issues: LintIssue[] = [...ysql];
   const report = (offset: number, message: string) =>
     issues.push({ file, line: lineAt(sql, offset), message: `${message}; if this is a contract step, start the file with "${CONTRACT_MARKER}"` });
 
@@ -73,14 +82,111 @@ export function lintUpSql(file: string, sql: string): LintIssue[] {
     if (index) {
       const concurrently = index[1] !== undefined;
       const onTable = normalizeName(index[2] as string);
-      if (concurrently && statements.length > 1) {
-        report(offset, "CREATE INDEX CONCURRENTLY must be alone in its file (a multi-statement file runs as one transaction)");
-      } else if (!concurrently && !created.has(onTable)) {
+      // A CONCURRENTLY that is not alone is reported by the YSQL rules (lintYsql).
+      if (!concurrently && !created.has(onTable)) {
         report(offset, `CREATE INDEX on existing table ${onTable} without CONCURRENTLY locks writes: put it alone in its own file with CONCURRENTLY`);
       }
     }
   }
   return issues;
+}
+
+/**
+ * Rules for what YugabyteDB's YSQL accepts or runs well, for up and down files alike (contract
+ * steps included): they are about the database, not about the code still running.
+ *
+ * - DROP INDEX CONCURRENTLY: YSQL rejects it; a plain DROP INDEX IF EXISTS is online there.
+ * - A statement that can't run inside a transaction block (CREATE INDEX CONCURRENTLY, ...) must be
+ *   alone in its file: the runner sends a file as one query, and several statements in one query
+ *   run as one implicit transaction.
+ * - Up files only: an ordered index (one with ASC/DESC somewhere: built for ORDER BY and keyset
+ *   pages) whose first column has no ASC/DESC. YSQL hash-shards that column, and a row comparison
+ *   such as (created_at, id) < (...) is not pushed into a scan of an index with a hash column, so
+ *   page N re-reads every row of the pages before it. A down file may restore such an index, and
+ *   an index a later migration drops is left alone.
+ * - Up files only: an index whose first column is an ever-increasing time (*_at) in range order
+ *   sends every new row to the same (last) tablet. That may be the right trade; the file must say
+ *   why, in a comment starting with HOT_RANGE_MARKER.
+ */
+export const HOT_RANGE_MARKER = "-- ysql: hot range key:";
+
+const NO_TRANSACTION = [
+  /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\b/i,
+  /^REINDEX\b.*\bCONCURRENTLY\b/is,
+  /^VACUUM\b/i,
+  /^(?:CREATE|DROP)\s+DATABASE\b/i,
+  /^(?:CREATE|DROP)\s+TABLESPACE\b/i,
+  /^ALTER\s+SYSTEM\b/i,
+];
+
+export function lintYsql(file: string, sql: string, options: { down: boolean; superseded?: ReadonlySet<string> | undefined }): LintIssue[] {
+  const statements = splitStatements(mask(sql));
+  const issues: LintIssue[] = [];
+  const report = (offset: number, message: string) => issues.push({ file, line: lineAt(sql, offset), message });
+  for (const { text, offset } of statements) {
+    if (/^DROP\s+INDEX\s+CONCURRENTLY\b/i.test(text)) {
+      report(offset, "YSQL rejects DROP INDEX CONCURRENTLY (the drop is online there anyway): use DROP INDEX IF EXISTS");
+    }
+    if (statements.length > 1 && NO_TRANSACTION.some((pattern) => pattern.test(text))) {
+      const what = /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY/i.test(text) ? "CREATE INDEX CONCURRENTLY" : (text.split(/\s+/, 2).join(" ").toUpperCase());
+      report(offset, `${what} can't run inside a transaction block, on YSQL as on PostgreSQL, and a file of several statements runs as one: put it alone in its own file`);
+    }
+    if (options.down) continue;
+    const index = indexShape(text);
+    if (!index || (index.name !== undefined && options.superseded?.has(index.name))) continue;
+    const [first, ...rest] = index.columns;
+    if (!first) continue;
+    if (!first.ordered && !first.hash && rest.some((column) => column.ordered)) {
+      report(
+        offset,
+        `${first.name}, the first column of this ordered index, has no ASC/DESC, so YSQL hash-shards it, and a row comparison such as (created_at, id) < (...) is not pushed into a scan of an index with a hash column: every keyset page re-reads the pages before it. Give it ASC (or DESC)`,
+      );
+    }
+    if (first.ordered && /_at$/.test(first.name) && !sql.includes(HOT_RANGE_MARKER)) {
+      report(
+        offset,
+        `${first.name} first in range order: every new row goes to the same tablet on YSQL; if that is the right trade, say why in a comment "${HOT_RANGE_MARKER} <reason>"`,
+      );
+    }
+  }
+  return issues;
+}
+
+interface IndexColumn {
+  name: string;
+  ordered: boolean;
+  hash: boolean;
+}
+
+const INDEX_NAME = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!ON\s)(${NAME})\s+ON\s`, "i");
+
+/** The name and key columns of a CREATE INDEX statement (masked text), or undefined. */
+function indexShape(text: string): { name: string | undefined; columns: IndexColumn[] } | undefined {
+  const match = CREATE_INDEX.exec(text);
+  if (!match) return undefined;
+  const open = text.indexOf("(", match[0].length);
+  if (open === -1) return undefined;
+  let depth = 0;
+  let close = open;
+  for (; close < text.length; close++) {
+    if (text[close] === "(") depth++;
+    else if (text[close] === ")" && --depth === 0) break;
+  }
+  const columns = splitTopLevel(text.slice(open + 1, close), 0).map(({ text: column }) => ({
+    name: normalizeName(column.split(/\s+/, 1)[0] ?? ""),
+    ordered: /\b(?:ASC|DESC)\b/i.test(column),
+    hash: /\bHASH\b/i.test(column),
+  }));
+  const name = INDEX_NAME.exec(text)?.[1];
+  return { name: name === undefined ? undefined : normalizeName(name), columns };
+}
+
+/** Index names a file drops (DROP INDEX [CONCURRENTLY] [IF EXISTS] a, b). */
+function droppedIndexes(sql: string): string[] {
+  return splitStatements(mask(sql)).flatMap(({ text }) => {
+    const drop = /^DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?([\s\S]*?)(?:\s+(?:CASCADE|RESTRICT))?$/i.exec(text);
+    return drop ? splitTopLevel(drop[1] as string, 0).map(({ text: name }) => normalizeName(name)) : [];
+  });
 }
 
 function lintAlterAction(action: Statement, report: (offset: number, message: string) => void): void {

@@ -23,7 +23,12 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 export async function createTempDatabase(): Promise<TempDatabase> {
   const name = `migrate_test_${randomBytes(6).toString("hex")}`;
-  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  await admin(async (client) => {
+    await client.query(`CREATE DATABASE ${name}`);
+    // YugabyteDB's default isolation, as for every database the tests create (core can't import
+    // test-support, which has the shared helper).
+    await client.query(`ALTER DATABASE ${name} SET default_transaction_isolation = 'repeatable read'`);
+  });
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
   const pools: pg.Pool[] = [];

@@ -3,6 +3,12 @@ import type { QuickwitFieldMapping, QuickwitIndexConfig } from "./quickwit.ts";
 
 export const DEFAULT_AUDIT_INDEX_ID = "voxguard-audit";
 export const DEFAULT_AUDIT_RETENTION = "90 days";
+/**
+ * Seconds from an event's ingest to the commit that makes it searchable. Quickwit's default is 60;
+ * an audit search a minute behind looks broken to the admin who just made the change, and the
+ * index takes few documents, so the extra small splits are cheap to merge.
+ */
+export const AUDIT_COMMIT_TIMEOUT_SECS = 5;
 
 /** Fields matched by a bare term: the action name and the flattened details. */
 export const AUDIT_DEFAULT_SEARCH_FIELDS = ["action", "details_text"] as const;
@@ -53,6 +59,7 @@ export function auditIndexConfig(options: AuditIndexOptions = {}): QuickwitIndex
       ],
       timestamp_field: "created_at",
     },
+    indexing_settings: { commit_timeout_secs: AUDIT_COMMIT_TIMEOUT_SECS },
     search_settings: { default_search_fields: [...AUDIT_DEFAULT_SEARCH_FIELDS] },
     retention: {
       period: options.retention ?? DEFAULT_AUDIT_RETENTION,

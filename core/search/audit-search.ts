@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { VisibleError } from "../error/index.ts";
 import { QuickwitError, type QuickwitClient } from "./quickwit.ts";
 
 export interface AuditSearchFilters {
@@ -45,6 +46,20 @@ const MAX_WORDS = 32;
 /** Extra hits per page so that a few collapsed duplicates rarely cost a second request. */
 const OVERFETCH = 10;
 const MAX_ROUNDS = 5;
+/**
+ * Quickwit refuses `start_offset` (and `max_hits`) over 10,000 with a 400
+ * (quickwit-search/src/root.rs), and its REST search has no `search_after`: a text search pages
+ * through its first 10,000 hits, and past them the caller is asked to narrow the query.
+ */
+export const MAX_SEARCH_OFFSET = 10_000;
+
+function tooDeep(): VisibleError {
+  return new VisibleError(
+    "validation_failed",
+    `A text search pages through its first ${MAX_SEARCH_OFFSET.toLocaleString("en")} hits: narrow it with more words, from/to or a filter`,
+    { errors: [{ path: "query.cursor", message: `Past the first ${MAX_SEARCH_OFFSET} hits of a text search` }] },
+  );
+}
 
 const Hit = z.object({
   id: z.string(),
@@ -122,6 +137,7 @@ export async function searchAudit(
   if (!Number.isInteger(filters.limit) || filters.limit < 1) throw new RangeError("audit search: limit must be a positive integer");
   const offset = filters.offset ?? 0;
   if (!Number.isInteger(offset) || offset < 0) throw new RangeError("audit search: offset must be a non-negative integer");
+  if (offset > MAX_SEARCH_OFFSET) throw tooDeep();
   const query = buildAuditQuery(filters);
   if (query === null) return { events: [], nextOffset: null, totalHits: 0 };
 
@@ -133,7 +149,8 @@ export async function searchAudit(
   let totalHits = 0;
   let exhausted = false;
 
-  for (let round = 0; round < MAX_ROUNDS && events.length < filters.limit && !exhausted; round++) {
+  // A round that would start past the limit is left to the next page, which answers tooDeep().
+  for (let round = 0; round < MAX_ROUNDS && events.length < filters.limit && !exhausted && position <= MAX_SEARCH_OFFSET; round++) {
     const maxHits = filters.limit - events.length + OVERFETCH;
     const response = await client.search(indexId, {
       query,
@@ -144,6 +161,10 @@ export async function searchAudit(
       startOffset: position,
       // Quickwit sorts descending unless the field is prefixed with `-`: newest first.
       sortBy: "created_at",
+    }).catch((error: unknown) => {
+      // A Quickwit whose ceiling is lower than ours says so with a 400 naming start_offset.
+      if (error instanceof QuickwitError && error.status === 400 && /start_offset|max_hits/.test(error.message)) throw tooDeep();
+      throw error;
     });
     // Quickwit fails the whole request unless partial results are asked for; should one slip
     // through anyway, an audit answer with silent holes is worse than an error.

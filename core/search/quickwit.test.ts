@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { until } from "../../test-support/until.ts";
 import {
+  AUDIT_COMMIT_TIMEOUT_SECS,
   auditIndexConfig,
   createQuickwitClient,
   QuickwitError,
@@ -171,7 +173,8 @@ describe("ingest and search", () => {
     await client.createIndex(auditIndexConfig({ indexId }));
     const doc = toAuditDocument(event());
     await client.ingest(indexId, [doc]);
-    await client.ingest(indexId, [doc]);
+    // force: commits both at once rather than waiting for the commit timeout.
+    await client.ingest(indexId, [doc], { commit: "force" });
     const found = await client.search(indexId, { query: `id:"${doc.id}"`, maxHits: 10 });
     expect(found.num_hits).toBe(2);
   });
@@ -256,5 +259,72 @@ describe("retries", () => {
     expect(error).toBeInstanceOf(QuickwitUnavailableError);
     expect((error as Error).message).toMatch(/timed out/);
     expect(calls).toBe(2);
+  });
+});
+
+describe("Quickwit's versions and limits, as its source has them", () => {
+  it("shows documents only once they are committed: after the commit timeout, at once with force, before the answer with wait_for", async () => {
+    const indexId = indexName();
+    await client.createIndex({ ...auditIndexConfig({ indexId }), indexing_settings: { commit_timeout_secs: 1 } });
+    const count = async () => (await client.search(indexId, { query: "*", maxHits: 10 })).num_hits;
+    await client.ingest(indexId, [toAuditDocument(event())]);
+    expect(await count()).toBe(0);
+    await until("the commit", async () => ((await count()) === 1 ? true : undefined));
+    await client.ingest(indexId, [toAuditDocument(event())], { commit: "wait_for" });
+    expect(await count()).toBe(2);
+    await client.ingest(indexId, [toAuditDocument(event())]);
+    await client.ingest(indexId, [toAuditDocument(event())], { commit: "force" });
+    expect(await count()).toBe(4);
+  });
+
+  it("gives the audit index a commit timeout far below Quickwit's 60 s default", () => {
+    const timeout = auditIndexConfig().indexing_settings?.commit_timeout_secs;
+    expect(timeout).toBe(AUDIT_COMMIT_TIMEOUT_SECS);
+    expect(AUDIT_COMMIT_TIMEOUT_SECS).toBeLessThanOrEqual(10);
+  });
+
+  it("answers 400 to start_offset or max_hits over 10,000 and serves up to it", async () => {
+    const indexId = indexName();
+    await client.createIndex(auditIndexConfig({ indexId }));
+    await client.ingest(indexId, [toAuditDocument(event())]);
+    expect((await client.search(indexId, { query: "*", maxHits: 10_000, startOffset: 10_000 })).hits).toEqual([]);
+    for (const request of [{ query: "*", maxHits: 1, startOffset: 10_001 }, { query: "*", maxHits: 10_001 }]) {
+      const error = await client.search(indexId, request).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(QuickwitError);
+      expect((error as QuickwitError).status).toBe(400);
+      expect((error as Error).message).toMatch(/max value for (start_offset|max_hits) is 10_000/);
+    }
+  });
+
+  it.each([
+    ["0.9 on ingest v1, which refuses detailed_response", "v1" as const, 1],
+    ["0.8, which ignores detailed_response", "0.8" as const, 0],
+  ])("ingests on %s, asking for details once at most, and says the outcome is unknown", async (_, ingest, refusals) => {
+    const legacy = await startQuickwitStandIn({ ingest });
+    try {
+      const legacyClient = createQuickwitClient({ baseUrl: legacy.url, retry: { attempts: 1 } });
+      const indexId = indexName();
+      await legacyClient.createIndex(auditIndexConfig({ indexId }));
+      const good = toAuditDocument(event());
+      const bad = { ...toAuditDocument(event()), undeclared: "strict mode rejects me" };
+      for (let round = 0; round < 2; round++) {
+        const answer = await legacyClient.ingest(indexId, [good, bad], { detailedResponse: true });
+        // No per-document outcome: the caller can tell it apart from "all indexed".
+        expect(answer).toEqual({ num_docs_for_processing: 2 });
+      }
+      expect(legacy.documents(indexId).map((doc) => doc.id)).toEqual([good.id, good.id]);
+      expect(legacy.requests.filter((request) => request.status === 400)).toHaveLength(refusals);
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  it("on ingest v2 names every rejected document", async () => {
+    const indexId = indexName();
+    await client.createIndex(auditIndexConfig({ indexId }));
+    const bad = { ...toAuditDocument(event()), undeclared: "x" };
+    const answer = await client.ingest(indexId, [toAuditDocument(event()), bad], { detailedResponse: true });
+    expect(answer).toMatchObject({ num_docs_for_processing: 2, num_ingested_docs: 1, num_rejected_docs: 1 });
+    expect(answer.parse_failures?.map((failure) => JSON.parse(failure.document).id)).toEqual([bad.id]);
   });
 });

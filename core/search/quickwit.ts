@@ -80,7 +80,10 @@ export interface QuickwitParseFailure {
 
 export interface QuickwitIngestResponse {
   num_docs_for_processing: number;
-  /** Absent on Quickwit's legacy ingest (v1), which reports no per-document outcome. */
+  /**
+   * Absent on Quickwit's legacy ingest (0.8, and 0.9 with ingest v2 off), which reports no
+   * per-document outcome: a rejected document can't be told from an indexed one there.
+   */
   num_ingested_docs?: number;
   num_rejected_docs?: number;
   parse_failures?: QuickwitParseFailure[];
@@ -314,6 +317,11 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
     fail(operation, reply);
   }
 
+  // Learned from the first answer: Quickwit 0.9's legacy ingest (v1: ingest v2 off, or
+  // use_legacy_ingest) refuses `detailed_response=true` with a 400, 0.8 ignores it
+  // (quickwit-serve/src/ingest_api/rest_handler.rs, ingest_v1).
+  let detailedRefused = false;
+
   async function ingestChunk(
     indexId: string,
     body: string,
@@ -321,7 +329,8 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
   ): Promise<QuickwitIngestResponse> {
     const commit = options.commit ?? "auto";
     const query = new URLSearchParams({ commit });
-    if (options.detailedResponse) query.set("detailed_response", "true");
+    const detailed = options.detailedResponse === true && !detailedRefused;
+    if (detailed) query.set("detailed_response", "true");
     const operation = `ingest into ${indexId}`;
     const reply = await request({
       operation,
@@ -332,6 +341,11 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
       contentType: "application/x-ndjson",
       timeoutMs: options.timeoutMs ?? (commit === "auto" ? timeoutMs : commitTimeoutMs),
     });
+    if (detailed && reply.status === 400 && /detailed_response is not supported/i.test(messageOf(reply.json))) {
+      // Nothing was ingested: the check comes before the documents are read. Same batch, without.
+      detailedRefused = true;
+      return ingestChunk(indexId, body, options);
+    }
     if (reply.status !== 200) fail(operation, reply);
     const parsed = IngestBody.safeParse(reply.json);
     if (!parsed.success) throw new QuickwitError(operation, reply.status, `Quickwit ${operation}: unexpected response shape`);

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { sql, type Selectable } from "kysely";
+import { sql, type Selectable, type Transaction } from "kysely";
 import { isPlatformAdmin, type Actor, type UserActor } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
 import * as Cache from "../cache/index.ts";
@@ -221,6 +221,25 @@ export async function list(value: UserListQuery, actor: Actor): Promise<PageResu
 }
 
 /**
+ * The active platform administrators, their rows locked until commit, in one order for every
+ * transaction. Locking what the check reads is what keeps the last one: on REPEATABLE READ (what
+ * YugabyteDB runs) a concurrent demotion of one of these rows makes this read fail with a
+ * serialization error, retried by `transaction` on a fresh snapshot; on READ COMMITTED the locking
+ * read waits and re-reads the committed row.
+ */
+async function lockActiveAdmins(tx: Transaction<Database>): Promise<string[]> {
+  const rows = await tx
+    .selectFrom("users")
+    .select("id")
+    .where("role", "=", "admin")
+    .where((eb) => eb.fn.coalesce("status", sql.lit("active")), "=", "active")
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/**
  * A platform administrator changes a user's status or role. Suspending revokes every session;
  * any other change makes the cached sessions re-read the user.
  */
@@ -231,8 +250,18 @@ export async function adminUpdate(params: { userId: string }, value: AdminUpdate
   // The last administrator could otherwise lock everybody out of the platform.
   if (userId === actor.userId) throw new VisibleError("conflict", "Administrators can't change their own role or status");
   return transaction(async (tx) => {
+    const admins = await lockActiveAdmins(tx);
     const before = await tx.selectFrom("users").select(COLUMNS).where("id", "=", userId).forUpdate().executeTakeFirst();
     if (!before) throw notFound("User");
+    const stillAdmin = (data.role ?? before.role) === "admin" && (data.status ?? before.status ?? "active") === "active";
+    // The invariant first, as for an organization's last owner: in a race of two administrators
+    // demoting or suspending each other, the loser has just stopped being one, and the answer to
+    // "this would leave no active administrator" is last_admin whoever asks.
+    if (admins.includes(userId) && !stillAdmin && admins.length <= 1) {
+      throw new VisibleError("last_admin", "The platform keeps at least one active administrator: make somebody else one first");
+    }
+    // The session's role may be a moment old; the locked rows are the truth.
+    if (!admins.includes(actor.userId)) throw forbidden();
     const changes = diff({ status: before.status ?? "active", role: before.role ?? "user" }, { status: data.status, role: data.role });
     if (!changes) return toInfo(before);
     const after = await tx

@@ -3,13 +3,14 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeCache } from "@voxguard/core/cache";
 import { config, reloadConfig } from "@voxguard/core/config";
-import { closeDb } from "@voxguard/core/db";
-import { auditIndexConfig, createQuickwitClient } from "@voxguard/core/search";
+import { closeDb, db } from "@voxguard/core/db";
+import { sql } from "kysely";
+import { auditIndexConfig, createQuickwitClient, toAuditDocument } from "@voxguard/core/search";
 import { startQueuePoller, type QueuePoller } from "../../local/queue-poller.ts";
 import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type ApiAnswer, type TestApi } from "../../test-support/http.ts";
 import { makePlatformAdmin, signUp, type SignedUp } from "../../test-support/identity.ts";
-import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { QUICKWIT_MAX_OFFSET, startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
 import { handler as consumer } from "../queue/audit-consumer.ts";
 import { until } from "../../test-support/until.ts";
 
@@ -18,6 +19,7 @@ let aws: LocalAws;
 let quickwit: QuickwitStandIn;
 let queueUrl: string;
 let poller: QueuePoller | undefined;
+let auditIndex: string;
 
 function startPoller(): void {
   poller = startQueuePoller({ queueUrl, handler: consumer, client: aws.sqs, batchWindowMs: 200, waitTimeSeconds: 1 });
@@ -71,6 +73,7 @@ beforeAll(async () => {
   process.env.QUICKWIT_URL = quickwit.url;
   process.env.QUICKWIT_AUDIT_INDEX = indexId;
   reloadConfig();
+  auditIndex = indexId;
   await aws.createBucket(config().s3Bucket);
   api = await startApi();
 });
@@ -208,5 +211,52 @@ describe("the audit pipeline through the local server", () => {
   it("reports the queue and the search as healthy", async () => {
     const answer = await api.request("GET", "/health");
     expect(answer.body.checks).toMatchObject({ db: "ok", queue: "ok", search: "ok" });
+  });
+});
+
+describe("a text search deeper than Quickwit pages", () => {
+  it("answers 200 pages through the first 10,000 hits, then 400 asking to narrow the query, never a 5xx", async () => {
+    const owner = await signUp(api);
+    const orgId = await createOrg(owner);
+    const word = `deep${randomUUID().slice(0, 8)}`;
+    const count = QUICKWIT_MAX_OFFSET + 250;
+    const start = Date.parse("2025-01-01T00:00:00Z");
+    const events = Array.from({ length: count }, (_, i) => ({
+      id: randomUUID(),
+      orgId,
+      userId: owner.user.id,
+      action: "resource.updated",
+      resourceType: "resource",
+      resourceId: null,
+      details: { note: word },
+      ipAddress: null,
+      createdAt: new Date(start + i * 1000),
+    }));
+    // Straight into the database and the index: what the consumer would have written.
+    await sql`
+      INSERT INTO audit_log (id, org_id, user_id, action, resource_type, details, created_at)
+      SELECT id, ${orgId}::uuid, ${owner.user.id}::uuid, 'resource.updated', 'resource', ${JSON.stringify({ note: word })}::jsonb, at
+      FROM unnest(${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.createdAt)}::timestamptz[]) AS t(id, at)`.execute(db());
+    await createQuickwitClient({ baseUrl: quickwit.url }).ingest(auditIndex, events.map(toAuditDocument), { commit: "force" });
+
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    let refused: ApiAnswer | undefined;
+    for (let page = 0; page < 60 && !refused; page++) {
+      const search: string = new URLSearchParams({ q: word, limit: "200", ...(cursor ? { cursor } : {}) }).toString();
+      const answer: ApiAnswer = await api.request("GET", `/orgs/${orgId}/audit?${search}`, { token: owner.token });
+      expect(answer.status, JSON.stringify(answer.body)).toBeLessThan(500);
+      if (answer.status === 400) refused = answer;
+      else {
+        expect(answer.status).toBe(200);
+        for (const item of answer.body.items as Item[]) seen.add(item.id);
+        cursor = answer.body.nextCursor;
+        if (!cursor) break;
+      }
+    }
+    // Every hit up to Quickwit's ceiling was served, newest first, then a clear answer, not a 500.
+    expect(seen.size).toBeGreaterThanOrEqual(QUICKWIT_MAX_OFFSET);
+    expect(refused?.body).toMatchObject({ code: "validation_failed", detail: expect.stringMatching(/narrow/) });
+    expect(quickwit.requests.filter((request) => request.status >= 500)).toEqual([]);
   });
 });

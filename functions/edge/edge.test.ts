@@ -122,4 +122,12 @@ describe("the edge", () => {
     expect(answer.problem).toMatchObject({ status: 503, code: "unavailable" });
     expect(answer.problem.detail).not.toContain("5432");
   });
+
+  it("answers 503, never 500, when a serialization failure outlasts the retries", () => {
+    for (const code of ["40001", "40P01", "XX000"]) {
+      const answer = toProblem(Object.assign(new Error("Restart read required"), { code }), "r4");
+      expect(answer.problem).toMatchObject({ status: 503, code: "unavailable" });
+      expect(answer.headers["retry-after"]).toBe("1");
+    }
+  });
 });

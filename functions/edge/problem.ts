@@ -1,5 +1,5 @@
 import { UnavailableError, VisibleError, type ErrorCode, type FieldError } from "@voxguard/core/error";
-import { isDatabaseUnavailable } from "@voxguard/core/db";
+import { isDatabaseUnavailable, isRetryableTransactionError } from "@voxguard/core/db";
 
 /** The HTTP status of every code a client may see: the one place a core error becomes HTTP. */
 export const STATUS: Record<ErrorCode, number> = {
@@ -16,6 +16,7 @@ export const STATUS: Record<ErrorCode, number> = {
   email_taken: 409,
   already_member: 409,
   last_owner: 409,
+  last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -78,6 +79,15 @@ export function toProblem(error: unknown, requestId: string): ProblemAnswer {
       problem: { type: "about:blank", title: TITLE[503]!, status: 503, detail: "A service VoxGuard depends on is unavailable; retry shortly", code: "unavailable", requestId },
       headers: { "retry-after": "1" },
       unexpected: false,
+    };
+  }
+  if (isRetryableTransactionError(error)) {
+    // Still failing after the bounded retries (core/db): a cluster busy moving leaders or a hot
+    // row, not the client's fault. Logged in full all the same.
+    return {
+      problem: { type: "about:blank", title: TITLE[503]!, status: 503, detail: "The database is busy; retry shortly", code: "unavailable", requestId },
+      headers: { "retry-after": "1" },
+      unexpected: true,
     };
   }
   return {

@@ -18,11 +18,11 @@ async function userWithSessions(expired: number, live: number): Promise<string> 
   await db().insertInto("users").values({ id, email: `cleanup-${id}@example.test`, display_name: "Cleanup", password_hash: null }).execute();
   await sql`
     insert into user_sessions (user_id, token_hash, expires_at, created_at, last_used_at)
-    select ${id}, encode(gen_random_bytes(32), 'hex'), now() - interval '1 minute', now() - interval '8 days', now() - interval '8 days'
+    select ${id}, md5(random()::text) || md5(random()::text), now() - interval '1 minute', now() - interval '8 days', now() - interval '8 days'
     from generate_series(1, ${expired})`.execute(db());
   await sql`
     insert into user_sessions (user_id, token_hash, expires_at)
-    select ${id}, encode(gen_random_bytes(32), 'hex'), now() + interval '1 day'
+    select ${id}, md5(random()::text) || md5(random()::text), now() + interval '1 day'
     from generate_series(1, ${live})`.execute(db());
   return id;
 }
@@ -58,7 +58,7 @@ describe("session cleanup", () => {
     const userId = await userWithSessions(0, 4);
     await sql`
       insert into user_sessions (user_id, token_hash, expires_at)
-      select ${userId}, encode(gen_random_bytes(32), 'hex'), now() - i * interval '97 minutes'
+      select ${userId}, md5(random()::text) || md5(random()::text), now() - i * interval '97 minutes'
       from generate_series(1, 300) as i`.execute(db());
     const result = await Session.removeExpired({ batchSize: 7 });
     expect(await counts(userId)).toEqual({ expired: 0, live: 4 });

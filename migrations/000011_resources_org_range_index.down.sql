@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS idx_resources_org_range;
