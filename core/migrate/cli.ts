@@ -11,6 +11,9 @@ const USAGE = `usage: npm run migrate -- <command>
   lint          check the migration files (no database needed)
 env: DATABASE_URL (required except for lint), MIGRATIONS_DIR (default: the repository's migrations/)`;
 
+// An unreachable database (wrong subnet, closed security group) fails in seconds, not at the TCP timeout.
+const CONNECT_TIMEOUT_MS = 10_000;
+
 async function main(args: string[]): Promise<number> {
   const [command, arg, extra] = args;
   const dir = process.env.MIGRATIONS_DIR ?? defaultMigrationsDir;
@@ -36,7 +39,7 @@ async function main(args: string[]): Promise<number> {
     return Number(value);
   };
 
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   const migrator = createMigrator({ pool, dir, log: (line) => console.log(line) });
   try {
     if (command === "up") await migrator.up(count(arg, undefined));
@@ -48,7 +51,7 @@ async function main(args: string[]): Promise<number> {
       const s = await migrator.status();
       console.log(
         `version ${s.version ?? "none"}${s.dirty ? " (DIRTY)" : ""}, latest ${s.latest ?? "none"}, ` +
-          `pending: ${s.pending.length ? s.pending.join(", ") : "none"}`,
+          `pending: ${s.pending.length ? s.pending.join(", ") : "none"}${s.ahead ? " (the database is ahead of these files)" : ""}`,
       );
     }
     return 0;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createMigrator, defaultMigrationsDir, lockId, MigrationLockedError } from "./index.ts";
-import { createTempDatabase } from "./test-db.ts";
+import { createTempDatabase, padVersion, repositoryVersions } from "./test-db.ts";
 import type { TempDatabase } from "./test-db.ts";
 
 // Real databases (CREATE DATABASE per test) and child processes: slow on a loaded machine, never a timing assertion.
@@ -73,45 +73,49 @@ describe("lock", () => {
     await pool.query(`DROP TABLE migrations`);
     await pool.query(`CREATE TABLE "migrations" (version INT NOT NULL PRIMARY KEY, dirty BOOL NOT NULL)`);
     await pool.query(`INSERT INTO "migrations" (version, dirty) VALUES (3, false)`);
-    expect(await migrator.status()).toMatchObject({ version: 3, dirty: false, pending: [4, 5, 6, 7, 8, 9, 10] });
-    expect(await migrator.up()).toEqual([4, 5, 6, 7, 8, 9, 10]);
-    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: 10, dirty: false }]);
+    const rest = (await repositoryVersions()).slice(3);
+    expect(await migrator.status()).toMatchObject({ version: 3, dirty: false, pending: rest });
+    expect(await migrator.up()).toEqual(rest);
+    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: rest.at(-1), dirty: false }]);
   });
 
   test("two concurrent runners apply each file exactly once", async () => {
     // A counter: a file applied twice leaves two rows (or fails on its CREATE TABLE).
+    const real = await repositoryVersions();
+    const [first, second] = [real.at(-1)! + 1, real.at(-1)! + 2];
     await addMigration(
-      11,
+      first,
       "counter",
       // The sleep keeps the lock held long enough for the runners to overlap; nothing asserts on time.
-      "CREATE TABLE migrate_counter (version int NOT NULL);\nINSERT INTO migrate_counter VALUES (11);\nSELECT pg_sleep(0.3);",
+      `CREATE TABLE migrate_counter (version int NOT NULL);\nINSERT INTO migrate_counter VALUES (${first});\nSELECT pg_sleep(0.3);`,
       "DROP TABLE IF EXISTS migrate_counter;",
     );
-    await addMigration(12, "counter_again", "INSERT INTO migrate_counter VALUES (12);", "DELETE FROM migrate_counter WHERE version = 12;");
+    await addMigration(second, "counter_again", `INSERT INTO migrate_counter VALUES (${second});`, `DELETE FROM migrate_counter WHERE version = ${second};`);
     const a = createMigrator({ pool: db.pool(), dir });
     const b = createMigrator({ pool: db.pool(), dir });
 
     const results = await Promise.allSettled([a.up(), b.up()]);
 
     const applied = results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
-    expect(applied.sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(applied.sort((x, y) => x - y)).toEqual([...real, first, second]);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(MigrationLockedError);
     const pool = db.pool();
     expect((await pool.query("SELECT version, count(*)::int AS n FROM migrate_counter GROUP BY 1 ORDER BY 1")).rows).toEqual([
-      { version: 11, n: 1 },
-      { version: 12, n: 1 },
+      { version: first, n: 1 },
+      { version: second, n: 1 },
     ]);
-    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: 12, dirty: false }]);
+    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: second, dirty: false }]);
     expect((await pool.query("SELECT * FROM migrations_locks")).rows).toEqual([]);
   });
 
   test("is released after a failed migration, so the next run can go", async () => {
-    await addMigration(11, "broken", "SELECT 1/0;", "SELECT 1;");
+    const next = (await repositoryVersions()).at(-1)! + 1;
+    await addMigration(next, "broken", "SELECT 1/0;", "SELECT 1;");
     const pool = db.pool();
     const migrator = createMigrator({ pool, dir });
-    await expect(migrator.up()).rejects.toThrow(/000011_broken\.up\.sql failed: division by zero/);
+    await expect(migrator.up()).rejects.toThrow(`${padVersion(next)}_broken.up.sql failed: division by zero`);
     expect((await pool.query("SELECT * FROM migrations_locks")).rows).toEqual([]);
-    await writeFile(join(dir, "000011_broken.up.sql"), "SELECT 1;");
-    expect(await migrator.up()).toEqual([11]);
+    await writeFile(join(dir, `${padVersion(next)}_broken.up.sql`), "SELECT 1;");
+    expect(await migrator.up()).toEqual([next]);
   });
 });
