@@ -27,7 +27,7 @@ describe("the deploy-time migrator", () => {
     const own = await createTempDatabase();
     const shared = process.env.DATABASE_URL;
     const lines: string[] = [];
-    const info = vi.spyOn(log, "info").mockImplementation((message) => void lines.push(String(message)));
+    const info = vi.spyOn(log, "info").mockImplementation((...args: unknown[]) => void lines.push(String(args[0])));
     try {
       const pool = own.pool();
       const migrator = createMigrator({ pool, dir: defaultMigrationsDir });
