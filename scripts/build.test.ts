@@ -11,7 +11,7 @@ import { buildFunctions, root, type BuiltFunction } from "./build.ts";
 // Read here rather than from build.ts's own list, so a function the build forgot fails the test.
 const handlers = [
   ...Object.values(routes).map((route) => route.handler),
-  ...["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler"].filter((handler) =>
+  ...["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler", "functions/jobs/reindex-audit.handler"].filter((handler) =>
     existsSync(join(root, handler.replace(/\.[^.]+$/, ".ts"))),
   ),
 ];
