@@ -1,5 +1,6 @@
 import { join, relative } from "node:path";
 import pg from "pg";
+import { linkedVariables } from "../config/index.ts";
 import { createMigrator, defaultMigrationsDir, lintMigrations } from "./index.ts";
 
 const USAGE = `usage: npm run migrate -- <command>
@@ -28,7 +29,8 @@ async function main(args: string[]): Promise<number> {
     return issues.length ? 1 : 0;
   }
 
-  const url = process.env.DATABASE_URL;
+  // Under `sst shell` the stage's linked DatabaseUrl secret serves when no DATABASE_URL is set.
+  const url = process.env.DATABASE_URL ?? linkedVariables(process.env).DATABASE_URL;
   if (!url) {
     console.error(`migrate ${command}: DATABASE_URL is not set (e.g. DATABASE_URL=postgres://user@host:5432/voxguard)`);
     return 1;
