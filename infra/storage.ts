@@ -7,7 +7,7 @@ export interface Storage {
   /** The AWS bucket, when exports are kept in AWS S3. */
   bucket: sst.aws.Bucket | undefined;
   bucketName: $util.Input<string>;
-  /** Gives the one function that writes exports what it needs: and nothing to any other. */
+  /** Gives the one function that writes exports what it needs, and no other function anything. */
   attach(args: sst.aws.FunctionArgs): void;
 }
 
