@@ -131,6 +131,26 @@ describe("audit index backlog", () => {
     });
   });
 
+  it("before the index exists events wait in the backlog, and are indexed once it is created", async () => {
+    await withOwnDatabase(async () => {
+      const indexId = `audit-later-${randomUUID().slice(0, 8)}`;
+      process.env.QUICKWIT_URL = quickwit.url;
+      process.env.QUICKWIT_AUDIT_INDEX = indexId;
+      reloadConfig();
+      const { admin, orgId } = await setting();
+      const word = `later${randomUUID().slice(0, 8)}`;
+      const trail = events(admin, orgId, 4, word);
+
+      expect(await consume(records(trail))).toEqual({ failed: [], stored: 4, deferred: 4 });
+      await expect(reindexBacklog()).rejects.toThrow(/404/);
+      expect(await backlog()).toHaveLength(4);
+
+      await createQuickwitClient({ baseUrl: quickwit.url }).createIndex(auditIndexConfig({ indexId }));
+      expect(await reindexBacklog()).toEqual({ indexed: 4, rejected: 0, missing: 0, remaining: 0 });
+      expect(await searchIds(admin, orgId, word)).toEqual(trail.map((event) => event.id).reverse());
+    });
+  });
+
   it("without Quickwit configured there is nothing to do", async () => {
     expect(await reindexBacklog()).toBeUndefined();
   });
