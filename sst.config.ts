@@ -17,18 +17,23 @@ export default $config({
     };
   },
   async run() {
-    // Order matters: each file may use what the ones before it export.
+    // Order matters: each file may use what the ones before it export, and every function created
+    // after database.ts waits for the deploy's migration.
     await import("./infra/secrets.ts");
     await import("./infra/network.ts");
     const { storage } = await import("./infra/storage.ts");
-    const { auditQueue, auditDlq } = await import("./infra/queue.ts");
     await import("./infra/database.ts");
+    const { auditQueue, auditDlq } = await import("./infra/queue.ts");
     await import("./infra/cron.ts");
     const { api } = await import("./infra/api.ts");
+    const { alarmTopic } = await import("./infra/alarms.ts");
     return {
       api: api.url,
       auditQueue: auditQueue.url,
       auditDeadLetterQueue: auditDlq.url,
+      // What `npm run audit:redrive` and `aws sqs start-message-move-task` take.
+      auditDeadLetterQueueArn: auditDlq.arn,
+      alarmTopic: alarmTopic.arn,
       exportBucket: storage.bucketName,
     };
   },

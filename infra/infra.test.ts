@@ -1,21 +1,38 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { LINKED_SECRETS } from "../core/config/linked-secrets.ts";
+import { Metric, METRICS_NAMESPACE } from "../core/metrics/names.ts";
 import { routes } from "../functions/routes.ts";
+import { resolveSettings, type StageSettings } from "./stage-settings.ts";
 
 // sst.config.ts and infra/ are evaluated for real here, against a stand-in for SST's globals that
 // records every component they construct. Components the stand-in does not know fail the test, so
 // new infra has to be modelled (and asserted) here before it passes.
+//
+// The stand-in follows SST 4.17.1's own component code where it matters for what is asserted:
+// - sst.aws.Function runs the `$transform` callbacks registered before it, with the (args, opts,
+//   name) it is constructed with (Component's constructor, components/component.ts);
+// - routes, queue subscribers and crons build their function like SST's functionBuilder
+//   (components/aws/helpers/function-builder.ts): default args merged under the definition's,
+//   link/environment/permissions concatenated, then `new Function(name, args, { parent })`;
+// - a queue subscriber adds SQS's receive actions on its queue (queue-lambda-subscriber.ts).
+// SST's own Pulumi mocks can't stand in here: constructing a real sst.aws.Function calls the SST
+// CLI's RPC server to build the handler (rpc.call("Runtime.Build")) and reads SST's bootstrap
+// bucket from AWS (helpers/bootstrap.ts), neither of which exists offline.
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const CONSUMER = "functions/queue/audit-consumer.handler";
 const CLEANUP = "functions/jobs/cleanup-sessions.handler";
 const MIGRATOR = "functions/jobs/migrate.handler";
+const REINDEX = "functions/jobs/reindex-audit.handler";
 const ARGON2 = "@node-rs/argon2";
+const ARGON2_HANDLERS = ["functions/auth/register.handler", "functions/auth/login.handler", "functions/me/change-password.handler"];
+const SQS_SUBSCRIBER_ACTIONS = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"];
 
 type Args = Record<string, unknown>;
 
-/** A resolved Pulumi Output: enough of one for infra's `.apply`, `$output` and `$resolve`. */
+/** A resolved Pulumi Output: enough of one for infra's `.apply`, `$output`, `$resolve`, `$interpolate`. */
 class FakeOutput {
   readonly value: unknown;
   constructor(value: unknown) {
@@ -45,24 +62,50 @@ interface Recorded {
 }
 
 interface FunctionRecord {
+  name: string;
   via: string;
   handler: string;
   args: Args;
-  opts: Args;
+  opts: Args | undefined;
+  self: object;
 }
 
-function fakeSst() {
+type Transform = (args: Args, opts: Args | undefined, name: string) => void;
+
+function fakeSst(stage: string, protect: boolean) {
   const components: Recorded[] = [];
   const functions: FunctionRecord[] = [];
+  const transforms = new Map<unknown, Transform[]>();
 
   function record(type: string, self: object, name: string, args: Args = {}, opts: Args = {}) {
     components.push({ type, name, args, opts, self });
   }
-  /** What SST's function builder does with a handler argument: a string or full FunctionArgs. */
-  function addFunction(via: string, definition: unknown, opts: Args, transform?: (a: Args, o: Args) => void) {
-    const args: Args = typeof definition === "string" ? { handler: definition } : { ...(definition as Args) };
-    transform?.(args, opts);
-    functions.push({ via, handler: String(args.handler), args: unwrap(args) as Args, opts });
+
+  class Function {
+    readonly name: FakeOutput;
+    readonly arn: FakeOutput;
+    constructor(name: string, args: Args, opts?: Args) {
+      for (const transform of transforms.get(Function) ?? []) transform(args, opts, name);
+      record("sst.aws.Function", this, name, args, opts);
+      functions.push({ name, via: `function:${name}`, handler: String(unwrap(args.handler)), args: unwrap(args) as Args, opts, self: this });
+      this.name = new FakeOutput(`function:${name}`);
+      this.arn = new FakeOutput(`arn:function:${name}`);
+    }
+  }
+
+  /** SST's functionBuilder for a handler string or FunctionArgs definition. */
+  function buildFunction(via: string, name: string, definition: unknown, defaults: Args, parent: object): FakeOutput {
+    const own: Args = typeof definition === "string" ? { handler: definition } : { ...(definition as Args) };
+    const merged: Args = {
+      ...defaults,
+      ...own,
+      link: [...((unwrap(defaults.link) as unknown[]) ?? []), ...((unwrap(own.link) as unknown[]) ?? [])],
+      environment: { ...((unwrap(defaults.environment) as Args) ?? {}), ...((unwrap(own.environment) as Args) ?? {}) },
+      permissions: [...((unwrap(defaults.permissions) as unknown[]) ?? []), ...((unwrap(own.permissions) as unknown[]) ?? [])],
+    };
+    const fn = new Function(name, merged, { parent });
+    functions.at(-1)!.via = via;
+    return new FakeOutput(fn);
   }
 
   class Secret {
@@ -78,23 +121,29 @@ function fakeSst() {
     readonly name: string;
     readonly arn: FakeOutput;
     readonly url: FakeOutput;
+    readonly nodes: { queue: { name: FakeOutput } };
     constructor(name: string, args: Args = {}) {
       record("sst.aws.Queue", this, name, args);
       this.name = name;
       this.arn = new FakeOutput(`arn:queue:${name}`);
       this.url = new FakeOutput(`https://sqs/${name}`);
+      this.nodes = { queue: { name: new FakeOutput(`queue:${name}`) } };
     }
-    subscribe(subscriber: unknown, args: Args = {}) {
-      record("sst.aws.Queue.subscribe", this, this.name, args);
-      addFunction(`queue:${this.name}`, subscriber, {});
-      return {};
+    subscribe(subscriber: unknown, args: Args = {}, opts: Args = {}) {
+      const self = {};
+      record("sst.aws.Queue.subscribe", this, this.name, args, opts);
+      components.at(-1)!.self = this;
+      const fn = buildFunction(`queue:${this.name}`, `${this.name}SubscriberFunction`, subscriber, { permissions: [{ actions: SQS_SUBSCRIBER_ACTIONS, resources: [this.arn] }] }, self);
+      return { nodes: { function: fn } };
     }
   }
   class Bucket {
     readonly name: FakeOutput;
+    readonly arn: FakeOutput;
     constructor(name: string, args: Args = {}) {
       record("sst.aws.Bucket", this, name, args);
       this.name = new FakeOutput(`bucket:${name}`);
+      this.arn = new FakeOutput(`arn:bucket:${name}`);
     }
   }
   class Vpc {
@@ -102,47 +151,53 @@ function fakeSst() {
       record("sst.aws.Vpc", this, name, args);
     }
   }
-  class Function {
-    readonly name: FakeOutput;
-    constructor(name: string, args: Args, opts: Args = {}) {
-      record("sst.aws.Function", this, name, args, opts);
-      addFunction(`function:${name}`, args, opts);
-      this.name = new FakeOutput(`function:${name}`);
-    }
-  }
   class CronV2 {
-    constructor(name: string, args: Args) {
-      record("sst.aws.CronV2", this, name, args);
-      addFunction(`cron:${name}`, args.function ?? args.job, {});
+    readonly nodes: { function: FakeOutput };
+    constructor(name: string, args: Args, opts: Args = {}) {
+      record("sst.aws.CronV2", this, name, args, opts);
+      this.nodes = { function: buildFunction(`cron:${name}`, `${name}Handler`, args.function ?? args.job, {}, this) };
     }
   }
   class ApiGatewayV2 {
     readonly args: Args;
     readonly url: FakeOutput;
     readonly routes: string[] = [];
+    readonly nodes: { api: { id: FakeOutput } };
     constructor(name: string, args: Args = {}, opts: Args = {}) {
       record("sst.aws.ApiGatewayV2", this, name, args, opts);
       this.args = args;
       this.url = new FakeOutput(`https://api/${name}`);
+      this.nodes = { api: { id: new FakeOutput(`api:${name}`) } };
     }
     route(routeKey: string, handler: unknown, routeArgs: Args = {}) {
       this.routes.push(routeKey);
       record("sst.aws.ApiGatewayV2.route", this, routeKey, routeArgs);
       const transform = (this.args.transform as { route?: { handler?: unknown } } | undefined)?.route?.handler;
-      if (transform !== undefined && typeof transform !== "function") throw new Error("route handler transform must be a function");
-      const definition = typeof handler === "string" ? { handler } : (handler as Args);
-      addFunction(
-        `route:${routeKey}`,
-        { ...definition, link: this.args.link },
-        {},
-        transform as ((a: Args, o: Args) => void) | undefined,
-      );
+      if (transform !== undefined) throw new Error("infra.test.ts models no route handler transform; functions get their settings through function-defaults.ts");
+      buildFunction(`route:${routeKey}`, `Route${this.routes.length}Handler`, handler, {}, this);
       return {};
     }
   }
   class Invocation {
     constructor(name: string, args: Args, opts: Args = {}) {
       record("aws.lambda.Invocation", this, name, args, opts);
+    }
+  }
+  class Topic {
+    readonly arn: FakeOutput;
+    constructor(name: string, args: Args = {}) {
+      record("aws.sns.Topic", this, name, args);
+      this.arn = new FakeOutput(`arn:topic:${name}`);
+    }
+  }
+  class TopicSubscription {
+    constructor(name: string, args: Args) {
+      record("aws.sns.TopicSubscription", this, name, args);
+    }
+  }
+  class MetricAlarm {
+    constructor(name: string, args: Args) {
+      record("aws.cloudwatch.MetricAlarm", this, name, args);
     }
   }
 
@@ -158,12 +213,22 @@ function fakeSst() {
 
   const globals = {
     $config: (config: unknown) => config,
-    $app: { name: "voxguard", stage: "test", removal: "remove", protect: false },
+    $app: { name: "voxguard", stage, removal: protect ? "retain" : "remove", protect },
     $dev: false,
     $output: (value: unknown) => new FakeOutput(unwrap(value)),
     $resolve: (values: unknown) => new FakeOutput(unwrap(values)),
+    $interpolate: (strings: TemplateStringsArray, ...values: unknown[]) =>
+      new FakeOutput(strings.reduce((text, part, i) => text + part + (i < values.length ? String(unwrap(values[i])) : ""), "")),
+    $transform: (component: unknown, callback: Transform) => {
+      if (component !== Function) throw new Error("infra.test.ts models $transform of sst.aws.Function only");
+      transforms.set(component, [...(transforms.get(component) ?? []), callback]);
+    },
     sst: strict("sst", { Secret, aws: strict("sst.aws", { Queue, Bucket, Vpc, Function, CronV2, ApiGatewayV2 }) }),
-    aws: strict("aws", { lambda: strict("aws.lambda", { Invocation }) }),
+    aws: strict("aws", {
+      lambda: strict("aws.lambda", { Invocation }),
+      sns: strict("aws.sns", { Topic, TopicSubscription }),
+      cloudwatch: strict("aws.cloudwatch", { MetricAlarm }),
+    }),
   };
   return { globals, components, functions };
 }
@@ -175,30 +240,31 @@ interface SstConfig {
   run(): Promise<Args>;
 }
 
-const SETTINGS = ["VOXGUARD_VPC", "VOXGUARD_VPC_SUBNETS", "VOXGUARD_VPC_SECURITY_GROUPS", "VOXGUARD_STORAGE", "VOXGUARD_S3_BUCKET"];
+const STAGES_MODULE = path.join(ROOT, "infra", "stages.ts");
 
-/** Evaluates sst.config.ts's app() and run() against a fresh stand-in and fresh infra modules. */
-async function evaluate(env: Record<string, string> = {}) {
-  const saved = Object.fromEntries(SETTINGS.map((name) => [name, process.env[name]]));
-  for (const name of SETTINGS) delete process.env[name];
-  Object.assign(process.env, env);
-  const fake = fakeSst();
+/**
+ * Evaluates sst.config.ts's app() and run() against a fresh stand-in and fresh infra modules, as
+ * `stage`. `stages` replaces infra/stages.ts's table when given.
+ */
+async function evaluate(options: { stage?: string; stages?: Record<string, Partial<StageSettings>> } = {}) {
+  const stage = options.stage ?? "test";
+  const fake = fakeSst(stage, false);
   const previous = Object.fromEntries(Object.keys(fake.globals).map((key) => [key, Reflect.get(globalThis, key)]));
   Object.assign(globalThis, fake.globals);
+  vi.resetModules();
+  if (options.stages) vi.doMock(STAGES_MODULE, () => ({ STAGES: options.stages }));
   try {
-    vi.resetModules();
+    const configPath = path.join(ROOT, "sst.config.ts");
     // A computed specifier keeps tsc (which type-checks this test) out of sst.config.ts: that file
     // is checked against SST's own types by `npm run typecheck:infra`.
-    const configPath = path.join(ROOT, "sst.config.ts");
     const config = ((await import(/* @vite-ignore */ configPath)) as { default: SstConfig }).default;
+    // What SST does with app()'s answer: $app.protect is what infra reads as "production".
+    fake.globals.$app.protect = Boolean(config.app({ stage }).protect);
     const outputs = await config.run();
     return { fake, config, outputs };
   } finally {
+    vi.doUnmock(STAGES_MODULE);
     Object.assign(globalThis, previous);
-    for (const name of SETTINGS) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
   }
 }
 
@@ -237,14 +303,22 @@ describe("handler files", () => {
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
   });
 
-  it.each([CONSUMER, CLEANUP, MIGRATOR])("%s exists and exports handler", (handler) => {
+  it.each([CONSUMER, CLEANUP, MIGRATOR, REINDEX])("%s exists and exports handler", (handler) => {
     const file = handlerFile(handler);
     expect(existsSync(file), `${path.relative(ROOT, file)} is missing`).toBe(true);
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
   });
 });
 
-describe("infra registers exactly the route table, the consumer, the cron and the migrator", () => {
+const COMPLETE: StageSettings = {
+  vpc: { kind: "existing", privateSubnets: ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"], securityGroups: ["sg-0a1b2c3d4e5f60718"] },
+  storage: { kind: "rustfs", bucket: "vg-exports", endpoint: "https://rustfs.internal:9000" },
+  corsOrigins: ["https://app.voxguard.example"],
+  alarmEmail: "oncall@voxguard.example",
+  consumerConcurrency: 5,
+};
+
+describe("infra registers exactly the route table, the consumer, the crons and the migrator", () => {
   let fake: Fake;
   let outputs: Args;
   let config: SstConfig;
@@ -259,6 +333,8 @@ describe("infra registers exactly the route table, the consumer, the cron and th
     expect(found, type).toHaveLength(1);
     return found[0]!;
   };
+  const byVia = (prefix: string) => fake.functions.filter((fn) => fn.via.startsWith(prefix));
+  const actionsOf = (fn: FunctionRecord) => ((fn.args.permissions as { actions: string[] }[] | undefined) ?? []).flatMap((p) => p.actions).sort();
 
   it("keeps production and removes every other stage", () => {
     for (const stage of ["production", "prod"]) {
@@ -270,14 +346,13 @@ describe("infra registers exactly the route table, the consumer, the cron and th
   it("deploys one API route per route-table entry, each with its own function", () => {
     const api = only("sst.aws.ApiGatewayV2").self as { routes: string[] };
     expect([...api.routes].sort()).toEqual(Object.keys(routes).sort());
-    const routeFunctions = fake.functions.filter((fn) => fn.via.startsWith("route:"));
-    expect(routeFunctions.map((fn) => [fn.via.slice("route:".length), fn.handler]).sort()).toEqual(
+    expect(byVia("route:").map((fn) => [fn.via.slice("route:".length), fn.handler]).sort()).toEqual(
       routeEntries.map(({ routeKey, handler }) => [routeKey, handler]).sort(),
     );
   });
 
-  it("builds exactly the route handlers, the audit consumer, the cleanup cron and the migrator", () => {
-    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, CLEANUP, MIGRATOR].sort();
+  it("builds exactly the route handlers, the audit consumer, the two crons and the migrator", () => {
+    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, CLEANUP, REINDEX, MIGRATOR].sort();
     expect(fake.functions.map((fn) => fn.handler).sort()).toEqual(expected);
   });
 
@@ -289,60 +364,25 @@ describe("infra registers exactly the route table, the consumer, the cron and th
     expect(orphans).toEqual([]);
   });
 
-  it("gives every function the shared settings", () => {
-    for (const fn of fake.functions) {
-      expect(fn.args, fn.via).toMatchObject({
-        runtime: "nodejs22.x",
-        nodejs: { format: "esm", minify: true, install: [ARGON2] },
-        environment: { DATABASE_URL: "secret:DatabaseUrl", REDIS_URL: "secret:RedisUrl", QUICKWIT_URL: "secret:QuickwitUrl", S3_BUCKET: "bucket:AuditExports" },
-      });
-      expect(fn.args.memory, fn.via).toMatch(/^\d+ MB$/);
-      expect(fn.args.timeout, fn.via).toMatch(/^\d+ (seconds|minutes)$/);
+  it("every function except the migrator waits for the deploy's migration", () => {
+    const invocation = only("aws.lambda.Invocation");
+    const others = fake.functions.filter((fn) => fn.handler !== MIGRATOR);
+    expect(others.map((fn) => fn.via.split(":")[0]).sort()).toEqual(expect.arrayContaining(["cron", "queue", "route"]));
+    for (const fn of others) {
+      expect(includes(unwrap(fn.opts?.dependsOn), invocation.self), `${fn.via} waits for the migration`).toBe(true);
     }
+    const migrator = fake.functions.find((fn) => fn.handler === MIGRATOR)!;
+    expect(unwrap(migrator.opts?.dependsOn) ?? []).toEqual([]);
+    expect(includes(only("sst.aws.ApiGatewayV2").opts.dependsOn, invocation.self), "the API waits for the migration").toBe(true);
   });
 
-  it("lets the API routes send audit events to the queue", () => {
-    const queue = ofType("sst.aws.Queue").find((component) => component.name === "Audit")!;
-    for (const fn of fake.functions.filter((candidate) => candidate.via.startsWith("route:"))) {
-      expect((fn.args.environment as Args).AUDIT_QUEUE_URL, fn.via).toBe("https://sqs/Audit");
-      expect(includes(fn.args.link, queue.self), `${fn.via} links the audit queue`).toBe(true);
-    }
-  });
-
-  it("subscribes the consumer to the audit queue in batches of 100 over 5 s with partial responses", () => {
-    const dlq = ofType("sst.aws.Queue").find((component) => component.name === "AuditDeadLetter");
-    const queue = ofType("sst.aws.Queue").find((component) => component.name === "Audit");
-    expect(dlq && queue).toBeTruthy();
-    expect(unwrap(queue!.args.dlq)).toEqual({ queue: "arn:queue:AuditDeadLetter", retry: 5 });
-    const subscription = only("sst.aws.Queue.subscribe");
-    expect(subscription.self).toBe(queue!.self);
-    expect(unwrap(subscription.args)).toMatchObject({ batch: { size: 100, window: "5 seconds", partialResponses: true } });
-    expect(fake.functions.filter((fn) => fn.via === "queue:Audit").map((fn) => fn.handler)).toEqual([CONSUMER]);
-  });
-
-  it("runs the session cleanup every 15 minutes with retries", () => {
-    const cron = only("sst.aws.CronV2");
-    expect(cron.args).toMatchObject({ schedule: "rate(15 minutes)" });
-    expect(cron.args.retries).toBeGreaterThan(0);
-    expect(fake.functions.filter((fn) => fn.via.startsWith("cron:")).map((fn) => fn.handler)).toEqual([CLEANUP]);
-  });
-
-  it("invokes the migrator on every deploy, before any API function changes", async () => {
-    const migrator = only("sst.aws.Function");
+  it("invokes the migrator on every deploy with the migrations beside it", async () => {
+    const migrator = ofType("sst.aws.Function").find((component) => component.name === "Migrator")!;
     expect(migrator.args.handler).toBe(MIGRATOR);
     expect(unwrap(migrator.args.copyFiles)).toEqual([{ from: "migrations", to: "migrations" }]);
     const invocation = only("aws.lambda.Invocation");
-    expect(unwrap(invocation.args.functionName)).toBe(`function:${migrator.name}`);
+    expect(unwrap(invocation.args.functionName)).toBe("function:Migrator");
     expect(JSON.parse(String(invocation.args.input))).toEqual({ command: "up" });
-
-    const api = only("sst.aws.ApiGatewayV2");
-    expect(includes(api.opts.dependsOn, invocation.self), "the API waits for the migration").toBe(true);
-    const routeFunctions = fake.functions.filter((candidate) => candidate.via.startsWith("route:"));
-    expect(routeFunctions.length).toBeGreaterThan(0);
-    for (const fn of routeFunctions) {
-      expect(includes(fn.opts.dependsOn, invocation.self), `${fn.via} waits for the migration`).toBe(true);
-    }
-
     // The trigger is what makes it run again: a second deploy must present a different one.
     await new Promise((resolve) => setTimeout(resolve, 5));
     const again = await evaluate();
@@ -350,50 +390,194 @@ describe("infra registers exactly the route table, the consumer, the cron and th
     expect(unwrap(next.args.triggers)).not.toEqual(unwrap(invocation.args.triggers));
   });
 
-  it("declares the secrets, optional ones with an empty placeholder", () => {
-    const secrets = Object.fromEntries(ofType("sst.Secret").map((secret) => [secret.name, secret.args.placeholder]));
-    expect(secrets).toEqual({
-      DatabaseUrl: undefined,
-      RedisUrl: "",
-      QuickwitUrl: "",
-      S3Endpoint: "",
-      S3AccessKeyId: "",
-      S3SecretAccessKey: "",
-    });
+  it("gives every function the shared settings and the backends' secrets as links, never as plaintext variables", () => {
+    const secrets = Object.fromEntries(ofType("sst.Secret").map((secret) => [secret.name, secret.self]));
+    for (const fn of fake.functions) {
+      expect(fn.args, fn.via).toMatchObject({ runtime: "nodejs22.x", nodejs: { format: "esm", minify: true } });
+      expect(fn.args.memory, fn.via).toMatch(/^\d+ MB$/);
+      expect(fn.args.timeout, fn.via).toMatch(/^\d+ (seconds|minutes)$/);
+      for (const name of ["DatabaseUrl", "RedisUrl", "QuickwitUrl"]) expect(includes(fn.args.link, secrets[name]), `${fn.via} links ${name}`).toBe(true);
+      const environment = JSON.stringify(fn.args.environment ?? {});
+      expect(environment, fn.via).not.toMatch(/secret:/);
+      for (const variable of Object.values(LINKED_SECRETS)) expect(Object.keys((fn.args.environment as Args | undefined) ?? {}), fn.via).not.toContain(variable);
+    }
   });
 
-  it("returns the API URL, the queues and the export bucket", () => {
+  it("declares the secrets core/config reads, optional ones with an empty placeholder", () => {
+    const secrets = Object.fromEntries(ofType("sst.Secret").map((secret) => [secret.name, secret.args.placeholder]));
+    expect(secrets).toEqual({ DatabaseUrl: undefined, RedisUrl: "", QuickwitUrl: "", S3AccessKeyId: "", S3SecretAccessKey: "" });
+    expect(Object.keys(secrets).sort()).toEqual(Object.keys(LINKED_SECRETS).sort());
+  });
+
+  it("installs argon2 only into the functions whose bundle loads it", () => {
+    for (const fn of fake.functions) {
+      const install = (fn.args.nodejs as Args).install;
+      if (ARGON2_HANDLERS.includes(fn.handler)) expect(install, fn.via).toEqual([ARGON2]);
+      else expect(install, fn.via).toBeUndefined();
+    }
+  });
+
+  it("grants each function only the actions it uses: no s3:* or sqs:*, nothing linked for permissions", () => {
+    const queue = ofType("sst.aws.Queue").find((component) => component.name === "Audit")!.self;
+    const bucket = only("sst.aws.Bucket").self;
+    for (const fn of fake.functions) {
+      for (const action of actionsOf(fn)) expect(action, fn.via).not.toMatch(/\*/);
+      expect(includes(fn.args.link, queue), `${fn.via} links the queue`).toBe(false);
+      expect(includes(fn.args.link, bucket), `${fn.via} links the bucket`).toBe(false);
+    }
+    const routeActions = (routeKey: string) => actionsOf(fake.functions.find((fn) => fn.via === `route:${routeKey}`)!);
+    for (const { routeKey } of routeEntries) {
+      const expected = routeKey.startsWith("GET ") ? [] : ["sqs:SendMessage"];
+      if (routeKey === "GET /health") expected.push("sqs:GetQueueAttributes");
+      if (routeKey === "POST /orgs/{orgId}/audit/exports") expected.push("s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject");
+      expect(routeActions(routeKey), routeKey).toEqual(expected.sort());
+    }
+    const exportFn = fake.functions.find((fn) => fn.via === "route:POST /orgs/{orgId}/audit/exports")!;
+    expect((exportFn.args.permissions as { resources: unknown[] }[]).flatMap((p) => p.resources)).toEqual(["arn:queue:Audit", "arn:bucket:AuditExports/*"]);
+    expect((exportFn.args.environment as Args).S3_BUCKET).toBe("bucket:AuditExports");
+    expect(actionsOf(byVia("queue:")[0]!)).toEqual([...SQS_SUBSCRIBER_ACTIONS].sort());
+    for (const fn of [...byVia("cron:"), fake.functions.find((candidate) => candidate.handler === MIGRATOR)!]) expect(actionsOf(fn), fn.via).toEqual([]);
+  });
+
+  it("lets the API routes send audit events to the queue", () => {
+    for (const fn of byVia("route:")) expect((fn.args.environment as Args).AUDIT_QUEUE_URL, fn.via).toBe("https://sqs/Audit");
+  });
+
+  it("keeps audit messages 14 days in both queues and dead-letters after 5 receives", () => {
+    const queues = Object.fromEntries(ofType("sst.aws.Queue").map((component) => [component.name, component]));
+    for (const name of ["Audit", "AuditDeadLetter"]) {
+      const transform = (queues[name]!.args.transform as { queue: (args: Args) => void }).queue;
+      const args: Args = {};
+      transform(args);
+      expect(args, name).toEqual({ messageRetentionSeconds: 14 * 24 * 3600 });
+    }
+    expect(unwrap(queues.Audit!.args.dlq)).toEqual({ queue: "arn:queue:AuditDeadLetter", retry: 5 });
+  });
+
+  it("subscribes the consumer in batches of 100 over 5 s with partial responses and capped concurrency", () => {
+    const subscription = only("sst.aws.Queue.subscribe");
+    expect(subscription.self).toBe(ofType("sst.aws.Queue").find((component) => component.name === "Audit")!.self);
+    expect(unwrap(subscription.args)).toMatchObject({ batch: { size: 100, window: "5 seconds", partialResponses: true } });
+    const mapping: Args = {};
+    (subscription.args.transform as { eventSourceMapping: (args: Args) => void }).eventSourceMapping(mapping);
+    expect(mapping).toEqual({ scalingConfig: { maximumConcurrency: 2 } });
+    expect(byVia("queue:").map((fn) => fn.handler)).toEqual([CONSUMER]);
+  });
+
+  it("runs the session cleanup every 15 minutes and the audit reindex every 5, with retries", () => {
+    const crons = Object.fromEntries(ofType("sst.aws.CronV2").map((cron) => [cron.name, cron.args]));
+    expect(crons.SessionCleanup).toMatchObject({ schedule: "rate(15 minutes)", retries: 2 });
+    expect(crons.AuditReindex).toMatchObject({ schedule: "rate(5 minutes)", retries: 2 });
+    expect(byVia("cron:").map((fn) => fn.handler).sort()).toEqual([CLEANUP, REINDEX].sort());
+  });
+
+  it("alarms to one SNS topic on the dead-letter queue, the queue's age, consumer, API 5xx rate, migrator, cleanup and reindex", () => {
+    const topic = only("aws.sns.Topic");
+    const alarms = Object.fromEntries(ofType("aws.cloudwatch.MetricAlarm").map((alarm) => [alarm.name, unwrap(alarm.args) as Args]));
+    expect(Object.keys(alarms).sort()).toEqual(
+      ["ApiServerErrorRate", "AuditConsumerErrors", "AuditDeadLetterDepth", "AuditIndexBacklog", "AuditQueueOldestMessage", "AuditReindexErrors", "MigratorErrors", "SessionCleanupErrors"].sort(),
+    );
+    for (const [name, alarm] of Object.entries(alarms)) {
+      expect(alarm.alarmActions, name).toEqual(["arn:topic:Alarms"]);
+      expect(alarm.okActions, name).toEqual(["arn:topic:Alarms"]);
+    }
+    expect(alarms.AuditDeadLetterDepth).toMatchObject({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: "queue:AuditDeadLetter" }, threshold: 0, comparisonOperator: "GreaterThanThreshold" });
+    expect(alarms.AuditQueueOldestMessage).toMatchObject({ namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: "queue:Audit" } });
+    const lambdaErrors = (name: string) => (alarms[name] as { namespace: string; metricName: string; dimensions: { FunctionName: string } });
+    expect(lambdaErrors("AuditConsumerErrors")).toMatchObject({ namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: "function:AuditSubscriberFunction" } });
+    expect(lambdaErrors("MigratorErrors").dimensions.FunctionName).toBe("function:Migrator");
+    expect(lambdaErrors("SessionCleanupErrors").dimensions.FunctionName).toBe("function:SessionCleanupHandler");
+    expect(lambdaErrors("AuditReindexErrors").dimensions.FunctionName).toBe("function:AuditReindexHandler");
+    const queries = (alarms.ApiServerErrorRate as { metricQueries: { id: string; metric?: Args; expression?: string }[] }).metricQueries;
+    expect(queries.map((query) => query.metric?.metricName ?? query.expression)).toEqual(["5xx", "Count", "IF(requests > 0, 100 * errors / requests, 0)"]);
+    expect(queries[0]!.metric).toMatchObject({ namespace: "AWS/ApiGateway", dimensions: { ApiId: "api:Api" } });
+    expect(alarms.AuditIndexBacklog).toMatchObject({ namespace: METRICS_NAMESPACE, metricName: Metric.auditIndexBacklog });
+    // No address for a development stage: the topic only.
+    expect(ofType("aws.sns.TopicSubscription")).toEqual([]);
+    expect(topic.name).toBe("Alarms");
+  });
+
+  it("answers no CORS by default: API Gateway's own default would be every origin", () => {
+    expect(only("sst.aws.ApiGatewayV2").args.cors).toBe(false);
+    for (const fn of byVia("route:")) expect((fn.args.environment as Args).CORS_ORIGINS, fn.via).toBe("");
+  });
+
+  it("returns the API URL, the queues, the dead-letter queue's ARN, the alarm topic and the export bucket", () => {
     expect(unwrap(outputs)).toEqual({
       api: "https://api/Api",
       auditQueue: "https://sqs/Audit",
       auditDeadLetterQueue: "https://sqs/AuditDeadLetter",
+      auditDeadLetterQueueArn: "arn:queue:AuditDeadLetter",
+      alarmTopic: "arn:topic:Alarms",
       exportBucket: "bucket:AuditExports",
     });
   });
+});
 
-  it("uses an external RustFS and an existing VPC when the stage asks for them", async () => {
-    const { fake: external } = await evaluate({
-      VOXGUARD_STORAGE: "rustfs",
-      VOXGUARD_S3_BUCKET: "vg-exports",
-      VOXGUARD_VPC_SUBNETS: "subnet-a, subnet-b",
-      VOXGUARD_VPC_SECURITY_GROUPS: "sg-1",
-    });
-    expect(external.components.filter((component) => component.type === "sst.aws.Bucket")).toEqual([]);
-    for (const fn of external.functions) {
-      expect(fn.args.vpc, fn.via).toEqual({ privateSubnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-1"] });
-      expect(fn.args.environment, fn.via).toMatchObject({
-        S3_BUCKET: "vg-exports",
-        AWS_ENDPOINT_URL_S3: "secret:S3Endpoint",
-        S3_ACCESS_KEY_ID: "secret:S3AccessKeyId",
-        S3_SECRET_ACCESS_KEY: "secret:S3SecretAccessKey",
-      });
+describe("per-stage settings", () => {
+  it("refuse to deploy a protected stage whose settings are incomplete, naming what is missing", async () => {
+    await expect(evaluate({ stage: "production" })).rejects.toThrow(
+      'infra/stages.ts, stage "production": missing vpc, storage, corsOrigins, alarmEmail, consumerConcurrency',
+    );
+    await expect(evaluate({ stage: "prod", stages: { prod: { ...COMPLETE, alarmEmail: undefined } } })).rejects.toThrow(/stage "prod": missing alarmEmail$/);
+  });
+
+  it("ignore the deployer's shell: the old VOXGUARD_* variables change nothing", async () => {
+    process.env.VOXGUARD_VPC = "new";
+    process.env.VOXGUARD_STORAGE = "rustfs";
+    try {
+      const { fake } = await evaluate();
+      expect(fake.components.filter((component) => component.type === "sst.aws.Vpc")).toEqual([]);
+      expect(fake.components.filter((component) => component.type === "sst.aws.Bucket")).toHaveLength(1);
+    } finally {
+      delete process.env.VOXGUARD_VPC;
+      delete process.env.VOXGUARD_STORAGE;
     }
   });
 
-  it("creates a VPC for the functions when asked to", async () => {
-    const { fake: withVpc } = await evaluate({ VOXGUARD_VPC: "new" });
-    const vpcs = withVpc.components.filter((component) => component.type === "sst.aws.Vpc");
+  it("put a complete production stage in its VPC, on its RustFS, with its origins, address and concurrency", async () => {
+    const { fake } = await evaluate({ stage: "production", stages: { production: COMPLETE } });
+    expect(fake.components.filter((component) => component.type === "sst.aws.Bucket")).toEqual([]);
+    const secrets = Object.fromEntries(fake.components.filter((c) => c.type === "sst.Secret").map((secret) => [secret.name, secret.self]));
+    for (const fn of fake.functions) {
+      expect(fn.args.vpc, fn.via).toEqual({ privateSubnets: COMPLETE.vpc.kind === "existing" ? COMPLETE.vpc.privateSubnets : [], securityGroups: ["sg-0a1b2c3d4e5f60718"] });
+      const exporter = fn.via === "route:POST /orgs/{orgId}/audit/exports";
+      expect(includes(fn.args.link, secrets.S3SecretAccessKey), `${fn.via} links the RustFS keys`).toBe(exporter);
+      if (exporter) expect(fn.args.environment).toMatchObject({ S3_BUCKET: "vg-exports", AWS_ENDPOINT_URL_S3: "https://rustfs.internal:9000" });
+      else expect(Object.keys((fn.args.environment as Args | undefined) ?? {}), fn.via).not.toContain("S3_BUCKET");
+      if (fn.via.startsWith("route:")) expect((fn.args.environment as Args).CORS_ORIGINS).toBe("https://app.voxguard.example");
+    }
+    const api = fake.components.find((component) => component.type === "sst.aws.ApiGatewayV2")!;
+    expect(api.args.cors).toEqual({
+      allowOrigins: ["https://app.voxguard.example"],
+      allowMethods: [...new Set(Object.keys(routes).map((key) => key.split(" ")[0]))],
+      allowHeaders: ["authorization", "content-type"],
+      exposeHeaders: ["x-request-id", "retry-after"],
+      maxAge: "3600 seconds",
+    });
+    const subscription = fake.components.find((component) => component.type === "sst.aws.Queue.subscribe")!;
+    const mapping: Args = {};
+    (subscription.args.transform as { eventSourceMapping: (args: Args) => void }).eventSourceMapping(mapping);
+    expect(mapping).toEqual({ scalingConfig: { maximumConcurrency: 5 } });
+    const email = fake.components.filter((component) => component.type === "aws.sns.TopicSubscription");
+    expect(email.map((subscriptionOf) => unwrap(subscriptionOf.args))).toEqual([{ topic: "arn:topic:Alarms", protocol: "email", endpoint: "oncall@voxguard.example" }]);
+  });
+
+  it("create a VPC for a stage that asks for one", async () => {
+    const { fake } = await evaluate({ stage: "staging", stages: { staging: { vpc: { kind: "new" } } } });
+    const vpcs = fake.components.filter((component) => component.type === "sst.aws.Vpc");
     expect(vpcs).toHaveLength(1);
-    for (const fn of withVpc.functions) expect(fn.args.vpc, fn.via).toBe(vpcs[0]!.self);
+    for (const fn of fake.functions) expect(fn.args.vpc, fn.via).toBe(vpcs[0]!.self);
+  });
+
+  it.each([
+    [{ vpc: { kind: "existing", privateSubnets: [], securityGroups: ["sg-0a1b2c3d4e5f60718"] } }, /vpc.privateSubnets must be subnet ids/],
+    [{ vpc: { kind: "existing", privateSubnets: ["subnet-0a1b2c3d4e5f60718"], securityGroups: ["default"] } }, /vpc.securityGroups must be security group ids/],
+    [{ corsOrigins: ["app.example.com"] }, /corsOrigins must be origins/],
+    [{ alarmEmail: "oncall" }, /alarmEmail is not an email address/],
+    [{ consumerConcurrency: 1 }, /consumerConcurrency must be a whole number from 2 to 1000/],
+    [{ storage: { kind: "rustfs", bucket: "Exports!", endpoint: "https://rustfs:9000" } }, /storage.bucket is not a bucket name/],
+  ] as [Partial<StageSettings>, RegExp][])("reject a malformed value %#", (own, message) => {
+    expect(() => resolveSettings("staging", false, { staging: own })).toThrow(message);
   });
 });

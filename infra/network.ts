@@ -1,7 +1,8 @@
 import { settings } from "./settings.ts";
 
 // YugabyteDB, DragonflyDB, Quickwit and RustFS are reached over private addresses, so the functions
-// join a VPC when the stage has one. A NAT instance keeps SQS and S3 reachable from inside it.
+// join a VPC when the stage has one. A NAT instance keeps SQS and S3 reachable from inside a new
+// one; in an existing VPC that is the subnets' route (NAT or VPC endpoints, see the README).
 function createVpc(): sst.aws.FunctionArgs["vpc"] {
   switch (settings.vpc.kind) {
     case "new":

@@ -1,27 +1,27 @@
-import { s3AccessKeyId, s3Endpoint, s3SecretAccessKey } from "./secrets.ts";
+import { addEnvironment, addLinks } from "./function-defaults.ts";
+import { grant, writeExports } from "./permissions.ts";
+import { s3AccessKeyId, s3SecretAccessKey } from "./secrets.ts";
 import { settings } from "./settings.ts";
 
 export interface Storage {
   /** The AWS bucket, when exports are kept in AWS S3. */
   bucket: sst.aws.Bucket | undefined;
   bucketName: $util.Input<string>;
-  link: unknown[];
-  environment: Record<string, $util.Input<string>>;
+  /** Gives the one function that writes exports what it needs, and no other function anything. */
+  attach(args: sst.aws.FunctionArgs): void;
 }
 
 function createStorage(): Storage {
-  if (settings.storage.kind === "rustfs") {
-    // External S3-compatible store: the bucket exists there already; the functions get its
-    // endpoint and keys (Lambda reserves AWS_ACCESS_KEY_ID, hence the S3_ prefix).
+  const storage = settings.storage;
+  if (storage.kind === "rustfs") {
+    // External S3-compatible store: the bucket exists there already; the function gets its
+    // endpoint (not a secret) and its keys (linked secrets; Lambda reserves AWS_ACCESS_KEY_ID).
     return {
       bucket: undefined,
-      bucketName: settings.storage.bucket,
-      link: [s3Endpoint, s3AccessKeyId, s3SecretAccessKey],
-      environment: {
-        S3_BUCKET: settings.storage.bucket,
-        AWS_ENDPOINT_URL_S3: s3Endpoint.value,
-        S3_ACCESS_KEY_ID: s3AccessKeyId.value,
-        S3_SECRET_ACCESS_KEY: s3SecretAccessKey.value,
+      bucketName: storage.bucket,
+      attach(args) {
+        addEnvironment(args, { S3_BUCKET: storage.bucket, AWS_ENDPOINT_URL_S3: storage.endpoint });
+        addLinks(args, [s3AccessKeyId, s3SecretAccessKey]);
       },
     };
   }
@@ -29,7 +29,15 @@ function createStorage(): Storage {
   const bucket = new sst.aws.Bucket("AuditExports", {
     lifecycle: [{ id: "expire-exports", expiresIn: "7 days" }],
   });
-  return { bucket, bucketName: bucket.name, link: [bucket], environment: { S3_BUCKET: bucket.name } };
+  return {
+    bucket,
+    bucketName: bucket.name,
+    attach(args) {
+      // Not linked: a link grants s3:* on the bucket.
+      addEnvironment(args, { S3_BUCKET: bucket.name });
+      grant(args, writeExports(bucket.arn));
+    },
+  };
 }
 
 export const storage = createStorage();

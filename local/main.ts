@@ -14,6 +14,8 @@ const rootDir = path.resolve(import.meta.dirname, "..");
 const AUDIT_CONSUMER = "functions/queue/audit-consumer.handler";
 const CLEANUP_JOB = "functions/jobs/cleanup-sessions.handler";
 const CLEANUP_INTERVAL_MS = 15 * 60 * 1000;
+const REINDEX_JOB = "functions/jobs/reindex-audit.handler";
+const REINDEX_INTERVAL_MS = 5 * 60 * 1000;
 
 interface Running {
   embedded?: EmbeddedDatabase;
@@ -21,6 +23,7 @@ interface Running {
   server?: LocalServer;
   poller?: QueuePoller;
   cron?: Cron;
+  reindexCron?: Cron;
 }
 
 const running: Running = {};
@@ -78,6 +81,11 @@ async function start(): Promise<void> {
     running.cron = startCron({ handler, intervalMs: CLEANUP_INTERVAL_MS, name: "cleanup-sessions" });
     say("session cleanup runs every 15 minutes");
   }
+  if (process.env.QUICKWIT_URL && handlerFile(rootDir, REINDEX_JOB)) {
+    const handler = await loadHandler(rootDir, REINDEX_JOB);
+    running.reindexCron = startCron({ handler, intervalMs: REINDEX_INTERVAL_MS, name: "reindex-audit" });
+    say("the audit index backlog is re-driven into Quickwit every 5 minutes");
+  }
 
   say(`API on ${running.server.url}`);
 }
@@ -88,6 +96,7 @@ async function stop(): Promise<void> {
     ["server", running.server?.close],
     ["queue poller", running.poller?.stop],
     ["cron", running.cron?.stop],
+    ["reindex cron", running.reindexCron?.stop],
     ["database pool", closeDb],
     ["local queue", running.queue?.close],
     ["embedded database", running.embedded?.close],

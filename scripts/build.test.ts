@@ -6,12 +6,13 @@ import type { Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../bench/cold-start.ts";
 import { routes } from "../functions/routes.ts";
+import { NATIVE_PACKAGES } from "../infra/native-packages.ts";
 import { buildFunctions, root, type BuiltFunction } from "./build.ts";
 
 // Read here rather than from build.ts's own list, so a function the build forgot fails the test.
 const handlers = [
   ...Object.values(routes).map((route) => route.handler),
-  ...["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler"].filter((handler) =>
+  ...["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler", "functions/jobs/reindex-audit.handler"].filter((handler) =>
     existsSync(join(root, handler.replace(/\.[^.]+$/, ".ts"))),
   ),
 ];
@@ -71,6 +72,20 @@ describe("function bundles", () => {
     for (const fn of changes) {
       const output = Object.values(outputs).find((candidate) => candidate.entryPoint === fn.entry)!;
       expect(output.inputs["core/aws/sqs.ts"]?.bytesInOutput, fn.id).toBeGreaterThan(0);
+    }
+  });
+
+  it("installs a native package into exactly the functions whose bundle loads it (infra/native-packages.ts)", async () => {
+    const { outputs } = JSON.parse(await readFile(join(scratch, "functions", "meta.json"), "utf8")) as Metafile;
+    for (const [name, handlers] of Object.entries(NATIVE_PACKAGES)) {
+      const loading = expected
+        .filter(({ entry }) => {
+          const output = Object.values(outputs).find((candidate) => candidate.entryPoint === entry)!;
+          return output.imports.some((imported) => imported.path === name && imported.external);
+        })
+        .map(({ handler }) => handler);
+      expect(loading.length, name).toBeGreaterThan(0);
+      expect([...handlers].sort(), name).toEqual(loading.sort());
     }
   });
 });

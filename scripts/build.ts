@@ -25,7 +25,12 @@ const FORCE_EXTERNAL = ["sharp", "pg-native"];
  * The functions outside the route table. Listed even before they are written: a file that doesn't
  * exist yet is skipped, so the build follows the other issues as they land.
  */
-const NON_HTTP = ["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler"];
+const NON_HTTP = [
+  "functions/queue/audit-consumer.handler",
+  "functions/jobs/cleanup-sessions.handler",
+  "functions/jobs/migrate.handler",
+  "functions/jobs/reindex-audit.handler",
+];
 
 export type Client = "s3" | "sqs";
 

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { UserActor } from "../actor/index.ts";
 import { reloadConfig } from "../config/index.ts";
-import { closeDb } from "../db/index.ts";
+import { closeDb, db } from "../db/index.ts";
 import { auditIndexConfig, createQuickwitClient } from "../search/index.ts";
 import { createOrg, createUser, eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
+import { withOwnDatabase } from "../../test-support/own-database.ts";
 import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
 import { until } from "../../test-support/until.ts";
 import { consume, list, type AuditEvent, type QueueRecord } from "./index.ts";
@@ -55,9 +57,9 @@ describe("consume", () => {
   it("stores the same batch delivered twice as one row per event", async () => {
     const events = batch(20);
     const delivered = records(events);
-    expect(await consume(delivered)).toEqual({ failed: [], stored: 20 });
+    expect(await consume(delivered)).toEqual({ failed: [], stored: 20, deferred: 0 });
     // A redelivery carries new message ids, and may meet a copy of itself in one batch.
-    expect(await consume([...records(events), ...records(events.slice(0, 3))])).toEqual({ failed: [], stored: 20 });
+    expect(await consume([...records(events), ...records(events.slice(0, 3))])).toEqual({ failed: [], stored: 20, deferred: 0 });
     const rows = await rowsOf(events.map((event) => event.id));
     expect(rows).toHaveLength(20);
     const row = rows.find((r) => r.id === events[0]!.id)!;
@@ -111,30 +113,29 @@ describe("consume", () => {
     const indexId = `audit-consume-${randomUUID().slice(0, 8)}`;
     await useQuickwit(indexId);
     const events = batch(6);
-    expect(await consume(records(events))).toEqual({ failed: [], stored: 6 });
+    expect(await consume(records(events))).toEqual({ failed: [], stored: 6, deferred: 0 });
     expect(quickwit.documents(indexId).map((doc) => doc.id).sort()).toEqual(events.map((event) => event.id).sort());
   });
 
-  it("keeps the rows but reports the batch while Quickwit is down; redelivery indexes it without duplicates in search", async () => {
+  it("acknowledges the batch while Quickwit is down: the rows are in and the events wait in the index backlog", async () => {
     const indexId = `audit-down-${randomUUID().slice(0, 8)}`;
     await useQuickwit(indexId);
     const word = `outage${randomUUID().slice(0, 8)}`;
     const events = batch(8, word);
-    const first = records(events);
 
     await quickwit.setDown(true);
-    const down = await consume(first);
-    expect(down.failed.sort()).toEqual(first.map((record) => record.messageId).sort());
+    expect(await consume(records(events))).toEqual({ failed: [], stored: 8, deferred: 8 });
     expect(await rowsOf(events.map((event) => event.id))).toHaveLength(8);
     expect(quickwit.documents(indexId)).toHaveLength(0);
+    const { rows } = await sql<{ event_id: string }>`SELECT event_id FROM audit_index_backlog WHERE event_id = ANY(${events.map((e) => e.id)}::uuid[])`.execute(db());
+    expect(rows.map((row) => row.event_id).sort()).toEqual(events.map((event) => event.id).sort());
 
+    // A redelivery (the message was in flight twice) indexes at once and leaves a second copy in
+    // Quickwit later: search collapses on event id.
     await quickwit.setDown(false);
-    expect(await consume(records(events))).toEqual({ failed: [], stored: 8 });
-    expect(await rowsOf(events.map((event) => event.id))).toHaveLength(8);
-    // At-least-once: one more redelivery puts a second copy of each event in the index.
-    expect(await consume(records(events))).toEqual({ failed: [], stored: 8 });
+    expect(await consume(records(events))).toEqual({ failed: [], stored: 8, deferred: 0 });
+    expect(await consume(records(events))).toEqual({ failed: [], stored: 8, deferred: 0 });
     expect(quickwit.documents(indexId)).toHaveLength(16);
-
     // Searchable at Quickwit's commit (the index's commit timeout), as a user would find it.
     const page = await until("the committed events in a search", async () => {
       const found = await list(admin, { type: "org", orgId }, { limit: 50, q: word });
@@ -142,5 +143,24 @@ describe("consume", () => {
     });
     expect(page.items.map((item) => item.id)).toEqual(events.map((event) => event.id).reverse());
     expect(page.nextCursor).toBeNull();
+  });
+
+  it("reports the records for redelivery when Quickwit is down and the backlog can't be written either", async () => {
+    await withOwnDatabase(async () => {
+      const indexId = `audit-nobacklog-${randomUUID().slice(0, 8)}`;
+      await useQuickwit(indexId);
+      const owner = await createUser();
+      const org = await createOrg([[owner, "owner"]]);
+      const events = Array.from({ length: 3 }, () => eventAt(1, { action: "resource.created", actor: owner, orgId: org }));
+      const delivered = records(events);
+      // Stands for a backlog write that fails while the audit_log INSERT succeeded.
+      await sql`DROP TABLE audit_index_backlog`.execute(db());
+
+      await quickwit.setDown(true);
+      const result = await consume(delivered);
+      expect(result.failed.sort()).toEqual(delivered.map((record) => record.messageId).sort());
+      expect(result).toMatchObject({ stored: 3, deferred: 0 });
+      expect(await rowsOf(events.map((event) => event.id))).toHaveLength(3);
+    });
   });
 });

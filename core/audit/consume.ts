@@ -1,4 +1,5 @@
 import { log } from "../log/index.ts";
+import { deferIndexing } from "./index-backlog.ts";
 import { AuditEvent } from "./schema.ts";
 import { indexEvents, quickwit } from "./search.ts";
 import { store } from "./store.ts";
@@ -14,12 +15,16 @@ export interface ConsumeResult {
   failed: string[];
   /** Events whose row is in audit_log now (new or already there). */
   stored: number;
+  /** Stored events Quickwit did not take now, listed for the index backlog job. */
+  deferred: number;
 }
 
 /**
  * Stores a batch of queued events: one INSERT for the whole batch, idempotent on event id, then one
- * ingest into Quickwit. A malformed message fails alone; anything that a redelivery might fix (the
- * database or Quickwit unreachable) fails the records it concerns, never the rest of the batch.
+ * ingest into Quickwit. A malformed message fails alone; a database failure fails the records it
+ * concerns, never the rest of the batch. A message is acknowledged once its event is stored and
+ * either indexed or in the index backlog: indexing is retried from audit_log by a scheduled job,
+ * so a Quickwit outage never keeps messages in the queue until they expire or dead-letter.
  */
 export async function consume(records: readonly QueueRecord[]): Promise<ConsumeResult> {
   const failed = new Set<string>();
@@ -29,7 +34,7 @@ export async function consume(records: readonly QueueRecord[]): Promise<ConsumeR
     if (event) parsed.push({ messageId: record.messageId, event });
     else failed.add(record.messageId);
   }
-  if (parsed.length === 0) return { failed: [...failed], stored: 0 };
+  if (parsed.length === 0) return { failed: [...failed], stored: 0, deferred: 0 };
 
   // A redelivered message can share a batch with its first copy: one row, one document each.
   const byId = new Map<string, AuditEvent>();
@@ -44,18 +49,28 @@ export async function consume(records: readonly QueueRecord[]): Promise<ConsumeR
   if (search && stored.length > 0) {
     try {
       unindexed = await indexEvents(search, stored);
-      if (unindexed.size > 0) log.warn("Quickwit rejected audit events", { ids: [...unindexed] });
+      if (unindexed.size > 0) log.warn("Quickwit rejected audit events; deferring them to the index backlog", { ids: [...unindexed] });
     } catch (error) {
-      // The rows are in; the redelivery only has to index them, and the INSERT ignores the repeat.
-      log.warn("audit events stored but not indexed; reporting them for redelivery", { error: (error as Error).message, events: stored.length });
+      log.warn("audit events stored but not indexed; deferring them to the index backlog", { error: (error as Error).message, events: stored.length });
       unindexed = new Set(stored.map((event) => event.id));
+    }
+  }
+  let deferred = 0;
+  if (unindexed.size > 0) {
+    try {
+      await deferIndexing([...unindexed]);
+      deferred = unindexed.size;
+      unindexed = new Set();
+    } catch (error) {
+      // Neither indexed nor listed: only the queue still knows, so the message must come back.
+      log.error("audit events neither indexed nor deferred; reporting them for redelivery", { error: (error as Error).message, events: unindexed.size });
     }
   }
 
   for (const { messageId, event } of parsed) {
     if (unstored.has(event.id) || unindexed.has(event.id)) failed.add(messageId);
   }
-  return { failed: [...failed], stored: stored.length };
+  return { failed: [...failed], stored: stored.length, deferred };
 }
 
 function parse(record: QueueRecord): AuditEvent | undefined {

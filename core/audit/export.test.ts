@@ -9,6 +9,7 @@ import { closeDb, db } from "../db/index.ts";
 import { createOrg, createUser } from "../../test-support/audit-fixtures.ts";
 import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
 import { exportTrail } from "./index.ts";
+import { s3ClientOptions } from "./export.ts";
 
 const ROWS = 100_000;
 
@@ -150,5 +151,19 @@ describe("exportTrail", () => {
   it("is 404 to somebody outside the organization", async () => {
     await expect(exportTrail(outsider, orgId, {})).rejects.toMatchObject({ code: "not_found" });
     await expect(exportTrail(outsider, randomUUID(), {})).rejects.toMatchObject({ code: "not_found" });
+  });
+});
+
+describe("the S3 client's addressing", () => {
+  it("is path-style with checksums only when required behind a custom endpoint (RustFS), the SDK's defaults on AWS S3", () => {
+    const keys = { accessKeyId: "rustfs", secretAccessKey: "not-logged" };
+    expect(s3ClientOptions("https://rustfs.internal:9000", keys)).toEqual({
+      forcePathStyle: true,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+      credentials: keys,
+    });
+    expect(s3ClientOptions(undefined, undefined)).toEqual({});
+    expect(s3ClientOptions("", undefined)).toEqual({});
   });
 });

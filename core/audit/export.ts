@@ -1,13 +1,13 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Actor } from "../actor/index.ts";
-import { config } from "../config/index.ts";
+import { config, type Config } from "../config/index.ts";
 import { db } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
@@ -35,17 +35,24 @@ function s3(): S3Client {
   const endpoint = process.env.AWS_ENDPOINT_URL_S3;
   if (!client || clientEndpoint !== endpoint) {
     client?.destroy();
-    client = new S3Client({
-      // RustFS (and fauxqs) serve buckets by path, and reject or ignore the SDK's default CRC checksums.
-      forcePathStyle: true,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-      // Without them the SDK's default chain applies (the function's role on AWS S3).
-      ...(config().s3Credentials ? { credentials: config().s3Credentials } : {}),
-    });
+    client = new S3Client(s3ClientOptions(endpoint, config().s3Credentials));
     clientEndpoint = endpoint;
   }
   return client;
+}
+
+/**
+ * RustFS (and fauxqs) behind a custom endpoint serve buckets by path and reject or ignore the SDK's
+ * default CRC checksums. AWS S3 itself gets virtual-hosted addressing, which AWS is retiring
+ * path-style in favour of (and which bucket names with dots would need anyway on AWS).
+ */
+export function s3ClientOptions(endpoint: string | undefined, credentials: Config["s3Credentials"]): S3ClientConfig {
+  const custom = endpoint !== undefined && endpoint !== "";
+  return {
+    ...(custom ? { forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
+    // Without them the SDK's default chain applies (the function's role on AWS S3).
+    ...(credentials ? { credentials } : {}),
+  };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { config } from "../config/index.ts";
 import { log } from "../log/index.ts";
-import { createQuickwitClient, toAuditDocument, type QuickwitClient } from "../search/index.ts";
-import type { AuditEvent } from "./schema.ts";
+import { createQuickwitClient, toAuditDocument, type AuditIndexEvent, type QuickwitClient } from "../search/index.ts";
 
 let client: QuickwitClient | undefined;
 let clientUrl: string | undefined;
@@ -23,7 +22,7 @@ export function quickwit(): QuickwitClient | undefined {
  * Ingests events into the audit index. Returns the ids Quickwit rejected (they will never index,
  * whatever the retries); throws when Quickwit can't be reached.
  */
-export async function indexEvents(search: QuickwitClient, events: readonly AuditEvent[]): Promise<Set<string>> {
+export async function indexEvents(search: QuickwitClient, events: readonly AuditIndexEvent[]): Promise<Set<string>> {
   const rejected = new Set<string>();
   if (events.length === 0) return rejected;
   const answer = await search.ingest(config().quickwitAuditIndex, events.map(toAuditDocument), { detailedResponse: true });

@@ -1,4 +1,7 @@
 import * as z from "zod";
+import { linkedVariables } from "./linked.ts";
+
+export { linkedVariables } from "./linked.ts";
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalUrl = z.preprocess((value) => (value === "" ? undefined : value), z.url().optional());
@@ -36,7 +39,9 @@ const Environment = z.object({
 
 export type Config = ReturnType<typeof parse>;
 
-function parse(env: NodeJS.ProcessEnv) {
+function parse(processEnv: NodeJS.ProcessEnv) {
+  // Linked secrets first: a variable set explicitly (a test, `npm run dev`, an operator's shell) wins.
+  const env: NodeJS.ProcessEnv = { ...linkedVariables(processEnv), ...processEnv };
   const result = Environment.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -4,9 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { readMigrations } from "./files.ts";
-import { defaultMigrationsDir } from "./index.ts";
-import { createTempDatabase } from "./test-db.ts";
+import { createTempDatabase, repositoryVersions } from "./test-db.ts";
 import type { TempDatabase } from "./test-db.ts";
 
 // Real databases (CREATE DATABASE per test) and child processes: slow on a loaded machine, never a timing assertion.
@@ -66,8 +64,8 @@ describe("npm run migrate", () => {
     const env = { DATABASE_URL: db.url };
     expect((await cli(["up", "3"], env)).code).toBe(0);
     expect(await cli(["down"], env)).toMatchObject({ code: 0 });
-    const real = (await readMigrations(defaultMigrationsDir)).migrations.map((m) => m.version);
-    expect((await cli(["status"], env)).stdout).toBe(`version 2, latest ${real.at(-1)}, pending: ${real.slice(2).join(", ")}\n`);
+    const versions = await repositoryVersions();
+    expect((await cli(["status"], env)).stdout).toBe(`version 2, latest ${versions.at(-1)}, pending: ${versions.slice(2).join(", ")}\n`);
     expect((await cli(["force", "-1"], env)).code).toBe(0);
     expect((await cli(["status"], env)).stdout).toMatch(/^version none,/);
 
@@ -76,5 +74,28 @@ describe("npm run migrate", () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/^migrate failed: 000001_init\.up\.sql failed: relation "users" already exists/m);
     expect((await cli(["down", "zero"], env)).stderr).toMatch(/positive whole number/);
+  });
+
+  test("up on a database one version ahead of the files exits 0 and says so; dirty still fails", async () => {
+    const own = await createTempDatabase();
+    try {
+      const env = { DATABASE_URL: own.url };
+      const last = (await repositoryVersions()).at(-1)!;
+      expect((await cli(["up"], env)).code).toBe(0);
+      // What the next release's migrator leaves behind when this checkout is the rollback target.
+      expect((await cli(["force", String(last + 1)], env)).code).toBe(0);
+
+      const up = await cli(["up"], env);
+      expect(up).toMatchObject({ code: 0, stderr: "" });
+      expect(up.stdout).toContain(`database is at version ${last + 1}, ahead of the newest file (${last}): nothing to apply`);
+      expect((await cli(["status"], env)).stdout).toBe(`version ${last + 1}, latest ${last}, pending: none (the database is ahead of these files)\n`);
+
+      await own.pool().query("UPDATE migrations SET dirty = true");
+      const dirty = await cli(["up"], env);
+      expect(dirty.code).toBe(1);
+      expect(dirty.stderr).toMatch(`migrate failed: Dirty database version ${last + 1}`);
+    } finally {
+      await own.drop();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { join, relative } from "node:path";
 import pg from "pg";
+import { linkedVariables } from "../config/index.ts";
 import { createMigrator, defaultMigrationsDir, lintMigrations } from "./index.ts";
 
 const USAGE = `usage: npm run migrate -- <command>
@@ -10,6 +11,9 @@ const USAGE = `usage: npm run migrate -- <command>
   force V       set the version (-1 = none) and clear dirty, running nothing
   lint          check the migration files (no database needed)
 env: DATABASE_URL (required except for lint), MIGRATIONS_DIR (default: the repository's migrations/)`;
+
+// An unreachable database (wrong subnet, closed security group) fails in seconds, not at the TCP timeout.
+const CONNECT_TIMEOUT_MS = 10_000;
 
 async function main(args: string[]): Promise<number> {
   const [command, arg, extra] = args;
@@ -25,7 +29,8 @@ async function main(args: string[]): Promise<number> {
     return issues.length ? 1 : 0;
   }
 
-  const url = process.env.DATABASE_URL;
+  // Under `sst shell` the stage's linked DatabaseUrl secret serves when no DATABASE_URL is set.
+  const url = process.env.DATABASE_URL ?? linkedVariables(process.env).DATABASE_URL;
   if (!url) {
     console.error(`migrate ${command}: DATABASE_URL is not set (e.g. DATABASE_URL=postgres://user@host:5432/voxguard)`);
     return 1;
@@ -36,7 +41,7 @@ async function main(args: string[]): Promise<number> {
     return Number(value);
   };
 
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   const migrator = createMigrator({ pool, dir, log: (line) => console.log(line) });
   try {
     if (command === "up") await migrator.up(count(arg, undefined));
@@ -48,7 +53,7 @@ async function main(args: string[]): Promise<number> {
       const s = await migrator.status();
       console.log(
         `version ${s.version ?? "none"}${s.dirty ? " (DIRTY)" : ""}, latest ${s.latest ?? "none"}, ` +
-          `pending: ${s.pending.length ? s.pending.join(", ") : "none"}`,
+          `pending: ${s.pending.length ? s.pending.join(", ") : "none"}${s.ahead ? " (the database is ahead of these files)" : ""}`,
       );
     }
     return 0;

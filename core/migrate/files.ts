@@ -52,13 +52,12 @@ export async function readMigrations(dir: string): Promise<MigrationSet> {
   }
 
   const migrations = [...byVersion.values()].sort((a, b) => a.version - b.version);
-  // Gaps are fine, as for golang-migrate (its source drivers step from one file's version to the
-  // next present one): branches reserve version ranges and merge without renumbering.
+  // Versions may skip numbers, as golang-migrate allows: branches take disjoint ranges.
   for (const migration of migrations) {
     const file = migration.up?.file ?? migration.down?.file ?? "";
     if (!migration.up) issues.push({ file, line: 1, message: `version ${migration.version} has a down file but no up file` });
     if (!migration.down) issues.push({ file, line: 1, message: `version ${migration.version} has no down file: every up needs one` });
-    if (migration.version === 0) issues.push({ file, line: 1, message: "versions start at 1" });
+    if (migration.version < 1) issues.push({ file, line: 1, message: `versions start at 1, found ${migration.version}` });
   }
   return { migrations, issues };
 }

@@ -5,7 +5,7 @@ import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createMigrator, defaultMigrationsDir, MigrationError, migrateUp } from "./index.ts";
 import { readMigrations } from "./files.ts";
-import { createTempDatabase, snapshot } from "./test-db.ts";
+import { createTempDatabase, padVersion, repositoryVersions, snapshot } from "./test-db.ts";
 import type { TempDatabase } from "./test-db.ts";
 
 // Real databases (CREATE DATABASE per test) and child processes: slow on a loaded machine, never a timing assertion.
@@ -21,11 +21,6 @@ afterEach(async () => {
   await db.drop();
 });
 
-// The real migrations' versions (gaps allowed), and a test migration's, far past any real one.
-const REAL = (await readMigrations(defaultMigrationsDir)).migrations.map((m) => m.version);
-const LATEST = REAL.at(-1)!;
-const BROKEN = 900001;
-
 const row = async () => (await pool.query("SELECT version, dirty FROM migrations")).rows;
 const locks = async () => (await pool.query("SELECT lock_id FROM migrations_locks")).rows;
 
@@ -38,13 +33,14 @@ describe("real migrations", () => {
       expect(await migrator.up(1)).toEqual([migration.version]);
       before.push(await snapshot(pool));
     }
-    expect(await row()).toEqual([{ version: migrations.length, dirty: false }]);
+    expect(await row()).toEqual([{ version: migrations.at(-1)?.version, dirty: false }]);
     const latest = before.at(-1);
     expect(latest?.indexes).toContainEqual(expect.objectContaining({ indexname: "idx_audit_created", indisvalid: true }));
 
-    for (let version = migrations.length; version >= 1; version--) {
+    for (let index = migrations.length - 1; index >= 0; index--) {
+      const version = migrations[index]!.version;
       expect(await migrator.down()).toEqual([version]);
-      expect(await snapshot(pool), `after reverting ${version}`).toEqual(before[version - 1]);
+      expect(await snapshot(pool), `after reverting ${version}`).toEqual(before[index]);
     }
     expect(await row()).toEqual([]);
 
@@ -59,10 +55,11 @@ describe("real migrations", () => {
 
   test("up N and down N move by N; nothing to do is no change", async () => {
     const migrator = createMigrator({ pool, dir: defaultMigrationsDir });
+    const versions = await repositoryVersions();
     expect(await migrator.up(4)).toEqual([1, 2, 3, 4]);
     expect(await migrator.down(2)).toEqual([4, 3]);
-    expect(await migrator.status()).toEqual({ version: 2, dirty: false, latest: LATEST, pending: REAL.slice(2) });
-    expect(await migrator.up()).toEqual(REAL.slice(2));
+    expect(await migrator.status()).toEqual({ version: 2, dirty: false, latest: versions.at(-1), pending: versions.slice(2), ahead: false });
+    expect(await migrator.up()).toHaveLength(versions.length - 2);
     expect(await migrator.up()).toEqual([]);
     await expect(migrator.up(0)).rejects.toThrow(/positive whole number/);
   });
@@ -71,17 +68,25 @@ describe("real migrations", () => {
 describe("a failing up", () => {
   let dir: string;
   const logs: string[] = [];
+  // The real files, then one broken file after the newest: `up(count)` applies the real ones.
+  let count: number;
+  let last: number;
+  let brokenFile: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "migrate-broken-"));
     await cp(defaultMigrationsDir, dir, { recursive: true });
     logs.length = 0;
+    const versions = await repositoryVersions();
+    count = versions.length;
+    last = versions.at(-1)!;
+    brokenFile = `${padVersion(last + 1)}_broken`;
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
   });
   const broken = async (up: string, down: string) => {
-    await writeFile(join(dir, `${BROKEN}_broken.up.sql`), up);
-    await writeFile(join(dir, `${BROKEN}_broken.down.sql`), down);
+    await writeFile(join(dir, `${brokenFile}.up.sql`), up);
+    await writeFile(join(dir, `${brokenFile}.down.sql`), down);
     return createMigrator({ pool, dir, log: (line) => logs.push(line) });
   };
 
@@ -90,27 +95,27 @@ describe("a failing up", () => {
     // a partial effect no transaction takes back, which only the down file removes.
     const migrator = await broken(
       "CREATE UNIQUE INDEX CONCURRENTLY idx_users_display_name ON users (display_name);",
-      "DROP INDEX IF EXISTS idx_users_display_name;",
+      "DROP INDEX CONCURRENTLY IF EXISTS idx_users_display_name;",
     );
-    await migrator.up(REAL.length);
+    await migrator.up(count);
     await pool.query("INSERT INTO users (email, display_name) VALUES ('a@example.com', 'Sam'), ('b@example.com', 'Sam')");
-    const at10 = await snapshot(pool);
+    const atLast = await snapshot(pool);
 
     const error = await migrator.up().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as Error).message).toBe(
-      `${BROKEN}_broken.up.sql failed: could not create unique index "idx_users_display_name" (23505). Rolled back to version ${LATEST}.`,
+      `${brokenFile}.up.sql failed: could not create unique index "idx_users_display_name" (23505). Rolled back to version ${last}.`,
     );
-    expect(logs).toContain(`applying ${BROKEN}_broken.up.sql`);
-    expect(logs.some((line) => line.includes(`running ${BROKEN}_broken.down.sql`))).toBe(true);
-    expect(await row()).toEqual([{ version: LATEST, dirty: false }]);
-    expect(await snapshot(pool)).toEqual(at10);
+    expect(logs).toContain(`applying ${brokenFile}.up.sql`);
+    expect(logs.some((line) => line.includes(`running ${brokenFile}.down.sql`))).toBe(true);
+    expect(await row()).toEqual([{ version: last, dirty: false }]);
+    expect(await snapshot(pool)).toEqual(atLast);
     expect(await locks()).toEqual([]);
   });
 
   test("without that down the invalid index would stay (the test above is not vacuous)", async () => {
     const migrator = await broken("CREATE UNIQUE INDEX CONCURRENTLY idx_users_display_name ON users (display_name);", "SELECT 1;");
-    await migrator.up(REAL.length);
+    await migrator.up(count);
     await pool.query("INSERT INTO users (email, display_name) VALUES ('a@example.com', 'Sam'), ('b@example.com', 'Sam')");
     await expect(migrator.up()).rejects.toThrow(MigrationError);
     expect((await snapshot(pool)).indexes).toContainEqual(expect.objectContaining({ indexname: "idx_users_display_name", indisvalid: false }));
@@ -121,13 +126,13 @@ describe("a failing up", () => {
       "CREATE TABLE broken_partial (id int);\nINSERT INTO broken_partial VALUES (1);\nINSERT INTO no_such_table VALUES (1);\n",
       "DROP TABLE IF EXISTS broken_partial;\n",
     );
-    await migrator.up(REAL.length);
-    const at10 = await snapshot(pool);
+    await migrator.up(count);
+    const atLast = await snapshot(pool);
     await expect(migrator.up()).rejects.toThrow(
-      `${BROKEN}_broken.up.sql failed: relation "no_such_table" does not exist (42P01, line 3). Rolled back to version ${LATEST}.`,
+      `${brokenFile}.up.sql failed: relation "no_such_table" does not exist (42P01, line 3). Rolled back to version ${last}.`,
     );
-    expect(await row()).toEqual([{ version: LATEST, dirty: false }]);
-    expect(await snapshot(pool)).toEqual(at10);
+    expect(await row()).toEqual([{ version: last, dirty: false }]);
+    expect(await snapshot(pool)).toEqual(atLast);
   });
 
   test("the first migration failing goes back to no version at all", async () => {
@@ -138,7 +143,7 @@ describe("a failing up", () => {
       const migrator = createMigrator({ pool, dir: emptyDir });
       await expect(migrator.up()).rejects.toThrow(/Rolled back to version none/);
       expect(await row()).toEqual([]);
-      expect(await migrator.status()).toEqual({ version: null, dirty: false, latest: 1, pending: [1] });
+      expect(await migrator.status()).toEqual({ version: null, dirty: false, latest: 1, pending: [1], ahead: false });
     } finally {
       await rm(emptyDir, { recursive: true, force: true });
     }
@@ -146,18 +151,19 @@ describe("a failing up", () => {
 
   test("when its down fails too, it stays dirty until forced", async () => {
     const migrator = await broken("CREATE TABLE broken_partial (id int);\nSELECT 1/0;", "SELECT 1/0;");
-    await migrator.up(REAL.length);
+    await migrator.up(count);
+    const next = last + 1;
     await expect(migrator.up()).rejects.toThrow(
-      new RegExp(`${BROKEN}_broken\\.up\\.sql failed: division by zero.*${BROKEN}_broken\\.down\\.sql failed too: division by zero.*Left dirty at version ${BROKEN}`),
+      `${brokenFile}.up.sql failed: division by zero (22012). Its rollback ${brokenFile}.down.sql failed too: division by zero (22012). Left dirty at version ${next}`,
     );
-    expect(await row()).toEqual([{ version: BROKEN, dirty: true }]);
+    expect(await row()).toEqual([{ version: next, dirty: true }]);
     expect(await locks()).toEqual([]);
-    await expect(migrator.up()).rejects.toThrow(`Dirty database version ${BROKEN}. Fix and force version`);
-    await expect(migrator.down()).rejects.toThrow(`Dirty database version ${BROKEN}`);
+    await expect(migrator.up()).rejects.toThrow(`Dirty database version ${next}. Fix and force version`);
+    await expect(migrator.down()).rejects.toThrow(`Dirty database version ${next}`);
 
-    await migrator.force(LATEST);
-    expect(await row()).toEqual([{ version: LATEST, dirty: false }]);
-    expect(await migrator.status()).toMatchObject({ version: LATEST, dirty: false, pending: [BROKEN] });
+    await migrator.force(last);
+    expect(await row()).toEqual([{ version: last, dirty: false }]);
+    expect(await migrator.status()).toMatchObject({ version: last, dirty: false, pending: [next] });
   });
 });
 
@@ -174,10 +180,44 @@ describe("force", () => {
     expect(await locks()).toEqual([]);
   });
 
-  test("a version no file has is refused by up and down", async () => {
-    const migrator = createMigrator({ pool, dir: defaultMigrationsDir });
-    await migrator.force(42);
-    await expect(migrator.up()).rejects.toThrow(/database is at version 42, which no file/);
-    await expect(migrator.down()).rejects.toThrow(/version 42/);
+  test("a version between the files is refused by up and down", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "migrate-gap-"));
+    try {
+      for (const version of [1, 3]) {
+        await writeFile(join(dir, `${padVersion(version)}_t${version}.up.sql`), `CREATE TABLE t${version} (id int);`);
+        await writeFile(join(dir, `${padVersion(version)}_t${version}.down.sql`), `DROP TABLE IF EXISTS t${version};`);
+      }
+      const migrator = createMigrator({ pool, dir });
+      expect(await migrator.up()).toEqual([1, 3]);
+      await migrator.force(2);
+      await expect(migrator.up()).rejects.toThrow(/database is at version 2, which no file/);
+      await expect(migrator.down()).rejects.toThrow(/version 2/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a database ahead of the files (the code was rolled back)", () => {
+  test("up applies nothing, says so and succeeds; the version stays; down and a dirty version are still refused", async () => {
+    const logs: string[] = [];
+    const migrator = createMigrator({ pool, dir: defaultMigrationsDir, log: (line) => logs.push(line) });
+    const last = (await repositoryVersions()).at(-1)!;
+    await migrator.up();
+    // What a newer release's migrator leaves behind: a version the files in this checkout lack.
+    await migrator.force(last + 1);
+    const before = await snapshot(pool);
+
+    expect(await migrator.up()).toEqual([]);
+    expect(await migrateUp(pool)).toEqual([]);
+    expect(logs).toContain(`database is at version ${last + 1}, ahead of the newest file (${last}): nothing to apply`);
+    expect(await row()).toEqual([{ version: last + 1, dirty: false }]);
+    expect(await snapshot(pool)).toEqual(before);
+    expect(await migrator.status()).toEqual({ version: last + 1, dirty: false, latest: last, pending: [], ahead: true });
+    expect(await locks()).toEqual([]);
+
+    await expect(migrator.down()).rejects.toThrow(/ahead of the newest file/);
+    await pool.query("UPDATE migrations SET dirty = true");
+    await expect(migrator.up()).rejects.toThrow(`Dirty database version ${last + 1}`);
   });
 });

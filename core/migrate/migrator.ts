@@ -15,7 +15,12 @@ export type MigratorOptions = {
   lockName?: string;
 };
 
-export type MigrationStatus = DatabaseVersion & { latest: number | null; pending: number[] };
+export type MigrationStatus = DatabaseVersion & {
+  latest: number | null;
+  pending: number[];
+  /** The database was migrated past the newest file (by newer code); `up` does nothing then. */
+  ahead: boolean;
+};
 
 export type Migrator = {
   /** Applies the next n pending migrations (all when n is omitted); returns the versions applied. */
@@ -60,16 +65,22 @@ export function createMigrator(options: MigratorOptions): Migrator {
     return result;
   }
 
-  /** The current version, refusing the states golang-migrate refuses to migrate from. */
-  async function cleanVersion(migrations: Migration[]): Promise<number | null> {
+  /**
+   * The current version, refusing a dirty one and one that falls between the files. A version
+   * above the newest file is a database migrated by newer code: `up` has nothing to do there (the
+   * older code runs on the newer schema by construction), every other command refuses it.
+   */
+  async function cleanVersion(migrations: Migration[]): Promise<{ version: number | null; ahead: boolean }> {
     const { version, dirty } = await readVersion(pool);
     if (dirty) {
       throw new MigrationError(`Dirty database version ${version ?? -1}. Fix and force version (npm run migrate -- force V).`);
     }
     if (version !== null && !migrations.some((m) => m.version === version)) {
+      const latest = migrations.at(-1)?.version;
+      if (latest === undefined || version > latest) return { version, ahead: true };
       throw new MigrationError(`database is at version ${version}, which no file in ${dir} has`);
     }
-    return version;
+    return { version, ahead: false };
   }
 
   async function run(migration: Migration, direction: "up" | "down"): Promise<void> {
@@ -84,7 +95,14 @@ export function createMigrator(options: MigratorOptions): Migrator {
     checkCount(n);
     const migrations = await load();
     return locked(async () => {
-      let current = await cleanVersion(migrations);
+      const state = await cleanVersion(migrations);
+      if (state.ahead) {
+        // golang-migrate's up fails here ("no migration found for version N"); a rollback of the
+        // code must not, or the previous commit could never be deployed again.
+        log(`database is at version ${state.version}, ahead of the newest file (${migrations.at(-1)?.version ?? "none"}): nothing to apply`);
+        return [];
+      }
+      let current = state.version;
       const pending = migrations.filter((m) => m.version > (current ?? -1)).slice(0, n);
       for (const migration of pending) {
         const file = fileName(migration, "up");
@@ -129,7 +147,11 @@ export function createMigrator(options: MigratorOptions): Migrator {
     if (n !== "all") checkCount(n);
     const migrations = await load();
     return locked(async () => {
-      const current = await cleanVersion(migrations);
+      const state = await cleanVersion(migrations);
+      if (state.ahead) {
+        throw new MigrationError(`database is at version ${state.version}, ahead of the newest file in ${dir}: down needs the files that applied it`);
+      }
+      const current = state.version;
       const applied = migrations.filter((m) => m.version <= (current ?? -1)).reverse();
       const reverting = n === "all" ? applied : applied.slice(0, n);
       for (const [i, migration] of reverting.entries()) {
@@ -159,6 +181,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
       ...state,
       latest: migrations.at(-1)?.version ?? null,
       pending: migrations.filter((m) => m.version > (state.version ?? -1)).map((m) => m.version),
+      ahead: state.version !== null && state.version > (migrations.at(-1)?.version ?? -1),
     };
   }
 

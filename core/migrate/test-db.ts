@@ -86,3 +86,18 @@ export async function snapshot(pool: pg.Pool): Promise<Record<string, unknown[]>
       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' ORDER BY 1, 2`),
   };
 }
+
+/**
+ * The versions of the repository's migration files, ascending. Tests derive counts and "the next
+ * version" from them: versions may skip numbers and new files keep arriving.
+ */
+export async function repositoryVersions(): Promise<number[]> {
+  const { readMigrations } = await import("./files.ts");
+  const { defaultMigrationsDir } = await import("./index.ts");
+  return (await readMigrations(defaultMigrationsDir)).migrations.map((migration) => migration.version);
+}
+
+/** A version's file name prefix: 6 digits. */
+export function padVersion(version: number): string {
+  return String(version).padStart(6, "0");
+}

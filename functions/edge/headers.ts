@@ -1,4 +1,7 @@
 import { config } from "@voxguard/core/config";
+import { CORS_EXPOSE_HEADERS } from "./cors.ts";
+
+const EXPOSE_HEADERS = CORS_EXPOSE_HEADERS.join(", ");
 
 const SECURITY_HEADERS: Record<string, string> = {
   "strict-transport-security": "max-age=63072000; includeSubDomains",
@@ -25,7 +28,7 @@ export function withCommonHeaders(
   const allowed = config().corsOrigins;
   if (origin && (allowed.includes("*") || allowed.includes(origin))) {
     all["access-control-allow-origin"] = origin;
-    all["access-control-expose-headers"] = "x-request-id, retry-after";
+    all["access-control-expose-headers"] = EXPOSE_HEADERS;
     all["vary"] = "origin";
   }
   return all;

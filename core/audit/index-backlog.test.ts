@@ -1,0 +1,157 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { UserActor } from "../actor/index.ts";
+import { reloadConfig } from "../config/index.ts";
+import { db } from "../db/index.ts";
+import { auditIndexConfig, createQuickwitClient } from "../search/index.ts";
+import { createOrg, createUser, eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
+import { withOwnDatabase } from "../../test-support/own-database.ts";
+import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { consume, deferIndexing, list, reindexBacklog, store, type AuditEvent, type QueueRecord } from "./index.ts";
+
+// Each test has a database of its own: a backlog run takes every entry of the table it reads.
+
+let quickwit: QuickwitStandIn;
+
+beforeAll(async () => {
+  quickwit = await startQuickwitStandIn();
+});
+
+afterEach(async () => {
+  await quickwit.setDown(false);
+  delete process.env.QUICKWIT_URL;
+  delete process.env.QUICKWIT_AUDIT_INDEX;
+  reloadConfig();
+});
+
+afterAll(async () => {
+  await quickwit.close();
+});
+
+async function useIndex(): Promise<string> {
+  const indexId = `audit-backlog-${randomUUID().slice(0, 8)}`;
+  await createQuickwitClient({ baseUrl: quickwit.url }).createIndex(auditIndexConfig({ indexId }));
+  process.env.QUICKWIT_URL = quickwit.url;
+  process.env.QUICKWIT_AUDIT_INDEX = indexId;
+  reloadConfig();
+  return indexId;
+}
+
+async function setting(): Promise<{ admin: UserActor; orgId: string }> {
+  const admin = await createUser();
+  return { admin, orgId: await createOrg([[admin, "admin"]]) };
+}
+
+function events(admin: UserActor, orgId: string, count: number, word: string): AuditEvent[] {
+  return Array.from({ length: count }, (_, n) => eventAt(count - n, { action: "resource.updated", actor: admin, orgId, details: { word, n } }));
+}
+
+function records(list: AuditEvent[]): QueueRecord[] {
+  return list.map((event) => ({ messageId: randomUUID(), body: JSON.stringify(event) }));
+}
+
+async function backlog(): Promise<string[]> {
+  const { rows } = await sql<{ event_id: string }>`SELECT event_id FROM audit_index_backlog ORDER BY event_id`.execute(db());
+  return rows.map((row) => row.event_id);
+}
+
+async function searchIds(admin: UserActor, orgId: string, word: string): Promise<string[]> {
+  const page = await list(admin, { type: "org", orgId }, { limit: 200, q: word });
+  return page.items.map((item) => item.id);
+}
+
+const sorted = (ids: readonly string[]) => [...ids].sort();
+
+describe("audit index backlog", () => {
+  it("while Quickwit is down the consumer acknowledges what it stored; the job fails until Quickwit is back, then every event is searchable once", async () => {
+    await withOwnDatabase(async () => {
+      const indexId = await useIndex();
+      const { admin, orgId } = await setting();
+      const word = `down${randomUUID().slice(0, 8)}`;
+      const trail = events(admin, orgId, 12, word);
+
+      await quickwit.setDown(true);
+      expect(await consume(records(trail))).toEqual({ failed: [], stored: 12, deferred: 12 });
+      expect(await rowsOf(trail.map((event) => event.id))).toHaveLength(12);
+      expect(sorted(await backlog())).toEqual(sorted(trail.map((event) => event.id)));
+
+      // Every run while it is down fails (what the alarm sees) and leaves the backlog as it was.
+      for (let run = 0; run < 3; run++) await expect(reindexBacklog()).rejects.toThrow(/Quickwit ingest .*failed after/);
+      expect(sorted(await backlog())).toEqual(sorted(trail.map((event) => event.id)));
+
+      await quickwit.setDown(false);
+      expect(await reindexBacklog({ batchSize: 5 })).toEqual({ indexed: 12, rejected: 0, missing: 0, remaining: 0 });
+      expect(await backlog()).toEqual([]);
+      expect(sorted(quickwit.documents(indexId).map((doc) => String(doc.id)))).toEqual(sorted(trail.map((event) => event.id)));
+      expect(await searchIds(admin, orgId, word)).toEqual(trail.map((event) => event.id).reverse());
+    });
+  });
+
+  it("runs started at once all succeed, empty the backlog and leave each event searchable exactly once", async () => {
+    await withOwnDatabase(async () => {
+      const indexId = await useIndex();
+      const { admin, orgId } = await setting();
+      const word = `race${randomUUID().slice(0, 8)}`;
+      const trail = events(admin, orgId, 40, word);
+      await store(trail);
+      await deferIndexing(trail.map((event) => event.id));
+
+      for (let round = 0; round < 5; round++) {
+        // The consumer deferring the same events again while runs are under way, too.
+        const results = await Promise.all([
+          reindexBacklog({ batchSize: 7 }),
+          reindexBacklog({ batchSize: 7 }),
+          reindexBacklog({ batchSize: 11 }),
+          deferIndexing(trail.slice(0, 10).map((event) => event.id)).then(() => undefined),
+        ]);
+        expect(results.slice(0, 3).every((result) => result !== undefined)).toBe(true);
+        await reindexBacklog();
+        expect(await backlog()).toEqual([]);
+      }
+      const indexed = new Set(quickwit.documents(indexId).map((doc) => String(doc.id)));
+      expect(sorted([...indexed])).toEqual(sorted(trail.map((event) => event.id)));
+      expect(await searchIds(admin, orgId, word)).toEqual(trail.map((event) => event.id).reverse());
+    });
+  });
+
+  it("drops entries whose row is gone and stops at its deadline without losing any", async () => {
+    await withOwnDatabase(async () => {
+      await useIndex();
+      const { admin, orgId } = await setting();
+      const trail = events(admin, orgId, 6, `gone${randomUUID().slice(0, 8)}`);
+      await store(trail);
+      const ghost = randomUUID();
+      await deferIndexing([...trail.map((event) => event.id), ghost]);
+
+      expect(await reindexBacklog({ deadline: Date.now() - 1 })).toEqual({ indexed: 0, rejected: 0, missing: 0, remaining: 7 });
+      expect(await backlog()).toHaveLength(7);
+      expect(await reindexBacklog()).toEqual({ indexed: 6, rejected: 0, missing: 1, remaining: 0 });
+      expect(await backlog()).toEqual([]);
+    });
+  });
+
+  it("before the index exists events wait in the backlog, and are indexed once it is created", async () => {
+    await withOwnDatabase(async () => {
+      const indexId = `audit-later-${randomUUID().slice(0, 8)}`;
+      process.env.QUICKWIT_URL = quickwit.url;
+      process.env.QUICKWIT_AUDIT_INDEX = indexId;
+      reloadConfig();
+      const { admin, orgId } = await setting();
+      const word = `later${randomUUID().slice(0, 8)}`;
+      const trail = events(admin, orgId, 4, word);
+
+      expect(await consume(records(trail))).toEqual({ failed: [], stored: 4, deferred: 4 });
+      await expect(reindexBacklog()).rejects.toThrow(/404/);
+      expect(await backlog()).toHaveLength(4);
+
+      await createQuickwitClient({ baseUrl: quickwit.url }).createIndex(auditIndexConfig({ indexId }));
+      expect(await reindexBacklog()).toEqual({ indexed: 4, rejected: 0, missing: 0, remaining: 0 });
+      expect(await searchIds(admin, orgId, word)).toEqual(trail.map((event) => event.id).reverse());
+    });
+  });
+
+  it("without Quickwit configured there is nothing to do", async () => {
+    expect(await reindexBacklog()).toBeUndefined();
+  });
+});
