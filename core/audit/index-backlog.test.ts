@@ -8,6 +8,7 @@ import { auditIndexConfig, createQuickwitClient } from "../search/index.ts";
 import { createOrg, createUser, eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
 import { withOwnDatabase } from "../../test-support/own-database.ts";
 import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { until } from "../../test-support/until.ts";
 import { consume, deferIndexing, list, reindexBacklog, store, type AuditEvent, type QueueRecord } from "./index.ts";
 
 // Each test has a database of its own: a backlog run takes every entry of the table it reads.
@@ -56,9 +57,12 @@ async function backlog(): Promise<string[]> {
   return rows.map((row) => row.event_id);
 }
 
-async function searchIds(admin: UserActor, orgId: string, word: string): Promise<string[]> {
-  const page = await list(admin, { type: "org", orgId }, { limit: 200, q: word });
-  return page.items.map((item) => item.id);
+/** The ids a search finds once Quickwit has committed `expected` of them (its commit timeout). */
+async function searchIds(admin: UserActor, orgId: string, word: string, expected: number): Promise<string[]> {
+  return until(`${expected} events searchable`, async () => {
+    const page = await list(admin, { type: "org", orgId }, { limit: 200, q: word });
+    return page.items.length >= expected ? page.items.map((item) => item.id) : undefined;
+  });
 }
 
 const sorted = (ids: readonly string[]) => [...ids].sort();
@@ -84,7 +88,7 @@ describe("audit index backlog", () => {
       expect(await reindexBacklog({ batchSize: 5 })).toEqual({ indexed: 12, rejected: 0, missing: 0, remaining: 0 });
       expect(await backlog()).toEqual([]);
       expect(sorted(quickwit.documents(indexId).map((doc) => String(doc.id)))).toEqual(sorted(trail.map((event) => event.id)));
-      expect(await searchIds(admin, orgId, word)).toEqual(trail.map((event) => event.id).reverse());
+      expect(await searchIds(admin, orgId, word, trail.length)).toEqual(trail.map((event) => event.id).reverse());
     });
   });
 
@@ -111,7 +115,7 @@ describe("audit index backlog", () => {
       }
       const indexed = new Set(quickwit.documents(indexId).map((doc) => String(doc.id)));
       expect(sorted([...indexed])).toEqual(sorted(trail.map((event) => event.id)));
-      expect(await searchIds(admin, orgId, word)).toEqual(trail.map((event) => event.id).reverse());
+      expect(await searchIds(admin, orgId, word, trail.length)).toEqual(trail.map((event) => event.id).reverse());
     });
   });
 
@@ -147,7 +151,7 @@ describe("audit index backlog", () => {
 
       await createQuickwitClient({ baseUrl: quickwit.url }).createIndex(auditIndexConfig({ indexId }));
       expect(await reindexBacklog()).toEqual({ indexed: 4, rejected: 0, missing: 0, remaining: 0 });
-      expect(await searchIds(admin, orgId, word)).toEqual(trail.map((event) => event.id).reverse());
+      expect(await searchIds(admin, orgId, word, trail.length)).toEqual(trail.map((event) => event.id).reverse());
     });
   });
 

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { db } from "../db/index.ts";
+import { db, retrying } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { log } from "../log/index.ts";
 import { toInfo } from "./list.ts";
@@ -106,5 +106,7 @@ async function nextBatch(after: string | null, limit: number): Promise<BacklogEn
 
 async function remove(ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await sql`DELETE FROM audit_index_backlog WHERE event_id = ANY(${[...ids]}::uuid[])`.execute(db());
+  // Overlapping runs delete the same entries; on a snapshot (YSQL's default) the loser gets 40001,
+  // and a retry on a fresh snapshot finds them gone.
+  await retrying(() => sql`DELETE FROM audit_index_backlog WHERE event_id = ANY(${[...ids]}::uuid[])`.execute(db()));
 }

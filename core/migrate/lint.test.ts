@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { CONTRACT_MARKER, defaultMigrationsDir, lintMigrations } from "./index.ts";
+import { CONTRACT_MARKER, defaultMigrationsDir, HOT_RANGE_MARKER, lintMigrations } from "./index.ts";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -33,7 +33,7 @@ describe("lint", () => {
 
   test.each([
     ["DROP TABLE", "DROP TABLE users;", /DROP TABLE is destructive/],
-    ["DROP INDEX", "DROP INDEX CONCURRENTLY IF EXISTS idx_users_email;", /DROP INDEX is destructive/],
+    ["DROP INDEX", "DROP INDEX IF EXISTS idx_users_email;", /DROP INDEX is destructive/],
     ["DROP COLUMN", "ALTER TABLE users DROP COLUMN name;", /DROP COLUMN is destructive/],
     ["DROP without COLUMN", "ALTER TABLE users ADD COLUMN age int, DROP name;", /DROP COLUMN is destructive/],
     ["DROP CONSTRAINT", "ALTER TABLE users DROP CONSTRAINT users_pkey;", /DROP CONSTRAINT is destructive/],
@@ -47,7 +47,6 @@ describe("lint", () => {
     ["ADD NOT NULL without COLUMN", "ALTER TABLE users ADD age int NOT NULL;", /NOT NULL without DEFAULT/],
     ["CREATE INDEX without CONCURRENTLY", "CREATE INDEX idx_users_name ON users (name);", /existing table users without CONCURRENTLY/],
     ["CREATE INDEX on a schema-qualified table", "CREATE UNIQUE INDEX ON public.users USING btree (email);", /existing table users/],
-    ["CREATE INDEX CONCURRENTLY not alone", "CREATE INDEX CONCURRENTLY idx_users_name ON users (name);\nSELECT 1;", /alone in its file/],
   ])("rejects %s", async (_, sql, message) => {
     const issues = await lintSecond(`-- a comment first\n\n${sql}\n`);
     expect(issues).toEqual([{ file: "000002_change.up.sql", line: 3, message: expect.stringMatching(message) }]);
@@ -81,16 +80,76 @@ describe("lint", () => {
     expect(await lintSecond(`-- note\n${CONTRACT_MARKER}\nDROP TABLE users;\n`)).toHaveLength(1);
   });
 
-  test("down files are not linted", async () => {
+  test("down files get the YSQL rules only: undoing an up is destructive by nature", async () => {
     const dir = await folder({ ...BASE, "000001_init.down.sql": "DROP TABLE users;\nALTER TABLE x RENAME TO y;\n" });
     expect(await lintMigrations(dir)).toEqual([]);
   });
+});
 
-  test("versions may skip numbers, as golang-migrate's may, but start at 1", async () => {
+describe("lint, YSQL rules", () => {
+  /** Issues of a folder with the base table and one more migration. */
+  async function lintPair(up: string, down = "SELECT 1;\n") {
+    return lintMigrations(await folder({ ...BASE, "000002_change.up.sql": up, "000002_change.down.sql": down }));
+  }
+
+  test("rejects DROP INDEX CONCURRENTLY in a down file and in a contract step", async () => {
+    expect(await lintPair("SELECT 1;\n", "DROP INDEX CONCURRENTLY IF EXISTS idx_users_name;\n")).toEqual([
+      { file: "000002_change.down.sql", line: 1, message: expect.stringMatching(/YSQL rejects DROP INDEX CONCURRENTLY.*DROP INDEX IF EXISTS/) },
+    ]);
+    const contract = await lintPair(`${CONTRACT_MARKER} unused since release 7\nDROP INDEX CONCURRENTLY IF EXISTS idx_users_name;\n`);
+    expect(contract).toEqual([{ file: "000002_change.up.sql", line: 2, message: expect.stringMatching(/YSQL rejects DROP INDEX CONCURRENTLY/) }]);
+    expect(await lintPair(`${CONTRACT_MARKER} unused since release 7\nDROP INDEX IF EXISTS idx_users_name;\n`)).toEqual([]);
+  });
+
+  test.each([
+    ["an up file", "CREATE INDEX CONCURRENTLY idx_users_name ON users (name);\nSELECT 1;", "SELECT 1;", "000002_change.up.sql"],
+    ["a down file", "SELECT 1;", "SELECT 1;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_name ON users (name);", "000002_change.down.sql"],
+    ["a contract step", `${CONTRACT_MARKER} x\nDROP INDEX IF EXISTS a;\nCREATE INDEX CONCURRENTLY b ON users (name);`, "SELECT 1;", "000002_change.up.sql"],
+  ])("rejects a statement that can't run in a transaction, not alone in %s", async (_, up, down, file) => {
+    const issues = await lintPair(up, down);
+    expect(issues).toEqual([{ file, line: expect.any(Number), message: expect.stringMatching(/CREATE INDEX CONCURRENTLY can't run inside a transaction block.*alone in its own file/) }]);
+  });
+
+  test("rejects an ordered index whose first column YSQL hash-shards", async () => {
+    const issues = await lintPair("CREATE INDEX CONCURRENTLY idx_users_page ON users (email, id DESC);\n");
+    expect(issues).toEqual([{ file: "000002_change.up.sql", line: 1, message: expect.stringMatching(/email, the first column of this ordered index, has no ASC\/DESC.*hash-shards/) }]);
+  });
+
+  test.each([
+    ["a range first column", "CREATE INDEX CONCURRENTLY idx_users_page ON users (email ASC, id DESC);"],
+    ["an explicit HASH (a deliberate point-lookup prefix)", "CREATE INDEX CONCURRENTLY idx_users_page ON users (email HASH, id DESC);"],
+    ["an unordered lookup index", "CREATE INDEX CONCURRENTLY idx_users_lookup ON users (email, name);"],
+    ["a single hash column", "CREATE UNIQUE INDEX CONCURRENTLY idx_users_email ON users (lower(email));"],
+  ])("accepts %s", async (_, sql) => {
+    expect(await lintPair(`${sql}\n`)).toEqual([]);
+  });
+
+  test("leaves a hash-first index alone once a later migration drops it, and in a down file", async () => {
+    const dir = await folder({
+      ...BASE,
+      "000002_page.up.sql": "CREATE INDEX CONCURRENTLY idx_users_page ON users (email, id DESC);\n",
+      "000002_page.down.sql": "DROP INDEX IF EXISTS idx_users_page;\n",
+      "000003_range.up.sql": "CREATE INDEX CONCURRENTLY idx_users_range ON users (email ASC, id DESC);\n",
+      "000003_range.down.sql": "DROP INDEX IF EXISTS idx_users_range;\n",
+      "000004_drop_page.up.sql": `${CONTRACT_MARKER} idx_users_range serves it\nDROP INDEX IF EXISTS idx_users_page;\n`,
+      "000004_drop_page.down.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_page ON users (email, id DESC);\n",
+    });
+    expect(await lintMigrations(dir)).toEqual([]);
+  });
+
+  test("wants a reason for an ever-increasing time first in range order", async () => {
+    const sql = "CREATE INDEX CONCURRENTLY idx_users_created ON users (created_at DESC, id DESC);\n";
+    expect(await lintPair(sql)).toEqual([
+      { file: "000002_change.up.sql", line: 1, message: expect.stringMatching(/created_at first in range order: every new row goes to the same tablet/) },
+    ]);
+    expect(await lintPair(`${HOT_RANGE_MARKER} the global newest-first page needs one order\n${sql}`)).toEqual([]);
+  });
+
+  test("versions may leave gaps, as golang-migrate allows, but start at 1", async () => {
     const gap = await folder({ ...BASE, "000003_skip.up.sql": "SELECT 1;", "000003_skip.down.sql": "SELECT 1;" });
     expect(await lintMigrations(gap)).toEqual([]);
-    const zero = await folder({ ...BASE, "000000_before.up.sql": "SELECT 1;", "000000_before.down.sql": "SELECT 1;" });
-    expect(await lintMigrations(zero)).toEqual([{ file: "000000_before.up.sql", line: 1, message: "versions start at 1, found 0" }]);
+    const zero = await folder({ ...BASE, "000000_zero.up.sql": "SELECT 1;", "000000_zero.down.sql": "SELECT 1;" });
+    expect(await lintMigrations(zero)).toEqual([{ file: "000000_zero.up.sql", line: 1, message: "versions start at 1, found 0" }]);
   });
 
   test("each up has a down and each down an up", async () => {

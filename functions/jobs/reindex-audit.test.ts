@@ -83,7 +83,11 @@ describe("audit search through a Quickwit outage", () => {
 
       await quickwit.setDown(false);
       expect(await reindex(undefined)).toEqual({ indexed: 25, rejected: 0, missing: 0, remaining: 0 });
-      const page = await list(admin, { type: "org", orgId }, { limit: 100, q: word });
+      // Searchable at Quickwit's next commit (the index's commit timeout), as a user would find it.
+      const page = await until("every event searchable", async () => {
+        const found = await list(admin, { type: "org", orgId }, { limit: 100, q: word });
+        return found.items.length >= events.length ? found : undefined;
+      });
       expect(page.items.map((item) => item.id)).toEqual(events.map((event) => event.id).reverse());
       expect(await reindex(undefined)).toEqual({ indexed: 0, rejected: 0, missing: 0, remaining: 0 });
     });
