@@ -12,6 +12,7 @@ export type ErrorCode =
   | "email_taken"
   | "already_member"
   | "last_owner"
+  | "invalid_token"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"

@@ -2,6 +2,7 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { readMigrations } from "./files.ts";
 import { createMigrator, defaultMigrationsDir, lockId, MigrationLockedError } from "./index.ts";
 import { createTempDatabase } from "./test-db.ts";
 import type { TempDatabase } from "./test-db.ts";
@@ -73,9 +74,10 @@ describe("lock", () => {
     await pool.query(`DROP TABLE migrations`);
     await pool.query(`CREATE TABLE "migrations" (version INT NOT NULL PRIMARY KEY, dirty BOOL NOT NULL)`);
     await pool.query(`INSERT INTO "migrations" (version, dirty) VALUES (3, false)`);
-    expect(await migrator.status()).toMatchObject({ version: 3, dirty: false, pending: [4, 5, 6, 7, 8, 9, 10] });
-    expect(await migrator.up()).toEqual([4, 5, 6, 7, 8, 9, 10]);
-    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: 10, dirty: false }]);
+    const later = (await readMigrations(dir)).migrations.map((m) => m.version).filter((version) => version > 3);
+    expect(await migrator.status()).toMatchObject({ version: 3, dirty: false, pending: later });
+    expect(await migrator.up()).toEqual(later);
+    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: later.at(-1), dirty: false }]);
   });
 
   test("two concurrent runners apply each file exactly once", async () => {
@@ -94,14 +96,15 @@ describe("lock", () => {
     const results = await Promise.allSettled([a.up(), b.up()]);
 
     const applied = results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
-    expect(applied.sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const versions = (await readMigrations(dir)).migrations.map((m) => m.version);
+    expect(applied.sort((x, y) => x - y)).toEqual(versions);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(MigrationLockedError);
     const pool = db.pool();
     expect((await pool.query("SELECT version, count(*)::int AS n FROM migrate_counter GROUP BY 1 ORDER BY 1")).rows).toEqual([
       { version: 11, n: 1 },
       { version: 12, n: 1 },
     ]);
-    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: 12, dirty: false }]);
+    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: versions.at(-1), dirty: false }]);
     expect((await pool.query("SELECT * FROM migrations_locks")).rows).toEqual([]);
   });
 
@@ -112,6 +115,7 @@ describe("lock", () => {
     await expect(migrator.up()).rejects.toThrow(/000011_broken\.up\.sql failed: division by zero/);
     expect((await pool.query("SELECT * FROM migrations_locks")).rows).toEqual([]);
     await writeFile(join(dir, "000011_broken.up.sql"), "SELECT 1;");
-    expect(await migrator.up()).toEqual([11]);
+    const versions = (await readMigrations(dir)).migrations.map((m) => m.version);
+    expect(await migrator.up()).toEqual(versions.filter((version) => version >= 11));
   });
 });

@@ -33,13 +33,14 @@ describe("real migrations", () => {
       expect(await migrator.up(1)).toEqual([migration.version]);
       before.push(await snapshot(pool));
     }
-    expect(await row()).toEqual([{ version: migrations.length, dirty: false }]);
+    expect(await row()).toEqual([{ version: migrations.at(-1)!.version, dirty: false }]);
     const latest = before.at(-1);
     expect(latest?.indexes).toContainEqual(expect.objectContaining({ indexname: "idx_audit_created", indisvalid: true }));
 
-    for (let version = migrations.length; version >= 1; version--) {
+    for (let index = migrations.length - 1; index >= 0; index--) {
+      const { version } = migrations[index]!;
       expect(await migrator.down()).toEqual([version]);
-      expect(await snapshot(pool), `after reverting ${version}`).toEqual(before[version - 1]);
+      expect(await snapshot(pool), `after reverting ${version}`).toEqual(before[index]);
     }
     expect(await row()).toEqual([]);
 
@@ -54,10 +55,11 @@ describe("real migrations", () => {
 
   test("up N and down N move by N; nothing to do is no change", async () => {
     const migrator = createMigrator({ pool, dir: defaultMigrationsDir });
+    const versions = (await readMigrations(defaultMigrationsDir)).migrations.map((m) => m.version);
     expect(await migrator.up(4)).toEqual([1, 2, 3, 4]);
     expect(await migrator.down(2)).toEqual([4, 3]);
-    expect(await migrator.status()).toEqual({ version: 2, dirty: false, latest: 10, pending: [3, 4, 5, 6, 7, 8, 9, 10] });
-    expect(await migrator.up()).toHaveLength(8);
+    expect(await migrator.status()).toEqual({ version: 2, dirty: false, latest: versions.at(-1), pending: versions.slice(2) });
+    expect(await migrator.up()).toHaveLength(versions.length - 2);
     expect(await migrator.up()).toEqual([]);
     await expect(migrator.up(0)).rejects.toThrow(/positive whole number/);
   });
@@ -152,7 +154,7 @@ describe("a failing up", () => {
 
     await migrator.force(10);
     expect(await row()).toEqual([{ version: 10, dirty: false }]);
-    expect(await migrator.status()).toMatchObject({ version: 10, dirty: false, pending: [11] });
+    expect((await migrator.status()).pending[0]).toBe(11);
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import * as Cache from "../cache/index.ts";
-import { config } from "../config/index.ts";
+import { config, type Config } from "../config/index.ts";
 import { VisibleError } from "../error/index.ts";
 
 /**
@@ -77,6 +77,43 @@ export async function recordSuccess(attempt: LoginAttempt): Promise<void> {
   memory.reset(account.key);
   await Cache.del(account.key);
 }
+
+export type LimitName = keyof Config["limits"];
+
+/**
+ * Counts one use of the named limit (declared in core/config) by `subject` (an account, an IP, an
+ * organization) and throws rate_limited, with the seconds left, once the window's allowance is used
+ * up. The same counters as failed logins: the cache when there is one, this process otherwise.
+ */
+export async function consume(name: LimitName, subject: string, detail = "Too many requests; try again later"): Promise<void> {
+  const { points, windowSeconds } = config().limits[name];
+  const windowMs = windowSeconds * 1000;
+  // Hashed: subjects may be email addresses, which the cache needn't hold.
+  const key = Cache.cacheKey("limit", name, createHash("sha256").update(subject.toLowerCase()).digest("hex"));
+  const answer = await Cache.withCache((redis) => Cache.runScript(redis, COUNT_USE, [key], [windowMs]));
+  let used: number;
+  let remainingMs: number;
+  if (Array.isArray(answer)) {
+    used = Number(answer[0]);
+    remainingMs = Number(answer[1]);
+  } else {
+    memory.increment(key, windowMs);
+    used = memory.count(key);
+    remainingMs = memory.remainingMs(key);
+  }
+  if (used > points) {
+    throw new VisibleError("rate_limited", detail, { retryAfter: Math.max(1, Math.ceil((remainingMs > 0 ? remainingMs : windowMs) / 1000)) });
+  }
+}
+
+// INCREMENT's window, answering the time left as well, so a refusal says when to come back.
+const COUNT_USE = Cache.script(`
+local count = redis.call('INCR', KEYS[1])
+if count == 1 or redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return {count, redis.call('PTTL', KEYS[1])}
+`);
 
 interface Window {
   count: number;

@@ -28,7 +28,7 @@ import {
 export * from "./schema.ts";
 
 type UserColumns = Omit<Selectable<Database["users"]>, "password_hash">;
-const COLUMNS = ["id", "email", "display_name", "role", "status", "created_at", "updated_at"] as const;
+const COLUMNS = ["id", "email", "display_name", "role", "status", "email_verified", "created_at", "updated_at"] as const;
 
 export function toInfo(row: UserColumns): UserInfo {
   return {
@@ -37,6 +37,7 @@ export function toInfo(row: UserColumns): UserInfo {
     displayName: row.display_name,
     role: (row.role ?? "user") as UserRole,
     status: (row.status ?? "active") as UserStatus,
+    emailVerified: row.email_verified,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -117,7 +118,7 @@ export async function me(actor: UserActor): Promise<UserInfo> {
   // The session's cache entry carries the profile, and every change to it invalidates the user's
   // sessions (Session.refreshForUser), so this copy is as fresh as the session itself.
   const { profile } = actor;
-  if (profile) {
+  if (profile && profile.emailVerified !== undefined) {
     return {
       id: actor.userId,
       email: profile.email,
@@ -125,6 +126,7 @@ export async function me(actor: UserActor): Promise<UserInfo> {
       role: actor.role,
       // Session.authenticate lets no other status through.
       status: "active",
+      emailVerified: profile.emailVerified,
       createdAt: profile.createdAt,
       updatedAt: profile.updatedAt,
     };
