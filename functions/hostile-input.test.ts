@@ -55,6 +55,7 @@ interface World {
   resourceId: string;
   memberUserId: string;
   candidateEmail: string;
+  invitationId: string;
   foreign: { orgId: string; resourceId: string; userId: string; sessionId: string };
 }
 
@@ -99,7 +100,7 @@ async function sessionOf(user: Persona): Promise<{ id: string; token: string }> 
   return Session.create({ id: user.userId, role: user.role, status: "active" }, { ip: "127.0.0.1", userAgent: "hostile-input" });
 }
 
-async function seedOrg(ownerId: string, extraMembers: string[]): Promise<{ orgId: string; resourceId: string }> {
+async function seedOrg(ownerId: string, extraMembers: string[]): Promise<{ orgId: string; resourceId: string; invitationId: string }> {
   const orgId = randomUUID();
   await db().insertInto("organizations").values({ id: orgId, name: `Hostile ${orgId.slice(0, 8)}`, slug: `hostile-${orgId}`, metadata: JSON.stringify({ seeded: true }) }).execute();
   await db()
@@ -111,7 +112,12 @@ async function seedOrg(ownerId: string, extraMembers: string[]): Promise<{ orgId
     .values({ org_id: orgId, type: "voice.line", name: "Line", config: JSON.stringify({ number: "+15550100" }) })
     .returning("id")
     .executeTakeFirstOrThrow();
-  return { orgId, resourceId: resource.id };
+  const invitation = await db()
+    .insertInto("invitations")
+    .values({ org_id: orgId, email: `invitee-${orgId}@example.test`, role: "member", invited_by: ownerId, expires_at: new Date(Date.now() + 86_400_000) })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return { orgId, resourceId: resource.id, invitationId: invitation.id };
 }
 
 /**
@@ -145,6 +151,7 @@ async function rebuild(): Promise<void> {
     resourceId: own.resourceId,
     memberUserId,
     candidateEmail,
+    invitationId: own.invitationId,
     foreign: { orgId: other.orgId, resourceId: other.resourceId, userId: outsider.userId, sessionId: outsiderSpare!.id },
   };
   dirty = false;
@@ -162,11 +169,11 @@ interface Baseline {
 }
 
 function baseline(key: string, w: World): Baseline {
-  const params = { orgId: w.orgId, resourceId: w.resourceId, userId: w.memberUserId, sessionId: w.spareSessionId };
+  const params = { orgId: w.orgId, resourceId: w.resourceId, userId: w.memberUserId, sessionId: w.spareSessionId, invitationId: w.invitationId };
   const n = ++counter;
   const orgCall = ROUTE_CALLS[key];
   if (orgCall) {
-    const call = orgCall({ orgId: w.orgId, resourceId: w.resourceId, targetUserId: w.memberUserId, outsiderEmail: w.candidateEmail });
+    const call = orgCall({ orgId: w.orgId, resourceId: w.resourceId, targetUserId: w.memberUserId, outsiderEmail: w.candidateEmail, invitationId: w.invitationId });
     return { params, query: call.query ?? {}, body: call.body };
   }
   switch (key) {
@@ -185,6 +192,13 @@ function baseline(key: string, w: World): Baseline {
     case "GET /me/audit":
     case "GET /admin/audit":
       return { params, query: { limit: "10" } };
+    case "POST /auth/email/verify":
+    case "POST /invitations/accept":
+      return { params, query: {}, body: { token: "A".repeat(43) } };
+    case "POST /auth/password/forgot":
+      return { params, query: {}, body: { email: owner.email } };
+    case "POST /auth/password/reset":
+      return { params, query: {}, body: { token: "A".repeat(43), newPassword: `${PASSWORD} reset` } };
     default:
       return { params, query: {} };
   }
@@ -730,7 +744,7 @@ interface Wire {
   label: string;
 }
 
-const CROSS_TENANT_PARAMS = new Set(["orgId", "resourceId", "sessionId"]);
+const CROSS_TENANT_PARAMS = new Set(["orgId", "resourceId", "sessionId", "invitationId"]);
 
 function toWire(key: string, mutation: Mutation, w: World): Wire {
   const [method, template] = key.split(" ") as [string, string];
