@@ -22,6 +22,7 @@ export default $config({
     await import("./infra/network.ts");
     const { storage } = await import("./infra/storage.ts");
     const { auditQueue, auditDlq } = await import("./infra/queue.ts");
+    const { mailQueue, mailDlq } = await import("./infra/mail.ts");
     await import("./infra/database.ts");
     await import("./infra/cron.ts");
     const { api } = await import("./infra/api.ts");
@@ -29,6 +30,8 @@ export default $config({
       api: api.url,
       auditQueue: auditQueue.url,
       auditDeadLetterQueue: auditDlq.url,
+      mailQueue: mailQueue.url,
+      mailDeadLetterQueue: mailDlq.url,
       exportBucket: storage.bucketName,
     };
   },

@@ -1,6 +1,7 @@
 import { routes } from "../functions/routes.ts";
 import { migration } from "./database.ts";
 import { addEnvironment, applyFunctionDefaults } from "./function-defaults.ts";
+import { mailAccess } from "./mail.ts";
 import { auditQueue } from "./queue.ts";
 
 // One function per entry of the route table, read from it rather than retyped. Every route's
@@ -24,5 +25,5 @@ export const api = new sst.aws.ApiGatewayV2(
 );
 
 for (const [routeKey, route] of Object.entries(routes)) {
-  api.route(routeKey, { handler: route.handler });
+  api.route(routeKey, { handler: route.handler, ...mailAccess(routeKey) });
 }

@@ -9,6 +9,7 @@ import { routes } from "../functions/routes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const CONSUMER = "functions/queue/audit-consumer.handler";
+const MAIL_CONSUMER = "functions/queue/mail-consumer.handler";
 const CLEANUP = "functions/jobs/cleanup-sessions.handler";
 const MIGRATOR = "functions/jobs/migrate.handler";
 const ARGON2 = "@node-rs/argon2";
@@ -97,6 +98,15 @@ function fakeSst() {
       this.name = new FakeOutput(`bucket:${name}`);
     }
   }
+  class Email {
+    readonly sender: FakeOutput;
+    readonly nodes: { identity: { arn: FakeOutput }; configurationSet: { arn: FakeOutput } };
+    constructor(name: string, args: Args) {
+      record("sst.aws.Email", this, name, args);
+      this.sender = new FakeOutput(args.sender);
+      this.nodes = { identity: { arn: new FakeOutput(`arn:ses:identity:${name}`) }, configurationSet: { arn: new FakeOutput(`arn:ses:configset:${name}`) } };
+    }
+  }
   class Vpc {
     constructor(name: string, args: Args = {}) {
       record("sst.aws.Vpc", this, name, args);
@@ -131,9 +141,10 @@ function fakeSst() {
       const transform = (this.args.transform as { route?: { handler?: unknown } } | undefined)?.route?.handler;
       if (transform !== undefined && typeof transform !== "function") throw new Error("route handler transform must be a function");
       const definition = typeof handler === "string" ? { handler } : (handler as Args);
+      // SST merges the API's links with the route's own (functionBuilder).
       addFunction(
         `route:${routeKey}`,
-        { ...definition, link: this.args.link },
+        { ...definition, link: [...((this.args.link as unknown[]) ?? []), ...((definition.link as unknown[]) ?? [])] },
         {},
         transform as ((a: Args, o: Args) => void) | undefined,
       );
@@ -162,7 +173,9 @@ function fakeSst() {
     $dev: false,
     $output: (value: unknown) => new FakeOutput(unwrap(value)),
     $resolve: (values: unknown) => new FakeOutput(unwrap(values)),
-    sst: strict("sst", { Secret, aws: strict("sst.aws", { Queue, Bucket, Vpc, Function, CronV2, ApiGatewayV2 }) }),
+    $interpolate: (strings: TemplateStringsArray, ...values: unknown[]) =>
+      new FakeOutput(strings.reduce((text, part, index) => text + part + (index < values.length ? String(unwrap(values[index])) : ""), "")),
+    sst: strict("sst", { Secret, aws: strict("sst.aws", { Queue, Bucket, Email, Vpc, Function, CronV2, ApiGatewayV2 }) }),
     aws: strict("aws", { lambda: strict("aws.lambda", { Invocation }) }),
   };
   return { globals, components, functions };
@@ -175,7 +188,17 @@ interface SstConfig {
   run(): Promise<Args>;
 }
 
-const SETTINGS = ["VOXGUARD_VPC", "VOXGUARD_VPC_SUBNETS", "VOXGUARD_VPC_SECURITY_GROUPS", "VOXGUARD_STORAGE", "VOXGUARD_S3_BUCKET"];
+const SETTINGS = [
+  "VOXGUARD_VPC",
+  "VOXGUARD_VPC_SUBNETS",
+  "VOXGUARD_VPC_SECURITY_GROUPS",
+  "VOXGUARD_STORAGE",
+  "VOXGUARD_S3_BUCKET",
+  "VOXGUARD_MAIL_SENDER",
+  "VOXGUARD_MAIL_FROM",
+  "VOXGUARD_APP_URL",
+  "VOXGUARD_MAIL_SANDBOX",
+];
 
 /** Evaluates sst.config.ts's app() and run() against a fresh stand-in and fresh infra modules. */
 async function evaluate(env: Record<string, string> = {}) {
@@ -237,7 +260,7 @@ describe("handler files", () => {
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
   });
 
-  it.each([CONSUMER, CLEANUP, MIGRATOR])("%s exists and exports handler", (handler) => {
+  it.each([CONSUMER, MAIL_CONSUMER, CLEANUP, MIGRATOR])("%s exists and exports handler", (handler) => {
     const file = handlerFile(handler);
     expect(existsSync(file), `${path.relative(ROOT, file)} is missing`).toBe(true);
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
@@ -277,7 +300,7 @@ describe("infra registers exactly the route table, the consumer, the cron and th
   });
 
   it("builds exactly the route handlers, the audit consumer, the cleanup cron and the migrator", () => {
-    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, CLEANUP, MIGRATOR].sort();
+    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, MAIL_CONSUMER, CLEANUP, MIGRATOR].sort();
     expect(fake.functions.map((fn) => fn.handler).sort()).toEqual(expected);
   });
 
@@ -314,8 +337,8 @@ describe("infra registers exactly the route table, the consumer, the cron and th
     const queue = ofType("sst.aws.Queue").find((component) => component.name === "Audit");
     expect(dlq && queue).toBeTruthy();
     expect(unwrap(queue!.args.dlq)).toEqual({ queue: "arn:queue:AuditDeadLetter", retry: 5 });
-    const subscription = only("sst.aws.Queue.subscribe");
-    expect(subscription.self).toBe(queue!.self);
+    const subscription = ofType("sst.aws.Queue.subscribe").find((component) => component.self === queue!.self)!;
+    expect(subscription).toBeTruthy();
     expect(unwrap(subscription.args)).toMatchObject({ batch: { size: 100, window: "5 seconds", partialResponses: true } });
     expect(fake.functions.filter((fn) => fn.via === "queue:Audit").map((fn) => fn.handler)).toEqual([CONSUMER]);
   });
@@ -367,6 +390,8 @@ describe("infra registers exactly the route table, the consumer, the cron and th
       api: "https://api/Api",
       auditQueue: "https://sqs/Audit",
       auditDeadLetterQueue: "https://sqs/AuditDeadLetter",
+      mailQueue: "https://sqs/Mail",
+      mailDeadLetterQueue: "https://sqs/MailDeadLetter",
       exportBucket: "bucket:AuditExports",
     });
   });
@@ -395,5 +420,65 @@ describe("infra registers exactly the route table, the consumer, the cron and th
     const vpcs = withVpc.components.filter((component) => component.type === "sst.aws.Vpc");
     expect(vpcs).toHaveLength(1);
     for (const fn of withVpc.functions) expect(fn.args.vpc, fn.via).toBe(vpcs[0]!.self);
+  });
+});
+
+describe("mail: the SES identity, the mail queue and its consumer, least privilege", () => {
+  const SENDER = { VOXGUARD_MAIL_SENDER: "mail.example.com", VOXGUARD_APP_URL: "https://app.example.com" };
+  const sesPermissions = (fn: FunctionRecord) =>
+    ((fn.args.permissions as { actions: string[]; resources: unknown[] }[] | undefined) ?? []).filter((permission) =>
+      permission.actions.some((action) => action.startsWith("ses:")),
+    );
+
+  it("creates the sender identity and gives ses:SendEmail on it alone, to the consumer and the routes that mail", async () => {
+    const { fake } = await evaluate(SENDER);
+    const emails = fake.components.filter((component) => component.type === "sst.aws.Email");
+    expect(emails.map((email) => email.args)).toEqual([{ sender: "mail.example.com" }]);
+    const mailQueue = fake.components.find((component) => component.type === "sst.aws.Queue" && component.name === "Mail")!;
+    expect(unwrap(mailQueue.args.dlq)).toEqual({ queue: "arn:queue:MailDeadLetter", retry: 5 });
+    const subscription = fake.components.find((component) => component.type === "sst.aws.Queue.subscribe" && component.self === mailQueue.self)!;
+    expect(unwrap(subscription.args)).toMatchObject({ batch: { partialResponses: true } });
+
+    const consumer = fake.functions.find((fn) => fn.via === "queue:Mail")!;
+    expect(consumer.handler).toBe(MAIL_CONSUMER);
+    const allowed = [{ actions: ["ses:SendEmail"], resources: ["arn:ses:identity:MailSender", "arn:ses:configset:MailSender"] }];
+    expect(sesPermissions(consumer)).toEqual(allowed);
+    expect(consumer.args.environment).toMatchObject({ MAIL_FROM: "VoxGuard <no-reply@mail.example.com>", APP_URL: "https://app.example.com", MAIL_QUEUE_URL: "https://sqs/Mail" });
+
+    const mailing = ["POST /auth/register", "POST /auth/email/resend", "POST /auth/password/forgot", "POST /auth/password/reset", "POST /me/password", "POST /orgs/{orgId}/invitations"];
+    for (const fn of fake.functions.filter((candidate) => candidate.via.startsWith("route:"))) {
+      const routeKey = fn.via.slice("route:".length);
+      const mails = mailing.includes(routeKey);
+      expect(sesPermissions(fn), routeKey).toEqual(mails ? allowed : []);
+      expect(includes(fn.args.link, mailQueue.self), `${routeKey} links the mail queue`).toBe(mails);
+      expect((fn.args.environment as Args).MAIL_QUEUE_URL, routeKey).toBe(mails ? "https://sqs/Mail" : undefined);
+    }
+    for (const fn of fake.functions.filter((candidate) => !candidate.via.startsWith("route:") && candidate.via !== "queue:Mail")) {
+      expect(sesPermissions(fn), fn.via).toEqual([]);
+    }
+  });
+
+  it("names every mailing route from the route table", async () => {
+    // infra/mail.ts needs SST's globals at import: its list is read through an evaluation.
+    const { fake } = await evaluate(SENDER);
+    const linked = fake.functions.filter((fn) => fn.via.startsWith("route:") && sesPermissions(fn).length > 0).map((fn) => fn.via.slice("route:".length));
+    for (const routeKey of linked) expect(Object.keys(routes)).toContain(routeKey);
+    expect(linked).toHaveLength(6);
+  });
+
+  it("adds the recipients' identities in the sandbox", async () => {
+    const { fake } = await evaluate({ ...SENDER, VOXGUARD_MAIL_SANDBOX: "true" });
+    const consumer = fake.functions.find((fn) => fn.via === "queue:Mail")!;
+    expect(sesPermissions(consumer)[0]!.resources).toContain("arn:aws:ses:*:*:identity/*");
+  });
+
+  it("without a sender: no identity, no SES permission, no MAIL_FROM, but the queue stays", async () => {
+    const { fake } = await evaluate();
+    expect(fake.components.filter((component) => component.type === "sst.aws.Email")).toEqual([]);
+    for (const fn of fake.functions) {
+      expect(sesPermissions(fn), fn.via).toEqual([]);
+      expect((fn.args.environment as Args).MAIL_FROM, fn.via).toBeUndefined();
+    }
+    expect(fake.functions.filter((fn) => fn.via === "queue:Mail").map((fn) => fn.handler)).toEqual([MAIL_CONSUMER]);
   });
 });
