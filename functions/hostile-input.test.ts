@@ -10,6 +10,7 @@ import { reloadConfig } from "@voxguard/core/config";
 import { closeDb, db } from "@voxguard/core/db";
 import { createMigrator } from "@voxguard/core/migrate";
 import * as Session from "@voxguard/core/session";
+import * as Token from "@voxguard/core/token";
 import { startLocalAws, type LocalAws } from "../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../test-support/http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "../test-support/identity.ts";
@@ -56,6 +57,8 @@ interface World {
   memberUserId: string;
   candidateEmail: string;
   invitationId: string;
+  /** Valid one-time tokens of the owner's: mailed links, as the mail would carry them. */
+  tokens: { verify: string; reset: string; invitation: string };
   foreign: { orgId: string; resourceId: string; userId: string; sessionId: string };
 }
 
@@ -135,6 +138,18 @@ async function rebuild(): Promise<void> {
   await db().deleteFrom("user_sessions").where("id", "!=", expiredSessionId).execute();
   const own = await seedOrg(owner.userId, [memberUserId]);
   const other = await seedOrg(outsider.userId, []);
+  const ownersInvitation = await db()
+    .insertInto("invitations")
+    .values({ org_id: other.orgId, email: owner.email.toLowerCase(), role: "viewer", invited_by: outsider.userId, expires_at: new Date(Date.now() + 86_400_000) })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const issue = (purpose: Token.Purpose, extra: { userId?: string; invitationId?: string }) =>
+    Token.issue({ purpose, email: owner.email, ttlSeconds: 3600, ...extra });
+  const tokens = {
+    verify: await issue("verify_email", { userId: owner.userId }),
+    reset: await issue("password_reset", { userId: owner.userId }),
+    invitation: await issue("invitation", { invitationId: ownersInvitation.id }),
+  };
   const [ownerSession, spare, adminSession, outsiderSession, outsiderSpare] = [
     await sessionOf(owner),
     await sessionOf(owner),
@@ -152,6 +167,7 @@ async function rebuild(): Promise<void> {
     memberUserId,
     candidateEmail,
     invitationId: own.invitationId,
+    tokens,
     foreign: { orgId: other.orgId, resourceId: other.resourceId, userId: outsider.userId, sessionId: outsiderSpare!.id },
   };
   dirty = false;
@@ -193,12 +209,13 @@ function baseline(key: string, w: World): Baseline {
     case "GET /admin/audit":
       return { params, query: { limit: "10" } };
     case "POST /auth/email/verify":
+      return { params, query: {}, body: { token: w.tokens.verify } };
     case "POST /invitations/accept":
-      return { params, query: {}, body: { token: "A".repeat(43) } };
+      return { params, query: {}, body: { token: w.tokens.invitation } };
     case "POST /auth/password/forgot":
       return { params, query: {}, body: { email: owner.email } };
     case "POST /auth/password/reset":
-      return { params, query: {}, body: { token: "A".repeat(43), newPassword: `${PASSWORD} reset` } };
+      return { params, query: {}, body: { token: w.tokens.reset, newPassword: `${PASSWORD} reset` } };
     default:
       return { params, query: {} };
   }
@@ -1004,6 +1021,7 @@ beforeAll(async () => {
   // Hostile passwords should reach argon2 and the database, not stop at the failed-login limit.
   process.env.LOGIN_LIMIT_PER_ACCOUNT = "100000";
   process.env.LOGIN_LIMIT_PER_IP = "100000";
+  for (const limit of ["EMAIL_RESEND_LIMIT", "PASSWORD_FORGOT_LIMIT_PER_ACCOUNT", "PASSWORD_FORGOT_LIMIT_PER_IP", "INVITATION_LIMIT_PER_ORG"]) process.env[limit] = "100000";
   reloadConfig();
   await closeDb();
   await closeCache();
