@@ -24,6 +24,7 @@ export default $config({
     const { storage } = await import("./infra/storage.ts");
     await import("./infra/database.ts");
     const { auditQueue, auditDlq } = await import("./infra/queue.ts");
+    const { mailQueue, mailDlq } = await import("./infra/mail.ts");
     await import("./infra/cron.ts");
     const { api } = await import("./infra/api.ts");
     const { alarmTopic } = await import("./infra/alarms.ts");
@@ -34,6 +35,8 @@ export default $config({
       // What `npm run audit:redrive` and `aws sqs start-message-move-task` take.
       auditDeadLetterQueueArn: auditDlq.arn,
       alarmTopic: alarmTopic.arn,
+      mailQueue: mailQueue.url,
+      mailDeadLetterQueue: mailDlq.url,
       exportBucket: storage.bucketName,
     };
   },

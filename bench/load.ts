@@ -155,7 +155,7 @@ const ACTIONS = [
   ["GET /orgs/{orgId}/resources/{resourceId}", 8],
   ["PATCH /orgs/{orgId}/resources/{resourceId}", 8],
   ["DELETE /orgs/{orgId}/resources/{resourceId}", 4],
-  ["POST /orgs/{orgId}/members", 3],
+  ["POST /orgs/{orgId}/invitations", 3],
   ["GET /orgs/{orgId}/members", 4],
   ["GET /orgs/{orgId}/audit", 4],
   ["GET /me/audit", 3],
@@ -284,14 +284,14 @@ async function runClient(index: number, deadline: number): Promise<void> {
         if (answer.status === 204 || answer.status === 0 || answer.status >= 500) target.resources.splice(target.resources.indexOf(resourceId), 1);
         return answer.status;
       }
-      case "POST /orgs/{orgId}/members": {
+      case "POST /orgs/{orgId}/invitations": {
+        // Members join by accepting a mailed invitation; the load run only sends invitations.
         if (!target) return perform("POST /orgs");
         const candidates = emails.filter((candidate) => !target.members.has(candidate));
         if (candidates.length === 0) return perform("GET /orgs/{orgId}/members");
         const candidate = candidates[Math.floor(rng() * candidates.length)]!;
-        const answer = await call(action, `/orgs/${target.id}/members`, token, { email: candidate, role: "member" });
-        if (answer.status === 201) owe("member.added");
-        if (answer.status === 201 || answer.body?.code === "already_member") target.members.add(candidate);
+        const answer = await call(action, `/orgs/${target.id}/invitations`, token, { email: candidate, role: "member" });
+        if (answer.status === 201) owe("invitation.created");
         return answer.status;
       }
       case "GET /orgs/{orgId}/members":

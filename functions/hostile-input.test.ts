@@ -8,6 +8,7 @@ import { closeCache } from "@voxguard/core/cache";
 import { reloadConfig } from "@voxguard/core/config";
 import { closeDb, db } from "@voxguard/core/db";
 import * as Session from "@voxguard/core/session";
+import * as Token from "@voxguard/core/token";
 import { startLocalAws, type LocalAws } from "../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../test-support/http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "../test-support/identity.ts";
@@ -54,6 +55,9 @@ interface World {
   resourceId: string;
   memberUserId: string;
   candidateEmail: string;
+  invitationId: string;
+  /** Valid one-time tokens of the owner's: mailed links, as the mail would carry them. */
+  tokens: { verify: string; reset: string; invitation: string };
   foreign: { orgId: string; resourceId: string; userId: string; sessionId: string };
 }
 
@@ -99,7 +103,7 @@ async function sessionOf(user: Persona): Promise<{ id: string; token: string }> 
   return Session.create({ id: user.userId, role: user.role, status: "active" }, { ip: "127.0.0.1", userAgent: "hostile-input" });
 }
 
-async function seedOrg(ownerId: string, extraMembers: string[]): Promise<{ orgId: string; resourceId: string }> {
+async function seedOrg(ownerId: string, extraMembers: string[]): Promise<{ orgId: string; resourceId: string; invitationId: string }> {
   const orgId = randomUUID();
   await db().insertInto("organizations").values({ id: orgId, name: `Hostile ${orgId.slice(0, 8)}`, slug: `hostile-${orgId}`, metadata: JSON.stringify({ seeded: true }) }).execute();
   await db()
@@ -111,7 +115,12 @@ async function seedOrg(ownerId: string, extraMembers: string[]): Promise<{ orgId
     .values({ org_id: orgId, type: "voice.line", name: "Line", config: JSON.stringify({ number: "+15550100" }) })
     .returning("id")
     .executeTakeFirstOrThrow();
-  return { orgId, resourceId: resource.id };
+  const invitation = await db()
+    .insertInto("invitations")
+    .values({ org_id: orgId, email: `invitee-${orgId}@example.test`, role: "member", invited_by: ownerId, expires_at: new Date(Date.now() + 86_400_000) })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return { orgId, resourceId: resource.id, invitationId: invitation.id };
 }
 
 /**
@@ -129,6 +138,18 @@ async function rebuild(): Promise<void> {
   await db().deleteFrom("user_sessions").where("id", "!=", expiredSessionId).execute();
   const own = await seedOrg(owner.userId, [memberUserId]);
   const other = await seedOrg(outsider.userId, []);
+  const ownersInvitation = await db()
+    .insertInto("invitations")
+    .values({ org_id: other.orgId, email: owner.email.toLowerCase(), role: "viewer", invited_by: outsider.userId, expires_at: new Date(Date.now() + 86_400_000) })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const issue = (purpose: Token.Purpose, extra: { userId?: string; invitationId?: string }) =>
+    Token.issue({ purpose, email: owner.email, ttlSeconds: 3600, ...extra });
+  const tokens = {
+    verify: await issue("verify_email", { userId: owner.userId }),
+    reset: await issue("password_reset", { userId: owner.userId }),
+    invitation: await issue("invitation", { invitationId: ownersInvitation.id }),
+  };
   const [ownerSession, spare, adminSession, outsiderSession, outsiderSpare] = [
     await sessionOf(owner),
     await sessionOf(owner),
@@ -145,6 +166,8 @@ async function rebuild(): Promise<void> {
     resourceId: own.resourceId,
     memberUserId,
     candidateEmail,
+    invitationId: own.invitationId,
+    tokens,
     foreign: { orgId: other.orgId, resourceId: other.resourceId, userId: outsider.userId, sessionId: outsiderSpare!.id },
   };
   dirty = false;
@@ -162,11 +185,11 @@ interface Baseline {
 }
 
 function baseline(key: string, w: World): Baseline {
-  const params = { orgId: w.orgId, resourceId: w.resourceId, userId: w.memberUserId, sessionId: w.spareSessionId };
+  const params = { orgId: w.orgId, resourceId: w.resourceId, userId: w.memberUserId, sessionId: w.spareSessionId, invitationId: w.invitationId };
   const n = ++counter;
   const orgCall = ROUTE_CALLS[key];
   if (orgCall) {
-    const call = orgCall({ orgId: w.orgId, resourceId: w.resourceId, targetUserId: w.memberUserId, outsiderEmail: w.candidateEmail });
+    const call = orgCall({ orgId: w.orgId, resourceId: w.resourceId, targetUserId: w.memberUserId, outsiderEmail: w.candidateEmail, invitationId: w.invitationId });
     return { params, query: call.query ?? {}, body: call.body };
   }
   switch (key) {
@@ -185,6 +208,14 @@ function baseline(key: string, w: World): Baseline {
     case "GET /me/audit":
     case "GET /admin/audit":
       return { params, query: { limit: "10" } };
+    case "POST /auth/email/verify":
+      return { params, query: {}, body: { token: w.tokens.verify } };
+    case "POST /invitations/accept":
+      return { params, query: {}, body: { token: w.tokens.invitation } };
+    case "POST /auth/password/forgot":
+      return { params, query: {}, body: { email: owner.email } };
+    case "POST /auth/password/reset":
+      return { params, query: {}, body: { token: w.tokens.reset, newPassword: `${PASSWORD} reset` } };
     default:
       return { params, query: {} };
   }
@@ -197,10 +228,11 @@ function tokenFor(key: string, w: World): string | undefined {
 }
 
 /** The fields of an object schema, through .default()/.optional()/pipes: what body and query cases target. */
-function fieldsOf(schema: z.ZodType | undefined): string[] {
+function fieldsOf(schema: z.core.$ZodType | undefined): string[] {
   let current: unknown = schema;
   for (let depth = 0; depth < 6 && current; depth++) {
-    if (current instanceof z.ZodObject) return Object.keys(current.shape);
+    // The core class: classic and zod/mini objects alike.
+    if (current instanceof z.core.$ZodObject) return Object.keys(current._zod.def.shape);
     const def = (current as { _zod?: { def?: { innerType?: unknown; in?: unknown } } })._zod?.def;
     current = def?.innerType ?? def?.in;
   }
@@ -729,7 +761,7 @@ interface Wire {
   label: string;
 }
 
-const CROSS_TENANT_PARAMS = new Set(["orgId", "resourceId", "sessionId"]);
+const CROSS_TENANT_PARAMS = new Set(["orgId", "resourceId", "sessionId", "invitationId"]);
 
 function toWire(key: string, mutation: Mutation, w: World): Wire {
   const [method, template] = key.split(" ") as [string, string];
@@ -855,7 +887,7 @@ const AUDITED_REFUSALS: Record<string, string[]> = {
   "POST /auth/login": ["auth.login_failed", "auth.rate_limited"],
   "POST /me/password": ["user.password_change_failed", "auth.rate_limited"],
   "POST /auth/register": ["auth.rate_limited"],
-  "POST /orgs/{orgId}/members": ["auth.rate_limited"],
+  "POST /orgs/{orgId}/invitations": ["auth.rate_limited"],
 };
 
 function auditGrowthAllowed(key: string, action: string): boolean {
@@ -889,7 +921,7 @@ function checkAnswer(key: string, wire: Wire, answer: Answer): void {
     const schema = definition.responses[answer.status];
     if (schema) {
       if (!String(answer.headers["content-type"]).startsWith("application/json")) fail("a success that is not application/json");
-      const parsed = schema.safeParse(JSON.parse(answer.text));
+      const parsed = z.safeParse(schema, JSON.parse(answer.text));
       if (!parsed.success) fail(`a success body outside its documented schema: ${parsed.error.message.slice(0, 300)}`);
     }
     return;
@@ -986,6 +1018,7 @@ beforeAll(async () => {
   // Hostile passwords should reach argon2 and the database, not stop at the failed-login limit.
   process.env.LOGIN_LIMIT_PER_ACCOUNT = "100000";
   process.env.LOGIN_LIMIT_PER_IP = "100000";
+  for (const limit of ["EMAIL_RESEND_LIMIT", "PASSWORD_FORGOT_LIMIT_PER_ACCOUNT", "PASSWORD_FORGOT_LIMIT_PER_IP", "INVITATION_LIMIT_PER_ORG"]) process.env[limit] = "100000";
   reloadConfig();
   await closeDb();
   await closeCache();

@@ -5,6 +5,8 @@ import { SessionList, SessionParams, SessionToken } from "@voxguard/core/session
 import { AdminUpdateUserInput, ChangePasswordInput, UpdateUserInput, UserInfo, UserListQuery, UserParams, UserResult } from "@voxguard/core/user/schema";
 import { AuditEventInfo, AuditExportInfo, AuditExportRequest, AuditQuery } from "@voxguard/core/audit/schema";
 import { Page } from "@voxguard/core/pagination/schema";
+import * as AccountSchema from "@voxguard/core/account/schema";
+import * as InvitationSchema from "@voxguard/core/invitation/schema";
 import * as MemberSchema from "@voxguard/core/member/schema";
 import * as OrgSchema from "@voxguard/core/org/schema";
 import * as ResourceSchema from "@voxguard/core/resource/schema";
@@ -151,15 +153,6 @@ export const routes = {
     query: MemberSchema.ListQuery,
     responses: { 200: Page(MemberSchema.Info) },
   },
-  "POST /orgs/{orgId}/members": {
-    handler: "functions/orgs/members/add.handler",
-    auth: "session",
-    orgRole: "admin",
-    summary: "Add an existing user by email; only an owner grants admin or owner",
-    params: OrgSchema.Params,
-    body: MemberSchema.AddInput,
-    responses: { 201: MemberSchema.Single },
-  },
   "PATCH /orgs/{orgId}/members/{userId}": {
     handler: "functions/orgs/members/update.handler",
     auth: "session",
@@ -220,6 +213,67 @@ export const routes = {
     summary: "Delete a resource",
     params: ResourceSchema.Params,
     responses: { 204: null },
+  },
+  // account lifecycle by email: verification, password reset, invitations
+  "POST /auth/email/verify": {
+    handler: "functions/auth/verify-email.handler",
+    auth: "none",
+    summary: "Verify the account's email address with the mailed token",
+    body: AccountSchema.VerifyEmailInput,
+    responses: { 200: UserResult },
+  },
+  "POST /auth/email/resend": {
+    handler: "functions/auth/resend-verification.handler",
+    auth: "session",
+    summary: "Mail a new verification link to the caller's address (rate limited)",
+    responses: { 202: AccountSchema.Accepted },
+  },
+  "POST /auth/password/forgot": {
+    handler: "functions/auth/forgot-password.handler",
+    auth: "none",
+    summary: "Mail a password reset link; the same answer whether or not an account has the address",
+    body: AccountSchema.ForgotPasswordInput,
+    responses: { 202: AccountSchema.Accepted },
+  },
+  "POST /auth/password/reset": {
+    handler: "functions/auth/reset-password.handler",
+    auth: "none",
+    summary: "Set a new password with the mailed token: every session is revoked and a new one issued",
+    body: AccountSchema.ResetPasswordInput,
+    responses: { 200: AuthResult },
+  },
+  "POST /orgs/{orgId}/invitations": {
+    handler: "functions/orgs/invitations/create.handler",
+    auth: "session",
+    orgRole: "admin",
+    summary: "Invite an email address with a role; only an owner invites admins or owners",
+    params: OrgSchema.Params,
+    body: InvitationSchema.CreateInput,
+    responses: { 201: InvitationSchema.Single },
+  },
+  "GET /orgs/{orgId}/invitations": {
+    handler: "functions/orgs/invitations/list.handler",
+    auth: "session",
+    orgRole: "admin",
+    summary: "An organization's pending invitations, newest first",
+    params: OrgSchema.Params,
+    query: InvitationSchema.ListQuery,
+    responses: { 200: Page(InvitationSchema.Info) },
+  },
+  "DELETE /orgs/{orgId}/invitations/{invitationId}": {
+    handler: "functions/orgs/invitations/revoke.handler",
+    auth: "session",
+    orgRole: "admin",
+    summary: "Revoke a pending invitation",
+    params: InvitationSchema.Params,
+    responses: { 204: null },
+  },
+  "POST /invitations/accept": {
+    handler: "functions/invitations/accept.handler",
+    auth: "session",
+    summary: "Join an organization with the mailed token, signed in as the invited address",
+    body: InvitationSchema.AcceptInput,
+    responses: { 200: InvitationSchema.Accepted },
   },
   // audit: routes (issue 5)
   "GET /orgs/{orgId}/audit": {

@@ -3,6 +3,7 @@ import { routes } from "../functions/routes.ts";
 import { migration } from "./database.ts";
 import { addEnvironment, applyFunctionDefaults } from "./function-defaults.ts";
 import { grant, readQueueAttributes, sendMessages, type Permission } from "./permissions.ts";
+import { addMailAccess } from "./mail.ts";
 import { auditQueue } from "./queue.ts";
 import { settings } from "./settings.ts";
 import { storage } from "./storage.ts";
@@ -47,5 +48,6 @@ for (const [routeKey, route] of Object.entries(routes)) {
   addEnvironment(args, { AUDIT_QUEUE_URL: auditQueue.url, CORS_ORIGINS: settings.corsOrigins.join(",") });
   grant(args, ...permissionsOf(routeKey));
   if (routeKey === EXPORT) storage.attach(args);
+  addMailAccess(routeKey, args);
   api.route(routeKey, args);
 }

@@ -23,6 +23,7 @@ import { resolveSettings, type StageSettings } from "./stage-settings.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const CONSUMER = "functions/queue/audit-consumer.handler";
+const MAIL_CONSUMER = "functions/queue/mail-consumer.handler";
 const CLEANUP = "functions/jobs/cleanup-sessions.handler";
 const MIGRATOR = "functions/jobs/migrate.handler";
 const REINDEX = "functions/jobs/reindex-audit.handler";
@@ -146,6 +147,15 @@ function fakeSst(stage: string, protect: boolean) {
       this.arn = new FakeOutput(`arn:bucket:${name}`);
     }
   }
+  class Email {
+    readonly sender: FakeOutput;
+    readonly nodes: { identity: { arn: FakeOutput }; configurationSet: { arn: FakeOutput } };
+    constructor(name: string, args: Args) {
+      record("sst.aws.Email", this, name, args);
+      this.sender = new FakeOutput(args.sender);
+      this.nodes = { identity: { arn: new FakeOutput(`arn:ses:identity:${name}`) }, configurationSet: { arn: new FakeOutput(`arn:ses:configset:${name}`) } };
+    }
+  }
   class Vpc {
     constructor(name: string, args: Args = {}) {
       record("sst.aws.Vpc", this, name, args);
@@ -223,7 +233,7 @@ function fakeSst(stage: string, protect: boolean) {
       if (component !== Function) throw new Error("infra.test.ts models $transform of sst.aws.Function only");
       transforms.set(component, [...(transforms.get(component) ?? []), callback]);
     },
-    sst: strict("sst", { Secret, aws: strict("sst.aws", { Queue, Bucket, Vpc, Function, CronV2, ApiGatewayV2 }) }),
+    sst: strict("sst", { Secret, aws: strict("sst.aws", { Queue, Bucket, Email, Vpc, Function, CronV2, ApiGatewayV2 }) }),
     aws: strict("aws", {
       lambda: strict("aws.lambda", { Invocation }),
       sns: strict("aws.sns", { Topic, TopicSubscription }),
@@ -303,7 +313,7 @@ describe("handler files", () => {
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
   });
 
-  it.each([CONSUMER, CLEANUP, MIGRATOR, REINDEX])("%s exists and exports handler", (handler) => {
+  it.each([CONSUMER, MAIL_CONSUMER, CLEANUP, MIGRATOR, REINDEX])("%s exists and exports handler", (handler) => {
     const file = handlerFile(handler);
     expect(existsSync(file), `${path.relative(ROOT, file)} is missing`).toBe(true);
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
@@ -316,6 +326,7 @@ const COMPLETE: StageSettings = {
   corsOrigins: ["https://app.voxguard.example"],
   alarmEmail: "oncall@voxguard.example",
   consumerConcurrency: 5,
+  mail: { sender: "voxguard.example", appUrl: "https://app.voxguard.example" },
 };
 
 describe("infra registers exactly the route table, the consumer, the crons and the migrator", () => {
@@ -351,8 +362,8 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     );
   });
 
-  it("builds exactly the route handlers, the audit consumer, the two crons and the migrator", () => {
-    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, CLEANUP, REINDEX, MIGRATOR].sort();
+  it("builds exactly the route handlers, the audit and mail consumers, the two crons and the migrator", () => {
+    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, MAIL_CONSUMER, CLEANUP, REINDEX, MIGRATOR].sort();
     expect(fake.functions.map((fn) => fn.handler).sort()).toEqual(expected);
   });
 
@@ -509,6 +520,8 @@ describe("infra registers exactly the route table, the consumer, the crons and t
       auditDeadLetterQueue: "https://sqs/AuditDeadLetter",
       auditDeadLetterQueueArn: "arn:queue:AuditDeadLetter",
       alarmTopic: "arn:topic:Alarms",
+      mailQueue: "https://sqs/Mail",
+      mailDeadLetterQueue: "https://sqs/MailDeadLetter",
       exportBucket: "bucket:AuditExports",
     });
   });
@@ -517,7 +530,7 @@ describe("infra registers exactly the route table, the consumer, the crons and t
 describe("per-stage settings", () => {
   it("refuse to deploy a protected stage whose settings are incomplete, naming what is missing", async () => {
     await expect(evaluate({ stage: "production" })).rejects.toThrow(
-      'infra/stages.ts, stage "production": missing vpc, storage, corsOrigins, alarmEmail, consumerConcurrency',
+      'infra/stages.ts, stage "production": missing vpc, storage, corsOrigins, alarmEmail, consumerConcurrency, mail',
     );
     await expect(evaluate({ stage: "prod", stages: { prod: { ...COMPLETE, alarmEmail: undefined } } })).rejects.toThrow(/stage "prod": missing alarmEmail$/);
   });
@@ -579,5 +592,68 @@ describe("per-stage settings", () => {
     [{ storage: { kind: "rustfs", bucket: "Exports!", endpoint: "https://rustfs:9000" } }, /storage.bucket is not a bucket name/],
   ] as [Partial<StageSettings>, RegExp][])("reject a malformed value %#", (own, message) => {
     expect(() => resolveSettings("staging", false, { staging: own })).toThrow(message);
+  });
+});
+
+describe("mail: the SES identity, the mail queue and its consumer, least privilege", () => {
+  const MAIL = { sender: "mail.example.com", appUrl: "https://app.example.com" };
+  const SENDER = { stages: { test: { mail: MAIL } } };
+  const sesPermissions = (fn: FunctionRecord) =>
+    ((fn.args.permissions as { actions: string[]; resources: unknown[] }[] | undefined) ?? []).filter((permission) =>
+      permission.actions.some((action) => action.startsWith("ses:")),
+    );
+
+  it("creates the sender identity and gives ses:SendEmail on it alone, to the consumer and the routes that mail", async () => {
+    const { fake } = await evaluate(SENDER);
+    const emails = fake.components.filter((component) => component.type === "sst.aws.Email");
+    expect(emails.map((email) => email.args)).toEqual([{ sender: "mail.example.com" }]);
+    const mailQueue = fake.components.find((component) => component.type === "sst.aws.Queue" && component.name === "Mail")!;
+    expect(unwrap(mailQueue.args.dlq)).toEqual({ queue: "arn:queue:MailDeadLetter", retry: 5 });
+    const subscription = fake.components.find((component) => component.type === "sst.aws.Queue.subscribe" && component.self === mailQueue.self)!;
+    expect(unwrap(subscription.args)).toMatchObject({ batch: { partialResponses: true } });
+
+    const consumer = fake.functions.find((fn) => fn.via === "queue:Mail")!;
+    expect(consumer.handler).toBe(MAIL_CONSUMER);
+    const allowed = [{ actions: ["ses:SendEmail"], resources: ["arn:ses:identity:MailSender", "arn:ses:configset:MailSender"] }];
+    expect(sesPermissions(consumer)).toEqual(allowed);
+    expect(consumer.args.environment).toMatchObject({ MAIL_FROM: "VoxGuard <no-reply@mail.example.com>", APP_URL: "https://app.example.com", MAIL_QUEUE_URL: "https://sqs/Mail" });
+
+    const mailing = ["POST /auth/register", "POST /auth/email/resend", "POST /auth/password/forgot", "POST /auth/password/reset", "POST /me/password", "POST /orgs/{orgId}/invitations"];
+    for (const fn of fake.functions.filter((candidate) => candidate.via.startsWith("route:"))) {
+      const routeKey = fn.via.slice("route:".length);
+      const mails = mailing.includes(routeKey);
+      expect(sesPermissions(fn), routeKey).toEqual(mails ? allowed : []);
+      expect(includes(fn.args.link, mailQueue.self), `${routeKey} links no queue`).toBe(false);
+      const sends = ((fn.args.permissions as { actions: string[]; resources: unknown[] }[] | undefined) ?? []).filter((permission) => permission.resources.includes("arn:queue:Mail"));
+      expect(sends.flatMap((permission) => permission.actions), routeKey).toEqual(mails ? ["sqs:SendMessage"] : []);
+      expect((fn.args.environment as Args).MAIL_QUEUE_URL, routeKey).toBe(mails ? "https://sqs/Mail" : undefined);
+    }
+    for (const fn of fake.functions.filter((candidate) => !candidate.via.startsWith("route:") && candidate.via !== "queue:Mail")) {
+      expect(sesPermissions(fn), fn.via).toEqual([]);
+    }
+  });
+
+  it("names every mailing route from the route table", async () => {
+    // infra/mail.ts needs SST's globals at import: its list is read through an evaluation.
+    const { fake } = await evaluate(SENDER);
+    const linked = fake.functions.filter((fn) => fn.via.startsWith("route:") && sesPermissions(fn).length > 0).map((fn) => fn.via.slice("route:".length));
+    for (const routeKey of linked) expect(Object.keys(routes)).toContain(routeKey);
+    expect(linked).toHaveLength(6);
+  });
+
+  it("adds the recipients' identities in the sandbox", async () => {
+    const { fake } = await evaluate({ stages: { test: { mail: { ...MAIL, sandbox: true } } } });
+    const consumer = fake.functions.find((fn) => fn.via === "queue:Mail")!;
+    expect(sesPermissions(consumer)[0]!.resources).toContain("arn:aws:ses:*:*:identity/*");
+  });
+
+  it("without a sender: no identity, no SES permission, no MAIL_FROM, but the queue stays", async () => {
+    const { fake } = await evaluate();
+    expect(fake.components.filter((component) => component.type === "sst.aws.Email")).toEqual([]);
+    for (const fn of fake.functions) {
+      expect(sesPermissions(fn), fn.via).toEqual([]);
+      expect((fn.args.environment as Args).MAIL_FROM, fn.via).toBeUndefined();
+    }
+    expect(fake.functions.filter((fn) => fn.via === "queue:Mail").map((fn) => fn.handler)).toEqual([MAIL_CONSUMER]);
   });
 });

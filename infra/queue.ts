@@ -6,7 +6,7 @@ const CONSUMER_TIMEOUT_SECONDS = 30;
 // the dead-letter queue needs at least the source queue's retention to keep anything at all.
 export const RETENTION_SECONDS = 14 * 24 * 3600;
 
-const retention: sst.aws.QueueArgs["transform"] = {
+export const retention: sst.aws.QueueArgs["transform"] = {
   queue: (args) => {
     args.messageRetentionSeconds = RETENTION_SECONDS;
   },

@@ -11,6 +11,18 @@ export type VpcSetting =
 /** Exports in an S3 bucket of the stage's own, or in an existing bucket of an S3-compatible store. */
 export type StorageSetting = { kind: "s3" } | { kind: "rustfs"; bucket: string; endpoint: string };
 
+/**
+ * Mail through SES: `sender` is a domain (verified through DNS) or one address; `from` defaults to
+ * "VoxGuard <no-reply@domain>" or the address; `appUrl` is where the mails' links point; `sandbox`
+ * while the SES account is in the sandbox (IAM then checks SendEmail against each recipient too).
+ */
+export interface MailSetting {
+  sender: string;
+  from?: string;
+  appUrl?: string;
+  sandbox?: boolean;
+}
+
 export interface StageSettings {
   vpc: VpcSetting;
   storage: StorageSetting;
@@ -23,6 +35,8 @@ export interface StageSettings {
    * maximumConcurrency, 2–1000): each holds DATABASE_POOL_MAX connections.
    */
   consumerConcurrency: number;
+  /** null: no sender identity and no mail sent (functions log it once); requests still enqueue. */
+  mail: MailSetting | null;
 }
 
 export const DEVELOPMENT_SETTINGS: StageSettings = {
@@ -31,6 +45,7 @@ export const DEVELOPMENT_SETTINGS: StageSettings = {
   corsOrigins: [],
   alarmEmail: null,
   consumerConcurrency: 2,
+  mail: null,
 };
 
 const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
@@ -62,6 +77,11 @@ export function resolveSettings(stage: string, production: boolean, table: Recor
   if (settings.alarmEmail !== null && !EMAIL.test(settings.alarmEmail)) problems.push("alarmEmail is not an email address");
   if (!Number.isInteger(settings.consumerConcurrency) || settings.consumerConcurrency < 2 || settings.consumerConcurrency > 1000) {
     problems.push("consumerConcurrency must be a whole number from 2 to 1000 (SQS maximumConcurrency)");
+  }
+  if (settings.mail !== null) {
+    const { sender, appUrl } = settings.mail;
+    if (!EMAIL.test(sender) && !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(sender)) problems.push("mail.sender must be a domain or an email address");
+    if (appUrl !== undefined && !/^https?:\/\/\S+$/.test(appUrl)) problems.push("mail.appUrl is not an http(s) URL");
   }
   if (problems.length > 0) throw new Error(`infra/stages.ts, stage "${stage}": ${problems.join("; ")}`);
   return settings;

@@ -9,9 +9,12 @@ import { handlerFile, loadHandler } from "./handler-loader.ts";
 import { startQueuePoller, type QueuePoller } from "./queue-poller.ts";
 import { startLocalQueue, type LocalQueue } from "./queue.ts";
 import { startLocalServer, type LocalServer } from "./server.ts";
+import { startLocalSes, type LocalSes } from "./ses.ts";
 
 const rootDir = path.resolve(import.meta.dirname, "..");
 const AUDIT_CONSUMER = "functions/queue/audit-consumer.handler";
+const MAIL_CONSUMER = "functions/queue/mail-consumer.handler";
+const LOCAL_SENDER = "VoxGuard <no-reply@voxguard.localhost>";
 const CLEANUP_JOB = "functions/jobs/cleanup-sessions.handler";
 const CLEANUP_INTERVAL_MS = 15 * 60 * 1000;
 const REINDEX_JOB = "functions/jobs/reindex-audit.handler";
@@ -20,8 +23,10 @@ const REINDEX_INTERVAL_MS = 5 * 60 * 1000;
 interface Running {
   embedded?: EmbeddedDatabase;
   queue?: LocalQueue;
+  ses?: LocalSes;
   server?: LocalServer;
   poller?: QueuePoller;
+  mailPoller?: QueuePoller;
   cron?: Cron;
   reindexCron?: Cron;
 }
@@ -58,6 +63,14 @@ async function start(): Promise<void> {
   running.queue = await startLocalQueue();
   if (running.queue) say(`no queue or S3 endpoint configured: local SQS + S3 (fauxqs) on ${running.queue.endpoint}`);
 
+  if (process.env.AWS_ENDPOINT_URL_SESV2) say(`mail goes to the SES endpoint ${process.env.AWS_ENDPOINT_URL_SESV2}`);
+  else {
+    running.ses = await startLocalSes({ port: process.env.SES_PORT ? Number(process.env.SES_PORT) : 0 });
+    process.env.AWS_ENDPOINT_URL_SESV2 = running.ses.endpoint;
+    say(`no AWS_ENDPOINT_URL_SESV2: local SES v2 endpoint (aws-ses-v2-local); mails are in the inbox at ${running.ses.endpoint}/`);
+  }
+  process.env.MAIL_FROM ||= LOCAL_SENDER;
+
   // Read only now, with everything above in the environment; a bad value stops here with one line.
   reloadConfig();
 
@@ -73,6 +86,13 @@ async function start(): Promise<void> {
     const handler = await loadHandler(rootDir, AUDIT_CONSUMER);
     running.poller = startQueuePoller({ queueUrl, handler, functionName: "voxguard-audit-consumer" });
     say("polling the audit queue into the consumer (batches of up to 100, 1 s window)");
+  }
+
+  const mailQueueUrl = process.env.MAIL_QUEUE_URL;
+  if (mailQueueUrl) {
+    const handler = await loadHandler(rootDir, MAIL_CONSUMER);
+    running.mailPoller = startQueuePoller({ queueUrl: mailQueueUrl, handler, functionName: "voxguard-mail-consumer", batchSize: 10 });
+    say("polling the mail queue into the mail consumer");
   }
 
   if (!handlerFile(rootDir, CLEANUP_JOB)) say(`no ${CLEANUP_JOB} yet: no session cleanup schedule`);
@@ -95,10 +115,12 @@ async function stop(): Promise<void> {
   const steps: Array<[string, (() => Promise<void>) | undefined]> = [
     ["server", running.server?.close],
     ["queue poller", running.poller?.stop],
+    ["mail queue poller", running.mailPoller?.stop],
     ["cron", running.cron?.stop],
     ["reindex cron", running.reindexCron?.stop],
     ["database pool", closeDb],
     ["local queue", running.queue?.close],
+    ["local SES", running.ses?.close],
     ["embedded database", running.embedded?.close],
   ];
   for (const [name, step] of steps) {

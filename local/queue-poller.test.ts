@@ -236,8 +236,23 @@ describe("startLocalQueue", () => {
     }
   });
 
-  it("starts nothing when a queue and an S3 endpoint are configured", async () => {
+  it("creates the mail queue with its DLQ too", async () => {
     const env: NodeJS.ProcessEnv = { AUDIT_QUEUE_URL: "http://example.test/q", AWS_ENDPOINT_URL_S3: "http://example.test" };
+    const local = await startLocalQueue({ env });
+    try {
+      expect(env.MAIL_QUEUE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\d{12}\/voxguard-mail$/);
+      expect(env.AUDIT_QUEUE_URL).toBe("http://example.test/q");
+      const client = new SQSClient({ region: "us-east-1", endpoint: local!.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+      const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: env.MAIL_QUEUE_URL, AttributeNames: ["RedrivePolicy"] }));
+      client.destroy();
+      expect(JSON.parse(Attributes!.RedrivePolicy!).deadLetterTargetArn).toMatch(/:voxguard-mail-dlq$/);
+    } finally {
+      await local?.close();
+    }
+  });
+
+  it("starts nothing when the queues and an S3 endpoint are configured", async () => {
+    const env: NodeJS.ProcessEnv = { AUDIT_QUEUE_URL: "http://example.test/q", MAIL_QUEUE_URL: "http://example.test/m", AWS_ENDPOINT_URL_S3: "http://example.test" };
     expect(await startLocalQueue({ env })).toBeUndefined();
   });
 });

@@ -115,6 +115,8 @@ export interface LocalQueue {
   endpoint: string;
   /** Set when this process created the queue (AUDIT_QUEUE_URL was unset). */
   queues?: AuditQueues;
+  /** Set when this process created the mail queue (MAIL_QUEUE_URL was unset). */
+  mailQueues?: AuditQueues;
   /** Set when this process created the bucket (AWS_ENDPOINT_URL_S3 was unset). */
   bucket?: string;
   close(): Promise<void>;
@@ -137,7 +139,8 @@ export async function startLocalQueue(options: LocalQueueOptions = {}): Promise<
   const env = options.env ?? process.env;
   const needQueue = !env.AUDIT_QUEUE_URL;
   const needS3 = !env.AWS_ENDPOINT_URL_S3;
-  if (!needQueue && !needS3) return undefined;
+  const needMailQueue = !env.MAIL_QUEUE_URL;
+  if (!needQueue && !needS3 && !needMailQueue) return undefined;
 
   const server = await startFauxqs();
   try {
@@ -157,6 +160,19 @@ export async function startLocalQueue(options: LocalQueueOptions = {}): Promise<
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       });
       env.AUDIT_QUEUE_URL = local.queues.queueUrl;
+      env.AWS_ENDPOINT_URL_SQS = server.endpoint;
+    }
+    if (needMailQueue) {
+      // The same shape as the audit queue: a dead-letter queue after 5 receives (infra/mail.ts).
+      local.mailQueues = await createAuditQueues({
+        endpoint: server.endpoint,
+        region,
+        queueName: "voxguard-mail",
+        deadLetterQueueName: "voxguard-mail-dlq",
+        maxReceiveCount: options.maxReceiveCount,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      });
+      env.MAIL_QUEUE_URL = local.mailQueues.queueUrl;
       env.AWS_ENDPOINT_URL_SQS = server.endpoint;
     }
     if (needS3) {

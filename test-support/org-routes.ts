@@ -25,8 +25,10 @@ export interface OrgIds {
   resourceId: string;
   /** A plain member nobody acts as, the target of member routes. */
   targetUserId: string;
-  /** A user outside the organization, the one POST /members adds. */
+  /** A user outside the organization, the one POST /invitations invites. */
   outsiderEmail: string;
+  /** A pending invitation, the target of invitation routes. */
+  invitationId: string;
 }
 
 export interface Call {
@@ -45,7 +47,6 @@ export const ROUTE_CALLS: Record<string, (ids: OrgIds) => Call> = {
   "PATCH /orgs/{orgId}": () => ({ body: { name: "Renamed", metadata: { touched: true } } }),
   "DELETE /orgs/{orgId}": () => ({}),
   "GET /orgs/{orgId}/members": () => ({ query: { limit: "10" } }),
-  "POST /orgs/{orgId}/members": (ids) => ({ body: { email: ids.outsiderEmail, role: "member" } }),
   "PATCH /orgs/{orgId}/members/{userId}": () => ({ body: { role: "viewer" } }),
   "DELETE /orgs/{orgId}/members/{userId}": () => ({}),
   "POST /orgs/{orgId}/resources": () => ({ body: { type: "voice.line", name: "New line", config: { number: "+15550100" } } }),
@@ -55,6 +56,9 @@ export const ROUTE_CALLS: Record<string, (ids: OrgIds) => Call> = {
   "DELETE /orgs/{orgId}/resources/{resourceId}": () => ({}),
   "GET /orgs/{orgId}/audit": () => ({ query: { limit: "10" } }),
   "POST /orgs/{orgId}/audit/exports": () => ({ body: {} }),
+  "POST /orgs/{orgId}/invitations": (ids) => ({ body: { email: ids.outsiderEmail, role: "member" } }),
+  "GET /orgs/{orgId}/invitations": () => ({ query: { limit: "10" } }),
+  "DELETE /orgs/{orgId}/invitations/{invitationId}": () => ({}),
 };
 
 /** The path with its parameters filled in; an unknown parameter is an error, not a silent gap. */
@@ -67,7 +71,7 @@ export function fillPath(path: string, params: Record<string, string>): string {
 }
 
 export function paramsOf(ids: OrgIds, overrides: Record<string, string> = {}): Record<string, string> {
-  return { orgId: ids.orgId, resourceId: ids.resourceId, userId: ids.targetUserId, ...overrides };
+  return { orgId: ids.orgId, resourceId: ids.resourceId, userId: ids.targetUserId, invitationId: ids.invitationId, ...overrides };
 }
 
 export function withQuery(path: string, query: Record<string, string> | undefined): string {
@@ -105,6 +109,14 @@ export async function signUpPersonas(api: TestApi): Promise<Personas> {
   return { owner: owner!, admin: admin!, member: member!, viewer: viewer!, nonMember: nonMember!, platformAdmin: { ...platformAdmin!, token: login.body.token } };
 }
 
+/**
+ * Makes a user a member behind the API's back: setup for tests about what members do. Joining
+ * itself (invitation, mail, accept) is tested over HTTP in functions/account.
+ */
+export async function addMember(orgId: string, userId: string, role: OrgRole): Promise<void> {
+  await db().insertInto("organization_members").values({ org_id: orgId, user_id: userId, role }).execute();
+}
+
 async function insertUser(label: string): Promise<{ id: string; email: string }> {
   const id = randomUUID();
   const email = `${label}-${id}@example.test`;
@@ -140,5 +152,20 @@ export async function seedOrg(personas: Pick<Personas, OrgRole>, label = "Seeded
     .values({ org_id: orgId, type: "voice.line", name: `${label} line ${orgId.slice(0, 8)}`, config: JSON.stringify({ number: "+15550199" }) })
     .returning("id")
     .executeTakeFirstOrThrow();
-  return { orgId, slug, name, resourceId: resource.id, targetUserId: target.id, targetEmail: target.email, outsiderEmail: outsider.email };
+  // For a member: an admin may revoke it (an admin's role rules).
+  const invitation = await db()
+    .insertInto("invitations")
+    .values({ org_id: orgId, email: `invitee-${orgId}@example.test`, role: "member", invited_by: personas.owner.userId, expires_at: new Date(Date.now() + 86_400_000) })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return {
+    orgId,
+    slug,
+    name,
+    resourceId: resource.id,
+    targetUserId: target.id,
+    targetEmail: target.email,
+    outsiderEmail: outsider.email,
+    invitationId: invitation.id,
+  };
 }

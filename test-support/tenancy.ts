@@ -42,6 +42,14 @@ export async function createOrgWithRoles(): Promise<TestOrg> {
   return { id: org.id, owner, members };
 }
 
+/**
+ * Makes a user a member behind the API's back: setup for tests about what members do. Joining
+ * itself (invitation, mail, accept) is tested in core/invitation and functions/account.
+ */
+export async function addMember(orgId: string, user: TestUser, role: OrgRole): Promise<void> {
+  await db().insertInto("organization_members").values({ org_id: orgId, user_id: user.actor.userId, role }).execute();
+}
+
 export async function ownersOf(orgId: string): Promise<string[]> {
   const rows = await db()
     .selectFrom("organization_members")

@@ -9,6 +9,8 @@ interface Origin {
 export interface UserProfile {
   email: string;
   displayName: string;
+  /** Missing in cache entries written before it existed. */
+  emailVerified?: boolean | undefined;
   /** ISO 8601, as answered. */
   createdAt: string;
   updatedAt: string;

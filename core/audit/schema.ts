@@ -22,6 +22,12 @@ export const AuditAction = z.enum([
   "resource.deleted",
   "audit.exported",
   "admin.user_updated",
+  "user.email_verified",
+  "user.password_reset_requested",
+  "user.password_reset",
+  "invitation.created",
+  "invitation.revoked",
+  "invitation.accepted",
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

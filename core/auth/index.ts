@@ -1,5 +1,6 @@
 import type { Actor } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
+import * as Mail from "../mail/index.ts";
 import { transaction } from "../db/index.ts";
 import { VisibleError } from "../error/index.ts";
 import { checkPassword, hashPassword } from "../password/index.ts";
@@ -20,6 +21,7 @@ export async function register(value: RegisterInput, actor: Actor): Promise<Auth
   return transaction(async () => {
     const user = await User.insert({ email: data.email, displayName: data.displayName, passwordHash }, actor);
     const session = await Session.create(user, actor);
+    await Mail.enqueue({ kind: "verify_email", userId: user.id });
     return { user, token: session.token, expiresAt: session.expiresAt.toISOString() };
   });
 }

@@ -1,2 +1,3 @@
 export * from "./signature-v4.ts";
 export * from "./sqs.ts";
+export * from "./ses.ts";

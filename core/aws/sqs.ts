@@ -53,12 +53,13 @@ function regionFor(endpoint: URL): string {
   return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? fromHost ?? "us-east-1";
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   body: string;
 }
 
-function post(url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
+/** One POST over keep-alive agents, with connect and request timeouts. */
+export function post(url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const transport = url.protocol === "https:" ? https : http;
     const request = transport.request(url, { method: "POST", headers, agent: agents[url.protocol as keyof typeof agents], timeout: REQUEST_TIMEOUT_MS }, (response) => {

@@ -5,6 +5,12 @@ export { linkedVariables } from "./linked.ts";
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalUrl = z.preprocess((value) => (value === "" ? undefined : value), z.url().optional());
+const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+// "VoxGuard <no-reply@example.com>" or a bare address: SES takes either as FromEmailAddress.
+const sender = z.preprocess(
+  (value) => (value === "" ? undefined : value),
+  z.string().max(320).regex(/^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, "expected an address or Name <address>").optional(),
+);
 
 const Environment = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
@@ -35,6 +41,18 @@ const Environment = z.object({
   PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(64),
   CORS_ORIGINS: z.string().default(""),
   EXPORT_URL_SECONDS: seconds(15 * 60),
+  MAIL_FROM: sender,
+  MAIL_QUEUE_URL: optionalUrl,
+  AWS_ENDPOINT_URL_SESV2: optionalUrl,
+  APP_URL: z.url().default("http://localhost:3000"),
+  EMAIL_VERIFY_SECONDS: seconds(24 * 3600),
+  PASSWORD_RESET_SECONDS: seconds(3600),
+  INVITATION_SECONDS: seconds(7 * 24 * 3600),
+  EMAIL_RESEND_LIMIT: count(3),
+  PASSWORD_FORGOT_LIMIT_PER_ACCOUNT: count(3),
+  PASSWORD_FORGOT_LIMIT_PER_IP: count(20),
+  INVITATION_LIMIT_PER_ORG: count(50),
+  MAIL_LIMIT_WINDOW_SECONDS: seconds(3600),
 });
 
 export type Config = ReturnType<typeof parse>;
@@ -80,10 +98,30 @@ function parse(processEnv: NodeJS.ProcessEnv) {
       "register-ip": { points: e.REGISTER_LIMIT_PER_IP, windowSeconds: e.REGISTER_LIMIT_WINDOW_SECONDS },
       // Members one user adds (any organization).
       "member-add": { points: e.MEMBER_ADD_LIMIT_PER_ACTOR, windowSeconds: e.MEMBER_ADD_LIMIT_WINDOW_SECONDS },
+      // Invitations one organization sends (they mail an address outside it).
+      "invitation-org": { points: e.INVITATION_LIMIT_PER_ORG, windowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS },
+      // Verification mails one account asks for again.
+      "email-resend": { points: e.EMAIL_RESEND_LIMIT, windowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS },
+      // Password reset mails asked for one address, and from one client address.
+      "password-forgot-account": { points: e.PASSWORD_FORGOT_LIMIT_PER_ACCOUNT, windowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS },
+      "password-forgot-ip": { points: e.PASSWORD_FORGOT_LIMIT_PER_IP, windowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS },
     } satisfies Record<string, { points: number; windowSeconds: number }>,
     passwordHashing: { concurrency: e.PASSWORD_HASH_CONCURRENCY, queue: e.PASSWORD_HASH_QUEUE },
     corsOrigins: e.CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
     exportUrlSeconds: e.EXPORT_URL_SECONDS,
+    mail: {
+      /** Unset: no mail is sent (logged once), and nothing waits for one. */
+      from: e.MAIL_FROM,
+      queueUrl: e.MAIL_QUEUE_URL,
+      sesEndpoint: e.AWS_ENDPOINT_URL_SESV2,
+      /** Where the links in mails point: the web app that posts their token back. */
+      appUrl: e.APP_URL,
+    },
+    tokenSeconds: {
+      verifyEmail: e.EMAIL_VERIFY_SECONDS,
+      passwordReset: e.PASSWORD_RESET_SECONDS,
+      invitation: e.INVITATION_SECONDS,
+    },
   };
 }
 

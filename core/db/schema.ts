@@ -12,6 +12,7 @@ export interface UsersTable {
   password_hash: string | null;
   status: Defaulted<string>;
   role: Defaulted<string>;
+  email_verified: Defaulted<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -69,6 +70,29 @@ export interface AuditLogTable {
   created_at: Timestamp;
 }
 
+export interface InvitationsTable {
+  id: Generated<string>;
+  org_id: string;
+  email: string;
+  role: string;
+  invited_by: string | null;
+  created_at: Timestamp;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  accepted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface OneTimeTokensTable {
+  token_hash: string;
+  purpose: string;
+  email: string;
+  user_id: string | null;
+  invitation_id: string | null;
+  created_at: Timestamp;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
 export interface Database {
   users: UsersTable;
   user_sessions: UserSessionsTable;
@@ -76,6 +100,8 @@ export interface Database {
   organization_members: OrganizationMembersTable;
   resources: ResourcesTable;
   audit_log: AuditLogTable;
+  invitations: InvitationsTable;
+  one_time_tokens: OneTimeTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -13,6 +13,7 @@ export type ErrorCode =
   | "already_member"
   | "last_owner"
   | "last_admin"
+  | "invalid_token"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"

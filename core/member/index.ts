@@ -6,11 +6,10 @@ import { notFound, VisibleError } from "../error/index.ts";
 import { atLeast, requireRole, requireUser } from "../org/access.ts";
 import type { Role } from "../org/schema.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
-import * as RateLimit from "../rate-limit/index.ts";
 import { existingId, input } from "../validation/index.ts";
-import { AddInput, Info, ListQuery, UpdateInput } from "./schema.ts";
+import { Info, ListQuery, UpdateInput } from "./schema.ts";
 
-export { AddInput, Email, Info, ListQuery, Params, UpdateInput } from "./schema.ts";
+export { Email, Info, ListQuery, Params, UpdateInput } from "./schema.ts";
 
 const PRIVILEGED: ReadonlySet<Role> = new Set(["owner", "admin"]);
 
@@ -100,41 +99,37 @@ export async function fromID(actor: Actor, orgId: string, rawUserId: string): Pr
   });
 }
 
+/** Whether the caller may give `role` to somebody who is not a member yet (an invitation). */
+export function mayGrant(actorRole: Role | null, actor: Actor, role: Role): boolean {
+  return mayManage(actorRole, actor, null, role, false);
+}
+
+export interface Joining {
+  id: string;
+  email: string;
+  display_name: string;
+}
+
 /**
- * Adds an existing user by email. Its not_found answer tells whether an address has an account, so
- * each actor may add only so many members a window ("member-add").
+ * Makes an existing user a member, inside the caller's transaction: the only way in is an accepted
+ * invitation, which checked who may grant the role when it was made.
  */
-export async function add(actor: Actor, orgId: string, raw: AddInput): Promise<Info> {
-  const data = input(AddInput, raw);
-  if (actor.type === "user") await RateLimit.take("member-add", actor.userId, { actor, details: { orgId } });
-  return transaction(async (tx) => {
-    const actorRole = await requireRole(actor, orgId, "admin");
-    if (!mayManage(actorRole, actor, null, data.role, false)) {
-      throw new VisibleError("forbidden", "Only an owner grants the admin or owner role");
-    }
-    const user = await tx.selectFrom("users").select(["id", "email", "display_name"]).where("email", "=", data.email).executeTakeFirst();
-    if (!user) throw new VisibleError("not_found", "No user has this email address");
-    const row = await tx
+export async function join(actor: Actor, orgId: string, user: Joining, role: Role, details: Record<string, unknown> = {}): Promise<Info> {
+  const row = await useTransaction((tx) =>
+    tx
       .insertInto("organization_members")
-      .values({ org_id: orgId, user_id: user.id, role: data.role })
+      .values({ org_id: orgId, user_id: user.id, role })
       .onConflict((oc) => oc.columns(["org_id", "user_id"]).doNothing())
       .returning(["role", "created_at"])
       .executeTakeFirst()
       .catch((error: unknown) => {
         // The user or the organization was deleted after it was read.
-        throw isForeignKeyViolation(error) ? notFound("User") : error;
-      });
-    if (!row) throw new VisibleError("already_member", "This user is already a member of the organization");
-    await emit({
-      action: "member.added",
-      actor,
-      orgId,
-      resourceType: "member",
-      resourceId: user.id,
-      details: { after: { role: row.role } },
-    });
-    return toInfo({ user_id: user.id, email: user.email, display_name: user.display_name, role: row.role, created_at: row.created_at });
-  });
+        throw isForeignKeyViolation(error) ? notFound("Organization") : error;
+      }),
+  );
+  if (!row) throw new VisibleError("already_member", "This user is already a member of the organization");
+  await emit({ action: "member.added", actor, orgId, resourceType: "member", resourceId: user.id, details: { after: { role: row.role }, ...details } });
+  return toInfo({ user_id: user.id, email: user.email, display_name: user.display_name, role: row.role, created_at: row.created_at });
 }
 
 /** Changes a member's role. The last owner can't be demoted. */

@@ -15,12 +15,6 @@ export type Info = z.infer<typeof Info>;
 
 export const Email = z.string().trim().max(255).toLowerCase().pipe(z.email());
 
-export const AddInput = z.strictObject({
-  email: Email,
-  role: Role.default("member"),
-});
-export type AddInput = z.input<typeof AddInput>;
-
 export const UpdateInput = z.strictObject({ role: Role });
 export type UpdateInput = z.input<typeof UpdateInput>;
 

@@ -6,6 +6,6 @@ export const PageQuery = z.object({
 });
 export type PageQuery = z.output<typeof PageQuery>;
 
-export function Page<T extends z.ZodType>(item: T) {
+export function Page<T extends z.core.$ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }

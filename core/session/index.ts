@@ -33,7 +33,7 @@ const CachedSession = z.object({
   // The user's own account, so GET /me costs no second cache read. Optional: entries written
   // before it existed are still valid sessions, and GET /me then reads the user itself.
   profile: z
-    .object({ email: z.string(), displayName: z.string(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
+    .object({ email: z.string(), displayName: z.string(), emailVerified: z.boolean().optional(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
     .optional(),
 });
 type CachedSession = z.infer<typeof CachedSession>;
@@ -98,12 +98,19 @@ function actorOf(session: CachedSession, origin: Origin): UserActor {
 interface ProfileColumns {
   email: string;
   display_name: string;
+  email_verified: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
 function profileOf(user: ProfileColumns): UserProfile {
-  return { email: user.email, displayName: user.display_name, createdAt: user.created_at.toISOString(), updatedAt: user.updated_at.toISOString() };
+  return {
+    email: user.email,
+    displayName: user.display_name,
+    emailVerified: user.email_verified,
+    createdAt: user.created_at.toISOString(),
+    updatedAt: user.updated_at.toISOString(),
+  };
 }
 
 function cleanIp(ip: string | undefined): string | null {
@@ -126,7 +133,7 @@ export async function create(user: SessionUser, origin: Origin): Promise<Created
     // committed, where its invalidation finds it. Either way no copy older than the row is cached.
     const account = await tx
       .selectFrom("users")
-      .select(["role", "status", "email", "display_name", "created_at", "updated_at"])
+      .select(["role", "status", "email", "display_name", "email_verified", "created_at", "updated_at"])
       .where("id", "=", user.id)
       .forShare()
       .executeTakeFirstOrThrow();
@@ -220,6 +227,7 @@ async function load(tokenHash: string): Promise<CachedSession | undefined> {
         "u.status",
         "u.email",
         "u.display_name",
+        "u.email_verified",
         "u.created_at as user_created_at",
         "u.updated_at as user_updated_at",
         sql<Date>`coalesce(s.created_at, now())`.as("created_at"),
@@ -239,7 +247,13 @@ async function load(tokenHash: string): Promise<CachedSession | undefined> {
     createdAt: row.created_at.getTime(),
     lastUsedAt: row.last_used_at.getTime(),
     expiresAt: row.expires_at.getTime(),
-    profile: profileOf({ email: row.email, display_name: row.display_name, created_at: row.user_created_at, updated_at: row.user_updated_at }),
+    profile: profileOf({
+      email: row.email,
+      display_name: row.display_name,
+      email_verified: row.email_verified,
+      created_at: row.user_created_at,
+      updated_at: row.user_updated_at,
+    }),
   };
 }
 

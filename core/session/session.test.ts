@@ -116,7 +116,7 @@ describe("the cache", () => {
 
   it("carries the user's profile, from a hit and from a refill alike", async () => {
     const { token, user } = await register();
-    const profile = { email: user.email, displayName: user.displayName, createdAt: user.createdAt, updatedAt: user.updatedAt };
+    const profile = { email: user.email, displayName: user.displayName, emailVerified: user.emailVerified, createdAt: user.createdAt, updatedAt: user.updatedAt };
     expect((await Session.authenticate(token, origin)).profile).toEqual(profile);
     await Cache.del(keyOf(token));
     expect((await Session.authenticate(token, origin)).profile).toEqual(profile);
@@ -132,6 +132,16 @@ describe("the cache", () => {
     const actor = await Session.authenticate(token, origin);
     expect(actor.profile).toBeUndefined();
     expect(await User.me(actor)).toEqual(user);
+  });
+
+  it("takes an entry whose profile predates emailVerified; GET /me then reads the user", async () => {
+    const { token, user } = await register();
+    const entry = JSON.parse((await cached(token))!);
+    delete entry.profile.emailVerified;
+    await (await Cache.cache())!.set(keyOf(token), JSON.stringify(entry), "PX", 60_000);
+    await db().updateTable("users").set({ email_verified: true }).where("id", "=", user.id).execute();
+    const actor = await Session.authenticate(token, origin);
+    expect(await User.me(actor)).toMatchObject({ id: user.id, emailVerified: true });
   });
 
   it("caches a new session with a change to its user that was still in flight, not the row from before it", async () => {

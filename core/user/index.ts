@@ -9,9 +9,11 @@ import { afterCommit, isUniqueViolation, transaction, useTransaction, type Datab
 import type { UserRow } from "../db/schema.ts";
 import { VisibleError, notFound } from "../error/index.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
+import * as Mail from "../mail/index.ts";
 import { checkPassword, hashPassword } from "../password/index.ts";
 import * as RateLimit from "../rate-limit/index.ts";
 import * as Session from "../session/index.ts";
+import * as Token from "../token/index.ts";
 import { input } from "../validation/index.ts";
 import {
   AdminUpdateUserInput,
@@ -28,7 +30,7 @@ import {
 export * from "./schema.ts";
 
 type UserColumns = Omit<Selectable<Database["users"]>, "password_hash">;
-const COLUMNS = ["id", "email", "display_name", "role", "status", "created_at", "updated_at"] as const;
+const COLUMNS = ["id", "email", "display_name", "role", "status", "email_verified", "created_at", "updated_at"] as const;
 
 export function toInfo(row: UserColumns): UserInfo {
   return {
@@ -37,6 +39,7 @@ export function toInfo(row: UserColumns): UserInfo {
     displayName: row.display_name,
     role: (row.role ?? "user") as UserRole,
     status: (row.status ?? "active") as UserStatus,
+    emailVerified: row.email_verified,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -117,7 +120,7 @@ export async function me(actor: UserActor): Promise<UserInfo> {
   // The session's cache entry carries the profile, and every change to it invalidates the user's
   // sessions (Session.refreshForUser), so this copy is as fresh as the session itself.
   const { profile } = actor;
-  if (profile) {
+  if (profile && profile.emailVerified !== undefined) {
     return {
       id: actor.userId,
       email: profile.email,
@@ -125,6 +128,7 @@ export async function me(actor: UserActor): Promise<UserInfo> {
       role: actor.role,
       // Session.authenticate lets no other status through.
       status: "active",
+      emailVerified: profile.emailVerified,
       createdAt: profile.createdAt,
       updatedAt: profile.updatedAt,
     };
@@ -192,9 +196,85 @@ export async function changePassword(value: ChangePasswordInput, actor: UserActo
     await forget(actor.userId);
     const session = await Session.create({ id: user.id, role: user.role === "admin" ? "admin" : "user", status: user.status ?? "active" }, actor);
     await emit({ action: "user.password_changed", actor, resourceType: "user", resourceId: actor.userId, details: { sessionsRevoked: revoked } });
+    await Mail.enqueue({ kind: "password_changed", userId: actor.userId });
     return session;
   });
   return { token: created.token, expiresAt: created.expiresAt.toISOString() };
+}
+
+/**
+ * Marks the address verified with a verify_email token. The token names the address it was mailed
+ * to: if the account's address is no longer that one, the token proves nothing and is refused.
+ */
+export async function confirmEmail(token: string, actor: Actor): Promise<UserInfo> {
+  return transaction(async (tx) => {
+    const redeemed = await Token.redeem("verify_email", token);
+    if (!redeemed.userId) throw Token.invalidToken();
+    const row = await tx
+      .updateTable("users")
+      .set({ email_verified: true, updated_at: sql<Date>`now()` })
+      .where("id", "=", redeemed.userId)
+      .where("email", "=", redeemed.email)
+      .returning(COLUMNS)
+      .executeTakeFirst();
+    if (!row) throw Token.invalidToken();
+    await forget(row.id);
+    await Session.refreshForUser(row.id);
+    await emit({ action: "user.email_verified", actor, userId: row.id, resourceType: "user", resourceId: row.id, details: { via: "link" } });
+    return toInfo(row);
+  });
+}
+
+/**
+ * Marks an address verified inside the caller's transaction (an accepted invitation proves it too).
+ * Emits user.email_verified only when it changes something.
+ */
+export async function markEmailVerified(userId: string, actor: Actor, via: string): Promise<void> {
+  const changed = await useTransaction((tx) =>
+    tx
+      .updateTable("users")
+      .set({ email_verified: true, updated_at: sql<Date>`now()` })
+      .where("id", "=", userId)
+      .where("email_verified", "=", false)
+      .returning("id")
+      .executeTakeFirst(),
+  );
+  if (!changed) return;
+  await forget(userId);
+  await Session.refreshForUser(userId);
+  await emit({ action: "user.email_verified", actor, userId, resourceType: "user", resourceId: userId, details: { via } });
+}
+
+/**
+ * A new password with a password_reset token: the mailbox's owner proved who they are, so every
+ * session ends, the address counts as verified, and a new session is issued. The hash is made
+ * before the transaction (no connection held meanwhile), so an invalid token costs as much as a
+ * valid one.
+ */
+export async function resetPassword(token: string, newPassword: string, actor: Actor): Promise<{ user: UserInfo; token: string; expiresAt: string }> {
+  const passwordHash = await hashPassword(newPassword);
+  return transaction(async (tx) => {
+    const redeemed = await Token.redeem("password_reset", token);
+    if (!redeemed.userId) throw Token.invalidToken();
+    const row = await tx
+      .updateTable("users")
+      .set({ password_hash: passwordHash, email_verified: true, updated_at: sql<Date>`now()` })
+      .where("id", "=", redeemed.userId)
+      .where("email", "=", redeemed.email)
+      .where((eb) => eb.or([eb("status", "=", "active"), eb("status", "is", null)]))
+      .returning(COLUMNS)
+      .executeTakeFirst();
+    if (!row) throw Token.invalidToken();
+    // Other reset links mailed earlier die with this one.
+    await Token.revokeForUser("password_reset", row.id);
+    const revoked = await Session.removeAllForUser(row.id);
+    await forget(row.id);
+    const user = toInfo(row);
+    const session = await Session.create({ id: user.id, role: user.role, status: user.status }, actor);
+    await emit({ action: "user.password_reset", actor, userId: row.id, resourceType: "user", resourceId: row.id, details: { sessionsRevoked: revoked } });
+    await Mail.enqueue({ kind: "password_changed", userId: row.id });
+    return { user, token: session.token, expiresAt: session.expiresAt.toISOString() };
+  });
 }
 
 function forbidden(): VisibleError {

@@ -18,6 +18,8 @@ export const UserInfo = z.object({
   displayName: z.string(),
   role: UserRole,
   status: UserStatus,
+  /** The owner of the address proved it (a mailed link, a password reset or an accepted invitation). */
+  emailVerified: z.boolean(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -10,6 +10,7 @@ import { startQueuePoller, type QueuePoller } from "../../local/queue-poller.ts"
 import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type ApiAnswer, type TestApi } from "../../test-support/http.ts";
 import { makePlatformAdmin, signUp, type SignedUp } from "../../test-support/identity.ts";
+import { addMember } from "../../test-support/org-routes.ts";
 import { QUICKWIT_MAX_OFFSET, startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
 import { handler as consumer } from "../queue/audit-consumer.ts";
 import { until } from "../../test-support/until.ts";
@@ -137,7 +138,7 @@ describe("the audit pipeline through the local server", () => {
 
     // An org's viewer knows the org exists but may not read its trail.
     const viewer = await signUp(api);
-    expect((await api.request("POST", `/orgs/${orgA}/members`, { token: alice.token, body: { email: viewer.email, role: "viewer" } })).status).toBe(201);
+    await addMember(orgA, viewer.user.id, "viewer");
     const asViewer = await api.request("GET", `/orgs/${orgA}/audit`, { token: viewer.token });
     expect(asViewer.status).toBe(403);
   });

@@ -32,7 +32,7 @@ describe("the identity flow", () => {
     });
     expect(registered.status).toBe(201);
     expect(registered.body.user).toMatchObject({ email: email.toLowerCase(), displayName: "Flow Tester", role: "user", status: "active" });
-    expect(Object.keys(registered.body.user).sort()).toEqual(["createdAt", "displayName", "email", "id", "role", "status", "updatedAt"]);
+    expect(Object.keys(registered.body.user).sort()).toEqual(["createdAt", "displayName", "email", "emailVerified", "id", "role", "status", "updatedAt"]);
     expect(registered.body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Date.parse(registered.body.expiresAt)).toBeGreaterThan(Date.now());
     const userId: string = registered.body.user.id;

@@ -17,6 +17,7 @@ export const STATUS: Record<ErrorCode, number> = {
   already_member: 409,
   last_owner: 409,
   last_admin: 409,
+  invalid_token: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

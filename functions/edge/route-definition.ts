@@ -13,11 +13,12 @@ export interface RouteDefinition {
   orgRole?: OrgRole;
   /** "self" routes also accept the member acting on itself (leaving an organization). */
   orgRoleException?: "self";
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
+  // zod's core types: classic and zod/mini schemas alike.
+  params?: z.core.$ZodObject;
+  query?: z.core.$ZodObject;
+  body?: z.core.$ZodType;
   /** Status → body schema; null for an empty body (204). */
-  responses: Record<number, z.ZodType | null>;
+  responses: Record<number, z.core.$ZodType | null>;
 }
 
 export type RouteTable = Record<string, RouteDefinition>;

@@ -15,7 +15,7 @@ import { validate } from "./validate.ts";
 
 type Routes = typeof routes;
 export type RouteKey = keyof Routes & string;
-type Parsed<D, Part extends string> = D extends { [P in Part]: infer S extends z.ZodType } ? z.output<S> : undefined;
+type Parsed<D, Part extends string> = D extends { [P in Part]: infer S extends z.core.$ZodType } ? z.output<S> : undefined;
 
 export interface ApiRequest<D extends RouteDefinition> {
   params: Parsed<D, "params">;

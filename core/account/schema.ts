@@ -1,0 +1,20 @@
+import * as z from "zod/mini";
+import { Password } from "../user/schema.ts";
+
+/** A mailed one-time token, as the link carries it. Any other string is simply an unknown token. */
+export const OneTimeToken = z.string().check(z.minLength(1), z.maxLength(256));
+
+export const VerifyEmailInput = z.strictObject({ token: OneTimeToken });
+export type VerifyEmailInput = z.input<typeof VerifyEmailInput>;
+
+export const ForgotPasswordInput = z.strictObject({
+  email: z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.email().check(z.maxLength(255))),
+});
+export type ForgotPasswordInput = z.input<typeof ForgotPasswordInput>;
+
+export const ResetPasswordInput = z.strictObject({ token: OneTimeToken, newPassword: Password });
+export type ResetPasswordInput = z.input<typeof ResetPasswordInput>;
+
+/** The answer of a request that only queues a mail: the same whatever the outcome. */
+export const Accepted = z.object({ message: z.string() });
+export type Accepted = z.infer<typeof Accepted>;
