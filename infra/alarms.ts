@@ -2,6 +2,7 @@ import { Metric, METRICS_NAMESPACE, METRICS_SERVICE } from "../core/metrics/name
 import { api } from "./api.ts";
 import { auditReindex, sessionCleanup } from "./cron.ts";
 import { migrator } from "./database.ts";
+import { mailConsumer, mailDlq } from "./mail.ts";
 import { auditConsumer, auditDlq, auditQueue } from "./queue.ts";
 import { settings } from "./settings.ts";
 
@@ -67,6 +68,18 @@ export const alarms = [
     comparisonOperator: "GreaterThanThreshold",
   }),
   functionErrors("AuditConsumerErrors", nameOf(auditConsumer.nodes.function), "The audit consumer threw or timed out"),
+  alarm("MailDeadLetterDepth", {
+    alarmDescription: "Mails that failed five sends (SES refused or was unreachable): fix the cause, then redrive the mail dead-letter queue",
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: mailDlq.nodes.queue.name },
+    statistic: "Maximum",
+    period: FIVE_MINUTES,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+  }),
+  functionErrors("MailConsumerErrors", nameOf(mailConsumer.nodes.function), "The mail consumer threw or timed out"),
   alarm("ApiServerErrorRate", {
     alarmDescription: "More than 1% of API requests answered 5xx, two five-minute periods in a row",
     metricQueries: [

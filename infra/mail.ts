@@ -1,4 +1,5 @@
 import { addEnvironment, applyFunctionDefaults } from "./function-defaults.ts";
+import { MAILING_ROUTES } from "./mailing-routes.ts";
 import { grant, sendMessages, type Permission } from "./permissions.ts";
 import { retention } from "./queue.ts";
 import { settings } from "./settings.ts";
@@ -47,18 +48,6 @@ const sendPermission: Permission[] = mailSender
     ]
   : [];
 
-/**
- * The routes whose requests cause a mail. They enqueue; should the queue be unreachable they send
- * from the request instead, so they may send too (on this identity only).
- */
-export const MAILING_ROUTES: ReadonlySet<string> = new Set([
-  "POST /auth/register",
-  "POST /auth/email/resend",
-  "POST /auth/password/forgot",
-  "POST /auth/password/reset",
-  "POST /me/password",
-  "POST /orgs/{orgId}/invitations",
-]);
 
 /** Gives a route what mailing needs: the queue's URL, SendMessage on it, and SendEmail on the sender. */
 export function addMailAccess(routeKey: string, args: sst.aws.FunctionArgs): void {
@@ -77,4 +66,10 @@ grant(consumer, ...sendPermission);
 
 export const mailConsumer = mailQueue.subscribe(consumer, {
   batch: { size: 10, window: "1 second", partialResponses: true },
+  transform: {
+    // Each sender holds database connections (it issues the mail's token): the same cap as the audit consumer's.
+    eventSourceMapping: (args) => {
+      args.scalingConfig = { maximumConcurrency: settings.consumerConcurrency };
+    },
+  },
 });

@@ -5,7 +5,12 @@
  * actually puts in each bundle, so a new handler that hashes passwords fails there until listed.
  */
 export const NATIVE_PACKAGES: Record<string, readonly string[]> = {
-  "@node-rs/argon2": ["functions/auth/register.handler", "functions/auth/login.handler", "functions/me/change-password.handler"],
+  "@node-rs/argon2": [
+    "functions/auth/register.handler",
+    "functions/auth/login.handler",
+    "functions/auth/reset-password.handler",
+    "functions/me/change-password.handler",
+  ],
 };
 
 /** The native packages a handler's bundle loads. */

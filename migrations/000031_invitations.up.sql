@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS invitations (
 
 -- A new table, so its indexes are no online change and may share the file.
 -- The pending list, newest first (keyset pages on created_at, id).
-CREATE INDEX IF NOT EXISTS idx_invitations_org_created ON invitations(org_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS idx_invitations_org_created ON invitations(org_id ASC, created_at DESC, id DESC);
 -- At most one open invitation per address and organization; a new one revokes the earlier.
 CREATE UNIQUE INDEX IF NOT EXISTS idx_invitations_open_email ON invitations(org_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL;
 CREATE INDEX IF NOT EXISTS idx_invitations_invited_by ON invitations(invited_by);
