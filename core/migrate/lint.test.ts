@@ -86,9 +86,11 @@ describe("lint", () => {
     expect(await lintMigrations(dir)).toEqual([]);
   });
 
-  test("versions must be sequential from 1", async () => {
-    const dir = await folder({ ...BASE, "000003_skip.up.sql": "SELECT 1;", "000003_skip.down.sql": "SELECT 1;" });
-    expect(await lintMigrations(dir)).toEqual([{ file: "000003_skip.up.sql", line: 1, message: expect.stringMatching(/sequential.*expected 2, found 3/) }]);
+  test("versions may leave gaps, as golang-migrate allows, but start at 1", async () => {
+    const gap = await folder({ ...BASE, "000003_skip.up.sql": "SELECT 1;", "000003_skip.down.sql": "SELECT 1;" });
+    expect(await lintMigrations(gap)).toEqual([]);
+    const zero = await folder({ ...BASE, "000000_zero.up.sql": "SELECT 1;", "000000_zero.down.sql": "SELECT 1;" });
+    expect(await lintMigrations(zero)).toEqual([{ file: "000000_zero.up.sql", line: 1, message: expect.stringMatching(/start at 1, found 0/) }]);
   });
 
   test("each up has a down and each down an up", async () => {
