@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS audit_seals (
     merkle_root VARCHAR(64) NOT NULL,
     event_count INT NOT NULL,
     event_ids UUID[] NOT NULL,
+    event_times TIMESTAMPTZ[] NOT NULL,
     leaves BYTEA NOT NULL,
     first_event_at TIMESTAMPTZ NOT NULL,
     last_event_at TIMESTAMPTZ NOT NULL,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { generateSealKey } from "@voxguard/core/audit-seal";
 import { createMigrator } from "@voxguard/core/migrate";
 
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -10,6 +11,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
     cacheKeyPrefix: string;
+    auditSealKey: string;
   }
 }
 
@@ -36,6 +38,8 @@ export default async function setup(project: TestProject) {
   }
   project.provide("databaseUrl", url);
   project.provide("cacheKeyPrefix", `vgtest:${name}:`);
+  // One sealing key for the run: any test file's sealer may seal another file's events.
+  project.provide("auditSealKey", JSON.stringify(generateSealKey()));
 
   return async () => {
     const client = new pg.Client({ connectionString: ADMIN_URL });

@@ -80,6 +80,8 @@ export interface AuditSealsTable {
   merkle_root: string;
   event_count: number;
   event_ids: string[];
+  /** The covered events' creation times, in tree order. */
+  event_times: ColumnType<Date[], string[], string[]>;
   /** The leaf hashes in tree order, 32 bytes each. */
   leaves: Buffer;
   first_event_at: Timestamp;
