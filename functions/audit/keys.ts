@@ -4,6 +4,4 @@ import { route } from "../edge/route.ts";
 export const handler = route("GET /.well-known/voxguard-audit-keys.json", async () => ({
   status: 200,
   body: publishedKeys(),
-  // Keys change only on a deploy; a verifier should still pin the set it fetched.
-  headers: { "cache-control": "public, max-age=300" },
 }));
