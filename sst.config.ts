@@ -24,6 +24,7 @@ export default $config({
     const { auditQueue, auditDlq } = await import("./infra/queue.ts");
     await import("./infra/database.ts");
     await import("./infra/cron.ts");
+    await import("./infra/audit-seal.ts");
     const { api } = await import("./infra/api.ts");
     return {
       api: api.url,

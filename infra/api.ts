@@ -1,4 +1,5 @@
 import { routes } from "../functions/routes.ts";
+import { auditSealVerification } from "./audit-seal.ts";
 import { migration } from "./database.ts";
 import { addEnvironment, applyFunctionDefaults } from "./function-defaults.ts";
 import { auditQueue } from "./queue.ts";
@@ -12,7 +13,7 @@ export const api = new sst.aws.ApiGatewayV2(
     transform: {
       route: {
         handler: (args, opts) => {
-          addEnvironment(args, { AUDIT_QUEUE_URL: auditQueue.url });
+          addEnvironment(args, { AUDIT_QUEUE_URL: auditQueue.url, ...auditSealVerification });
           applyFunctionDefaults(args);
           if (migration) opts.dependsOn = [migration];
           return undefined;

@@ -11,6 +11,7 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const CONSUMER = "functions/queue/audit-consumer.handler";
 const CLEANUP = "functions/jobs/cleanup-sessions.handler";
 const MIGRATOR = "functions/jobs/migrate.handler";
+const SEALER = "functions/jobs/seal-audit.handler";
 const ARGON2 = "@node-rs/argon2";
 
 type Args = Record<string, unknown>;
@@ -237,7 +238,7 @@ describe("handler files", () => {
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
   });
 
-  it.each([CONSUMER, CLEANUP, MIGRATOR])("%s exists and exports handler", (handler) => {
+  it.each([CONSUMER, CLEANUP, MIGRATOR, SEALER])("%s exists and exports handler", (handler) => {
     const file = handlerFile(handler);
     expect(existsSync(file), `${path.relative(ROOT, file)} is missing`).toBe(true);
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
@@ -276,8 +277,8 @@ describe("infra registers exactly the route table, the consumer, the cron and th
     );
   });
 
-  it("builds exactly the route handlers, the audit consumer, the cleanup cron and the migrator", () => {
-    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, CLEANUP, MIGRATOR].sort();
+  it("builds exactly the route handlers, the audit consumer, the cleanup and sealing crons and the migrator", () => {
+    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, CLEANUP, MIGRATOR, SEALER].sort();
     expect(fake.functions.map((fn) => fn.handler).sort()).toEqual(expected);
   });
 
@@ -321,10 +322,25 @@ describe("infra registers exactly the route table, the consumer, the cron and th
   });
 
   it("runs the session cleanup every 15 minutes with retries", () => {
-    const cron = only("sst.aws.CronV2");
+    const cron = ofType("sst.aws.CronV2").find((component) => component.name === "SessionCleanup")!;
     expect(cron.args).toMatchObject({ schedule: "rate(15 minutes)" });
     expect(cron.args.retries).toBeGreaterThan(0);
-    expect(fake.functions.filter((fn) => fn.via.startsWith("cron:")).map((fn) => fn.handler)).toEqual([CLEANUP]);
+    expect(fake.functions.filter((fn) => fn.via === "cron:SessionCleanup").map((fn) => fn.handler)).toEqual([CLEANUP]);
+  });
+
+  it("seals the audit trail every minute; only the sealer holds the private key", () => {
+    const cron = ofType("sst.aws.CronV2").find((component) => component.name === "AuditSeal")!;
+    expect(cron.args).toMatchObject({ schedule: "rate(1 minute)" });
+    const [sealer, ...others] = fake.functions.filter((fn) => fn.via === "cron:AuditSeal");
+    expect(others).toEqual([]);
+    expect(sealer!.handler).toBe(SEALER);
+    expect(sealer!.args.environment).toMatchObject({ AUDIT_SEAL_KEY: "secret:AuditSealKey", AUDIT_SEAL_PUBLIC_KEYS: "secret:AuditSealPublicKeys" });
+    for (const fn of fake.functions.filter((candidate) => candidate !== sealer)) {
+      expect((fn.args.environment as Args).AUDIT_SEAL_KEY, fn.via).toBeUndefined();
+    }
+    for (const fn of fake.functions.filter((candidate) => candidate.via.startsWith("route:"))) {
+      expect((fn.args.environment as Args).AUDIT_SEAL_PUBLIC_KEYS, fn.via).toBe("secret:AuditSealPublicKeys");
+    }
   });
 
   it("invokes the migrator on every deploy, before any API function changes", async () => {
@@ -359,6 +375,8 @@ describe("infra registers exactly the route table, the consumer, the cron and th
       S3Endpoint: "",
       S3AccessKeyId: "",
       S3SecretAccessKey: "",
+      AuditSealKey: undefined,
+      AuditSealPublicKeys: "[]",
     });
   });
 

@@ -27,7 +27,8 @@ function createStorage(): Storage {
   }
   // Exports are handed out as presigned URLs that expire within the hour; a week covers retries.
   const bucket = new sst.aws.Bucket("AuditExports", {
-    lifecycle: [{ id: "expire-exports", expiresIn: "7 days" }],
+    // Exports only: the seal digests under audit-seals/ are evidence and stay.
+    lifecycle: [{ id: "expire-exports", prefix: "exports/", expiresIn: "7 days" }],
   });
   return { bucket, bucketName: bucket.name, link: [bucket], environment: { S3_BUCKET: bucket.name } };
 }

@@ -68,6 +68,10 @@ function load(): Loaded {
   if (!Array.isArray(extra) || extra.some((item) => !PublicJwk.safeParse(item).success)) {
     throw new ConfigError("VoxGuard cannot start: AUDIT_SEAL_PUBLIC_KEYS is malformed (expected a JSON array or set of Ed25519 public JWKs)");
   }
+  // A deployed sealer must not sign with a key the API would not publish: nobody could verify it.
+  if (signing && extra.length > 0 && !(extra as PublicJwk[]).some((item) => item.x === published.keys[0]!.x)) {
+    throw new ConfigError(`VoxGuard cannot start: AUDIT_SEAL_PUBLIC_KEYS does not list AUDIT_SEAL_KEY's public half (kid ${signing.kid})`);
+  }
   for (const item of extra as PublicJwk[]) {
     if (!published.keys.some((key) => key.x === item.x)) published.keys.push(publicJwk(item));
   }
