@@ -11,12 +11,14 @@ import { count, fixed, ms, percentile, progress, type BenchResult } from "./repo
 
 const ORGS = 1_000;
 const EVENTS = 100_000;
-const CONSUMER_EVENTS = 20_000;
-const ROUNDS = 10;
+const CONSUMER_EVENTS = 40_000;
+const ROUNDS = 8;
 const BATCH = 100;
 const SCHEDULE_S = 60;
 /** The consumer's SQS batch window deployed (infra/queue.ts): an event waits for it before it is stored. */
 const QUEUE_WINDOW_S = 5;
+/** The steady load the lag is stated for: 60,000 events a minute. */
+const DESIGN_RATE = 1_000;
 
 /** 100,000 events over 1,000 organizations, made by the database. */
 async function seedBacklog(client: pg.Client): Promise<void> {
@@ -143,20 +145,22 @@ export async function run(): Promise<BenchResult[]> {
   try {
     const backlog = await sealBacklog(client);
     const beside = await consumerBeside();
-    // Lag of an event behind its seal: stored up to one schedule interval before the run that reads
-    // it, plus that run's duration, plus the queue's batch window before it was stored at all.
+    // Lag of an event behind its seal: it waits in the queue for the batch window, is stored up to
+    // one schedule interval before the run that reads it (uniformly), then waits for that run to
+    // finish. A run seals the minute's events at the rate measured above.
+    const sealRate = (EVENTS / backlog.sealMs) * 1000;
+    const runMs = ((SCHEDULE_S * DESIGN_RATE) / sealRate) * 1000;
+    const lagP99 = 0.99 * SCHEDULE_S + QUEUE_WINDOW_S + runMs / 1000;
+    const maxRate = ((90 - 0.99 * SCHEDULE_S - QUEUE_WINDOW_S) / SCHEDULE_S) * sealRate;
     const runs = beside.durations;
-    const runP99 = runs.length > 0 ? percentile(runs, 99) : backlog.sealMs;
-    const lagP99 = 0.99 * SCHEDULE_S + QUEUE_WINDOW_S + runP99 / 1000;
-    const lagWorst = SCHEDULE_S + QUEUE_WINDOW_S + backlog.sealMs / 1000;
     return [
       backlog.result,
-      beside.result,
+      { ...beside.result, note: `${beside.result.note}; its runs took p50 ${ms(percentile(runs, 50))}, max ${ms(Math.max(...runs, 0))} (${runs.length} runs)` },
       {
         name: "audit-seal:lag",
-        figures: `seal lag p99 ≈ ${fixed(lagP99, 1)} s (0.99 × ${SCHEDULE_S} s schedule + ${QUEUE_WINDOW_S} s queue window + run p99 ${ms(runP99)} over ${runs.length} runs); worst case with a 100k-event run ${fixed(lagWorst, 1)} s`,
+        figures: `seal lag p99 ≈ ${fixed(lagP99, 1)} s at ${count(DESIGN_RATE)} events/s over ${count(ORGS)} orgs (0.99 × ${SCHEDULE_S} s schedule + ${QUEUE_WINDOW_S} s queue window + a ${ms(runMs)} run); ≤ 90 s up to ${count(maxRate)} events/s sustained`,
         pass: lagP99 <= 90,
-        note: "derived from the schedule and measured run durations, not observed over hours: an event waits for the next run (uniform over the interval), then for that run to finish",
+        note: "derived from the schedule and the sealing rate measured above, not observed over hours",
       },
     ];
   } finally {

@@ -5,7 +5,8 @@ import type { UserActor } from "../actor/index.ts";
 import { store, type AuditEvent } from "../audit/index.ts";
 import { closeDb, db } from "../db/index.ts";
 import { createOrg, createUser, eventAt } from "../../test-support/audit-fixtures.ts";
-import { leafHash, merkleRoot, nodeHash, sealPending, verifyStored } from "./index.ts";
+import { canonicalJson, eventLeaf, leafHash, merkleRoot, nodeHash, sealPending, verifyStored } from "./index.ts";
+import { eventJson } from "./record.ts";
 
 let actor: UserActor;
 
@@ -39,6 +40,16 @@ describe("the Merkle tree", () => {
     expect(merkleRoot([a!])).toEqual(a);
     expect(merkleRoot([a!, b!, c!])).toEqual(nodeHash(nodeHash(a!, b!), c!));
     expect(merkleRoot([a!, b!])).not.toEqual(merkleRoot([b!, a!]));
+  });
+});
+
+describe("an event's leaf", () => {
+  it("hashes exactly the RFC 8785 form of the nine fields the API shows", () => {
+    const event = { ...events("7c0a4a8e-4d3e-4f6b-9a53-0f3c2d1e5b6a", 1)[0]!, userId: null, details: { "é": 1, b: [1e21, 0.5, "\u2028"], a: { z: null, "\ud83d\ude00": true } } };
+    const { id, orgId, userId, action, resourceType, resourceId, details, ipAddress, createdAt } = event;
+    expect(eventJson(event)).toBe(canonicalJson({ id, orgId, userId, action, resourceType, resourceId, details, ipAddress, createdAt }));
+    expect(eventLeaf(event)).toEqual(leafHash(eventJson(event)));
+    expect(eventLeaf({ ...event, details: { ...details, extra: 1 } })).not.toEqual(eventLeaf(event));
   });
 });
 

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { toInfo } from "../audit/list.ts";
 import type { AuditEventInfo } from "../audit/schema.ts";
+import { config } from "../config/index.ts";
 import { db, isUniqueViolation, transaction } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { log } from "../log/index.ts";
@@ -64,17 +65,21 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
       result.complete = true;
       break;
     }
-    for (const batch of pack(chains)) {
-      if (shouldStop()) break;
-      const sealed = await sealBatch(batch, key);
-      if (!sealed) {
-        result.raced++;
-        continue;
+    // Batches hold disjoint chains: as many run at once as the pool has connections.
+    const batches = pack(chains);
+    const lane = async () => {
+      for (let batch = batches.shift(); batch && !shouldStop(); batch = batches.shift()) {
+        const sealed = await sealBatch(batch, key);
+        if (!sealed) {
+          result.raced++;
+          continue;
+        }
+        result.seals += sealed.length;
+        result.events += sealed.reduce((sum, seal) => sum + seal.eventCount, 0);
+        if (options.publish) result.published += await publishSeals(sealed);
       }
-      result.seals += sealed.length;
-      result.events += sealed.reduce((sum, seal) => sum + seal.eventCount, 0);
-      if (options.publish) result.published += await publishSeals(sealed);
-    }
+    };
+    await Promise.all(Array.from({ length: config().databasePoolMax }, lane));
   }
   return result;
 }
