@@ -101,7 +101,13 @@ async function consumerBeside(): Promise<{ result: BenchResult; durations: numbe
   const orgIds = Array.from({ length: ORGS }, () => randomUUID());
   const perRound = CONSUMER_EVENTS / ROUNDS;
   const worker = fork(path.join(import.meta.dirname, "audit-seal-worker.ts"), { execArgv: ["--import", "tsx"], env: process.env });
-  const done = new Promise<number[]>((resolve) => worker.once("message", (message: { durations: number[] }) => resolve(message.durations)));
+  let idle: (() => void) | undefined;
+  let resolveDone: (durations: number[]) => void = () => undefined;
+  const done = new Promise<number[]>((resolve) => (resolveDone = resolve));
+  worker.on("message", (message: "idle" | { durations: number[] }) => {
+    if (message === "idle") idle?.();
+    else resolveDone(message.durations);
+  });
   let aloneMs = 0;
   let besideMs = 0;
   try {
@@ -109,7 +115,11 @@ async function consumerBeside(): Promise<{ result: BenchResult; durations: numbe
     for (let round = 0; round < 2 * ROUNDS; round++) {
       // Alternate which comes first, as audit-consumer does.
       const beside = (round % 2 === 0) === (Math.floor(round / 2) % 2 === 0);
-      worker.send(beside ? "start" : "pause");
+      if (beside) worker.send("start");
+      else await new Promise<void>((resolve) => {
+        idle = resolve;
+        worker.send("pause");
+      });
       const batches = consumerEvents(orgIds, perRound);
       const started = performance.now();
       for (const batch of batches) {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { readMigrations } from "./files.ts";
 import { createTempDatabase } from "./test-db.ts";
 import type { TempDatabase } from "./test-db.ts";
 
@@ -64,7 +65,8 @@ describe("npm run migrate", () => {
     const env = { DATABASE_URL: db.url };
     expect((await cli(["up", "3"], env)).code).toBe(0);
     expect(await cli(["down"], env)).toMatchObject({ code: 0 });
-    expect((await cli(["status"], env)).stdout).toBe("version 2, latest 10, pending: 3, 4, 5, 6, 7, 8, 9, 10\n");
+    const versions = (await readMigrations(join(root, "migrations"))).migrations.map((migration) => migration.version);
+    expect((await cli(["status"], env)).stdout).toBe(`version 2, latest ${versions.at(-1)}, pending: ${versions.slice(2).join(", ")}\n`);
     expect((await cli(["force", "-1"], env)).code).toBe(0);
     expect((await cli(["status"], env)).stdout).toMatch(/^version none,/);
 

@@ -1,9 +1,9 @@
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { createMigrator, defaultMigrationsDir, lockId, MigrationLockedError } from "./index.ts";
-import { createTempDatabase } from "./test-db.ts";
+import { createMigrator, lockId, MigrationLockedError } from "./index.ts";
+import { copyBaseMigrations, createTempDatabase } from "./test-db.ts";
 import type { TempDatabase } from "./test-db.ts";
 
 // Real databases (CREATE DATABASE per test) and child processes: slow on a loaded machine, never a timing assertion.
@@ -27,7 +27,7 @@ describe("lock", () => {
   beforeEach(async () => {
     db = await createTempDatabase();
     dir = await mkdtemp(join(tmpdir(), "migrate-lock-"));
-    await cp(defaultMigrationsDir, dir, { recursive: true });
+    await copyBaseMigrations(dir);
   });
   afterEach(async () => {
     await db.drop();

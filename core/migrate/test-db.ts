@@ -81,3 +81,17 @@ export async function snapshot(pool: pg.Pool): Promise<Record<string, unknown[]>
       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' ORDER BY 1, 2`),
   };
 }
+
+/**
+ * The repository's first ten migration files, copied into `dir`: a fixed set the failure and lock
+ * tests number their extra files after (000011, …), whatever later files the repository gains.
+ */
+export async function copyBaseMigrations(dir: string): Promise<void> {
+  const { copyFile, readdir } = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  const { defaultMigrationsDir } = await import("./index.ts");
+  for (const name of await readdir(defaultMigrationsDir)) {
+    const version = Number(/^(\d{6})_/.exec(name)?.[1]);
+    if (version >= 1 && version <= 10) await copyFile(join(defaultMigrationsDir, name), join(dir, name));
+  }
+}
