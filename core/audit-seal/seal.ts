@@ -76,7 +76,11 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
         }
         result.seals += sealed.length;
         result.events += sealed.reduce((sum, seal) => sum + seal.eventCount, 0);
-        if (options.publish) result.published += await publishSeals(sealed);
+        if (options.publish) {
+          // Not `+=` over the await: the other lane's count would be read before it and lost.
+          const written = await publishSeals(sealed);
+          result.published += written;
+        }
       }
     };
     await Promise.all(Array.from({ length: config().databasePoolMax }, lane));
