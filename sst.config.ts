@@ -25,6 +25,7 @@ export default $config({
     await import("./infra/database.ts");
     const { auditQueue, auditDlq } = await import("./infra/queue.ts");
     await import("./infra/cron.ts");
+    await import("./infra/audit-seal.ts");
     const { api } = await import("./infra/api.ts");
     const { alarmTopic } = await import("./infra/alarms.ts");
     return {

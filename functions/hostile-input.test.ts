@@ -197,11 +197,12 @@ function tokenFor(key: string, w: World): string | undefined {
 }
 
 /** The fields of an object schema, through .default()/.optional()/pipes: what body and query cases target. */
-function fieldsOf(schema: z.ZodType | undefined): string[] {
+function fieldsOf(schema: z.core.$ZodType | undefined): string[] {
   let current: unknown = schema;
   for (let depth = 0; depth < 6 && current; depth++) {
-    if (current instanceof z.ZodObject) return Object.keys(current.shape);
-    const def = (current as { _zod?: { def?: { innerType?: unknown; in?: unknown } } })._zod?.def;
+    const def = (current as { _zod?: { def?: { type?: string; shape?: object; innerType?: unknown; in?: unknown } } })._zod?.def;
+    // By the definition, not the class: classic and zod/mini objects alike.
+    if (def?.type === "object" && def.shape) return Object.keys(def.shape);
     current = def?.innerType ?? def?.in;
   }
   return [];
@@ -889,7 +890,7 @@ function checkAnswer(key: string, wire: Wire, answer: Answer): void {
     const schema = definition.responses[answer.status];
     if (schema) {
       if (!String(answer.headers["content-type"]).startsWith("application/json")) fail("a success that is not application/json");
-      const parsed = schema.safeParse(JSON.parse(answer.text));
+      const parsed = z.safeParse(schema, JSON.parse(answer.text));
       if (!parsed.success) fail(`a success body outside its documented schema: ${parsed.error.message.slice(0, 300)}`);
     }
     return;

@@ -3,6 +3,8 @@ import pg from "pg";
 import { ConfigError, reloadConfig } from "@voxguard/core/config";
 import { closeDb, setPoolOverrides } from "@voxguard/core/db";
 import { createMigrator } from "@voxguard/core/migrate";
+import { SEAL_AUDIT_EVERY_MINUTES } from "../functions/jobs/seal-audit-schedule.ts";
+import { ensureLocalSealKey } from "./audit-seal-key.ts";
 import { startCron, type Cron } from "./cron.ts";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.ts";
 import { handlerFile, loadHandler } from "./handler-loader.ts";
@@ -16,6 +18,7 @@ const CLEANUP_JOB = "functions/jobs/cleanup-sessions.handler";
 const CLEANUP_INTERVAL_MS = 15 * 60 * 1000;
 const REINDEX_JOB = "functions/jobs/reindex-audit.handler";
 const REINDEX_INTERVAL_MS = 5 * 60 * 1000;
+const SEAL_JOB = "functions/jobs/seal-audit.handler";
 
 interface Running {
   embedded?: EmbeddedDatabase;
@@ -24,6 +27,7 @@ interface Running {
   poller?: QueuePoller;
   cron?: Cron;
   reindexCron?: Cron;
+  sealCron?: Cron;
 }
 
 const running: Running = {};
@@ -58,6 +62,11 @@ async function start(): Promise<void> {
   running.queue = await startLocalQueue();
   if (running.queue) say(`no queue or S3 endpoint configured: local SQS + S3 (fauxqs) on ${running.queue.endpoint}`);
 
+  if (!process.env.AUDIT_SEAL_KEY) {
+    const file = await ensureLocalSealKey(rootDir);
+    say(`no AUDIT_SEAL_KEY: audit seals signed with the local key in ${path.relative(rootDir, file)}`);
+  }
+
   // Read only now, with everything above in the environment; a bad value stops here with one line.
   reloadConfig();
 
@@ -87,6 +96,10 @@ async function start(): Promise<void> {
     say("the audit index backlog is re-driven into Quickwit every 5 minutes");
   }
 
+  const sealer = await loadHandler(rootDir, SEAL_JOB);
+  running.sealCron = startCron({ handler: sealer, intervalMs: SEAL_AUDIT_EVERY_MINUTES * 60_000, name: "seal-audit", runOnStart: true });
+  say(`the audit trail is sealed every ${SEAL_AUDIT_EVERY_MINUTES} minute(s); public keys at /.well-known/voxguard-audit-keys.json`);
+
   say(`API on ${running.server.url}`);
 }
 
@@ -97,6 +110,7 @@ async function stop(): Promise<void> {
     ["queue poller", running.poller?.stop],
     ["cron", running.cron?.stop],
     ["reindex cron", running.reindexCron?.stop],
+    ["sealing cron", running.sealCron?.stop],
     ["database pool", closeDb],
     ["local queue", running.queue?.close],
     ["embedded database", running.embedded?.close],

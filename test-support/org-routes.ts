@@ -55,6 +55,7 @@ export const ROUTE_CALLS: Record<string, (ids: OrgIds) => Call> = {
   "DELETE /orgs/{orgId}/resources/{resourceId}": () => ({}),
   "GET /orgs/{orgId}/audit": () => ({ query: { limit: "10" } }),
   "POST /orgs/{orgId}/audit/exports": () => ({ body: {} }),
+  "GET /orgs/{orgId}/audit/verify": () => ({ query: { from: "2026-01-01T00:00:00Z" } }),
 };
 
 /** The path with its parameters filled in; an unknown parameter is an error, not a silent gap. */

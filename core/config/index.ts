@@ -35,6 +35,10 @@ const Environment = z.object({
   PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(64),
   CORS_ORIGINS: z.string().default(""),
   EXPORT_URL_SECONDS: seconds(15 * 60),
+  // The sealer's Ed25519 private key as a JWK (a secret: only the sealing job gets it).
+  AUDIT_SEAL_KEY: z.preprocess((value) => (value === "" ? undefined : value), z.string().optional()),
+  // Public JWKs that verify seals: retired keys, and on functions that don't seal, the current one.
+  AUDIT_SEAL_PUBLIC_KEYS: z.string().default("[]"),
 });
 
 export type Config = ReturnType<typeof parse>;
@@ -84,6 +88,7 @@ function parse(processEnv: NodeJS.ProcessEnv) {
     passwordHashing: { concurrency: e.PASSWORD_HASH_CONCURRENCY, queue: e.PASSWORD_HASH_QUEUE },
     corsOrigins: e.CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
     exportUrlSeconds: e.EXPORT_URL_SECONDS,
+    auditSeal: { privateKey: e.AUDIT_SEAL_KEY, publicKeys: e.AUDIT_SEAL_PUBLIC_KEYS },
   };
 }
 
