@@ -26,6 +26,7 @@ export default $config({
     const { auditQueue, auditDlq } = await import("./infra/queue.ts");
     const { mailQueue, mailDlq } = await import("./infra/mail.ts");
     await import("./infra/cron.ts");
+    await import("./infra/audit-seal.ts");
     const { api } = await import("./infra/api.ts");
     const { alarmTopic } = await import("./infra/alarms.ts");
     return {

@@ -12,7 +12,7 @@ import { formatResult, type BenchResult, verdict } from "./report.ts";
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 // Order matters only for the time it takes: the light benches first, the cold-start build last.
-const BENCHES = ["me-vs-floor", "cleanup-sessions", "resource-pages", "audit-consumer", "forgot-timing", "cold-start"] as const;
+const BENCHES = ["me-vs-floor", "cleanup-sessions", "resource-pages", "audit-consumer", "forgot-timing", "audit-seal", "cold-start"] as const;
 
 const wanted = process.argv.slice(2).filter((arg) => arg !== "--");
 const unknown = wanted.filter((name) => !(BENCHES as readonly string[]).includes(name));
@@ -33,6 +33,11 @@ process.env.REDIS_URL ??= "redis://127.0.0.1:6379";
 process.env.CACHE_KEY_PREFIX = `vgbench:${dbName}:`;
 // The access log at INFO writes a JSON line a request: on a 2-core box that measures the terminal.
 process.env.LOG_LEVEL ??= "ERROR";
+// The sealing bench signs with a key of its own.
+if (!process.env.AUDIT_SEAL_KEY) {
+  const { generateSealKey } = await import("../core/audit-seal/keys.ts");
+  process.env.AUDIT_SEAL_KEY = JSON.stringify(generateSealKey());
+}
 // Audit events are written through unless a bench starts its own queue, and no bench may reach a
 // real queue, bucket or Quickwit from the shell's environment.
 for (const name of ["AUDIT_QUEUE_URL", "QUICKWIT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3"]) delete process.env[name];

@@ -231,9 +231,9 @@ function tokenFor(key: string, w: World): string | undefined {
 function fieldsOf(schema: z.core.$ZodType | undefined): string[] {
   let current: unknown = schema;
   for (let depth = 0; depth < 6 && current; depth++) {
-    // The core class: classic and zod/mini objects alike.
-    if (current instanceof z.core.$ZodObject) return Object.keys(current._zod.def.shape);
-    const def = (current as { _zod?: { def?: { innerType?: unknown; in?: unknown } } })._zod?.def;
+    const def = (current as { _zod?: { def?: { type?: string; shape?: object; innerType?: unknown; in?: unknown } } })._zod?.def;
+    // By the definition, not the class: classic and zod/mini objects alike.
+    if (def?.type === "object" && def.shape) return Object.keys(def.shape);
     current = def?.innerType ?? def?.in;
   }
   return [];

@@ -4,6 +4,7 @@ import { AuthResult, LoginInput, RegisterInput } from "@voxguard/core/auth/schem
 import { SessionList, SessionParams, SessionToken } from "@voxguard/core/session/schema";
 import { AdminUpdateUserInput, ChangePasswordInput, UpdateUserInput, UserInfo, UserListQuery, UserParams, UserResult } from "@voxguard/core/user/schema";
 import { AuditEventInfo, AuditExportInfo, AuditExportRequest, AuditQuery } from "@voxguard/core/audit/schema";
+import * as SealSchema from "@voxguard/core/audit-seal/schema";
 import { Page } from "@voxguard/core/pagination/schema";
 import * as AccountSchema from "@voxguard/core/account/schema";
 import * as InvitationSchema from "@voxguard/core/invitation/schema";
@@ -308,5 +309,21 @@ export const routes = {
     summary: "Every audit event, newest first (platform administrators)",
     query: AuditQuery,
     responses: { 200: Page(AuditEventInfo) },
+  },
+  // audit seals: the tamper-evident trail's public keys and its verification
+  "GET /.well-known/voxguard-audit-keys.json": {
+    handler: "functions/audit/keys.handler",
+    auth: "none",
+    summary: "The public keys (JWK set, Ed25519) that verify the audit trail's seals, retired ones included",
+    responses: { 200: SealSchema.JwkSet },
+  },
+  "GET /orgs/{orgId}/audit/verify": {
+    handler: "functions/audit/verify.handler",
+    auth: "session",
+    orgRole: "admin",
+    summary: "Recompute an organization's sealed audit chain over a time range: whether it holds, what it covers, the first break",
+    params: OrgSchema.Params,
+    query: SealSchema.VerifyQuery,
+    responses: { 200: SealSchema.VerifyResult },
   },
 } as const satisfies RouteTable;

@@ -1,5 +1,6 @@
 import { Metric, METRICS_NAMESPACE, METRICS_SERVICE } from "../core/metrics/names.ts";
 import { api } from "./api.ts";
+import { auditSealing } from "./audit-seal.ts";
 import { auditReindex, sessionCleanup } from "./cron.ts";
 import { migrator } from "./database.ts";
 import { mailConsumer, mailDlq } from "./mail.ts";
@@ -94,6 +95,9 @@ export const alarms = [
   functionErrors("MigratorErrors", migrator.name, "The deploy-time migration failed: the deploy stopped, the previous code still serves"),
   functionErrors("SessionCleanupErrors", nameOf(sessionCleanup.nodes.function), "The session cleanup failed (Lambda retries it twice)"),
   functionErrors("AuditReindexErrors", nameOf(auditReindex.nodes.function), "Deferred audit events can't be indexed: Quickwit down for 15 minutes", 3),
+  // Each run seals what the failed ones left, so one failure costs only latency; ten minutes of
+  // failures means the trail is going unsealed (and unpublished) until someone looks.
+  functionErrors("AuditSealErrors", nameOf(auditSealing.nodes.function), "The audit trail is not being sealed: every sealing run failed for 10 minutes", 2),
   alarm("AuditIndexBacklog", {
     alarmDescription: "Audit events wait for the search index for 30 minutes: they are stored, not yet searchable by text",
     namespace: METRICS_NAMESPACE,

@@ -1,10 +1,11 @@
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from "../functions/edge/cors.ts";
 import { routes } from "../functions/routes.ts";
 import { migration } from "./database.ts";
-import { addEnvironment, applyFunctionDefaults } from "./function-defaults.ts";
-import { grant, readQueueAttributes, sendMessages, type Permission } from "./permissions.ts";
+import { addEnvironment, addLinks, applyFunctionDefaults } from "./function-defaults.ts";
+import { grant, readQueueAttributes, sendMessages, writeExports, type Permission } from "./permissions.ts";
 import { addMailAccess } from "./mail.ts";
 import { auditQueue } from "./queue.ts";
+import { auditSealPublicKeys } from "./secrets.ts";
 import { settings } from "./settings.ts";
 import { storage } from "./storage.ts";
 
@@ -17,6 +18,9 @@ const methodOf = (routeKey: string) => routeKey.slice(0, routeKey.indexOf(" ")) 
 // audit events (SendMessageBatch); reads emit none.
 const EXPORT: RouteKey = "POST /orgs/{orgId}/audit/exports";
 const HEALTH: RouteKey = "GET /health";
+// The routes that read the seals' public keys (publish them, verify with them). No route gets the
+// private key: only the sealer does (audit-seal.ts).
+const SEAL_KEY_READERS: RouteKey[] = ["GET /.well-known/voxguard-audit-keys.json", "GET /orgs/{orgId}/audit/verify"];
 
 function permissionsOf(routeKey: string): Permission[] {
   const permissions: Permission[] = [];
@@ -47,7 +51,8 @@ for (const [routeKey, route] of Object.entries(routes)) {
   applyFunctionDefaults(args);
   addEnvironment(args, { AUDIT_QUEUE_URL: auditQueue.url, CORS_ORIGINS: settings.corsOrigins.join(",") });
   grant(args, ...permissionsOf(routeKey));
-  if (routeKey === EXPORT) storage.attach(args);
+  if (routeKey === EXPORT) storage.attach(args, writeExports);
+  if (SEAL_KEY_READERS.includes(routeKey as RouteKey)) addLinks(args, [auditSealPublicKeys]);
   addMailAccess(routeKey, args);
   api.route(routeKey, args);
 }

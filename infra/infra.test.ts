@@ -28,6 +28,7 @@ const MAIL_CONSUMER = "functions/queue/mail-consumer.handler";
 const CLEANUP = "functions/jobs/cleanup-sessions.handler";
 const MIGRATOR = "functions/jobs/migrate.handler";
 const REINDEX = "functions/jobs/reindex-audit.handler";
+const SEALER = "functions/jobs/seal-audit.handler";
 const ARGON2 = "@node-rs/argon2";
 const ARGON2_HANDLERS = ["functions/auth/register.handler", "functions/auth/login.handler", "functions/auth/reset-password.handler", "functions/me/change-password.handler"];
 const SQS_SUBSCRIBER_ACTIONS = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"];
@@ -314,7 +315,7 @@ describe("handler files", () => {
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
   });
 
-  it.each([CONSUMER, MAIL_CONSUMER, CLEANUP, MIGRATOR, REINDEX])("%s exists and exports handler", (handler) => {
+  it.each([CONSUMER, MAIL_CONSUMER, CLEANUP, MIGRATOR, REINDEX, SEALER])("%s exists and exports handler", (handler) => {
     const file = handlerFile(handler);
     expect(existsSync(file), `${path.relative(ROOT, file)} is missing`).toBe(true);
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
@@ -363,8 +364,8 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     );
   });
 
-  it("builds exactly the route handlers, the audit and mail consumers, the two crons and the migrator", () => {
-    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, MAIL_CONSUMER, CLEANUP, REINDEX, MIGRATOR].sort();
+  it("builds exactly the route handlers, the audit and mail consumers, the three crons and the migrator", () => {
+    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, MAIL_CONSUMER, CLEANUP, REINDEX, SEALER, MIGRATOR].sort();
     expect(fake.functions.map((fn) => fn.handler).sort()).toEqual(expected);
   });
 
@@ -380,6 +381,7 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     const invocation = only("aws.lambda.Invocation");
     const others = fake.functions.filter((fn) => fn.handler !== MIGRATOR);
     expect(others.map((fn) => fn.via.split(":")[0]).sort()).toEqual(expect.arrayContaining(["cron", "queue", "route"]));
+    expect(others.map((fn) => fn.handler)).toContain(SEALER);
     for (const fn of others) {
       expect(includes(unwrap(fn.opts?.dependsOn), invocation.self), `${fn.via} waits for the migration`).toBe(true);
     }
@@ -417,7 +419,15 @@ describe("infra registers exactly the route table, the consumer, the crons and t
 
   it("declares the secrets core/config reads, optional ones with an empty placeholder", () => {
     const secrets = Object.fromEntries(ofType("sst.Secret").map((secret) => [secret.name, secret.args.placeholder]));
-    expect(secrets).toEqual({ DatabaseUrl: undefined, RedisUrl: "", QuickwitUrl: "", S3AccessKeyId: "", S3SecretAccessKey: "" });
+    expect(secrets).toEqual({
+      DatabaseUrl: undefined,
+      RedisUrl: "",
+      QuickwitUrl: "",
+      S3AccessKeyId: "",
+      S3SecretAccessKey: "",
+      AuditSealKey: undefined,
+      AuditSealPublicKeys: "[]",
+    });
     expect(Object.keys(secrets).sort()).toEqual(Object.keys(LINKED_SECRETS).sort());
   });
 
@@ -450,7 +460,23 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     expect((exportFn.args.permissions as { resources: unknown[] }[]).flatMap((p) => p.resources)).toEqual(["arn:queue:Audit", "arn:bucket:AuditExports/*"]);
     expect((exportFn.args.environment as Args).S3_BUCKET).toBe("bucket:AuditExports");
     expect(actionsOf(byVia("queue:Audit")[0]!)).toEqual([...SQS_SUBSCRIBER_ACTIONS].sort());
-    for (const fn of [...byVia("cron:"), fake.functions.find((candidate) => candidate.handler === MIGRATOR)!]) expect(actionsOf(fn), fn.via).toEqual([]);
+    const crons = byVia("cron:").filter((fn) => fn.handler !== SEALER);
+    for (const fn of [...crons, fake.functions.find((candidate) => candidate.handler === MIGRATOR)!]) expect(actionsOf(fn), fn.via).toEqual([]);
+    // The sealer writes digest objects under their prefix, nothing else in the bucket.
+    const sealer = byVia("cron:AuditSeal")[0]!;
+    expect(sealer.args.permissions).toEqual([{ actions: ["s3:PutObject"], resources: ["arn:bucket:AuditExports/audit-seals/*"] }]);
+    expect((sealer.args.environment as Args).S3_BUCKET).toBe("bucket:AuditExports");
+  });
+
+  it("seals the audit trail every minute; only the sealer holds the private key, only the key routes the public ones", () => {
+    const secrets = Object.fromEntries(ofType("sst.Secret").map((secret) => [secret.name, secret.self]));
+    expect(ofType("sst.aws.CronV2").find((cron) => cron.name === "AuditSeal")!.args).toMatchObject({ schedule: "rate(1 minute)" });
+    expect(byVia("cron:AuditSeal").map((fn) => fn.handler)).toEqual([SEALER]);
+    const keyReaders = ["route:GET /.well-known/voxguard-audit-keys.json", "route:GET /orgs/{orgId}/audit/verify", "cron:AuditSeal"];
+    for (const fn of fake.functions) {
+      expect(includes(fn.args.link, secrets.AuditSealKey), `${fn.via} links the private key`).toBe(fn.via === "cron:AuditSeal");
+      expect(includes(fn.args.link, secrets.AuditSealPublicKeys), `${fn.via} links the public keys`).toBe(keyReaders.includes(fn.via));
+    }
   });
 
   it("lets the API routes send audit events to the queue", () => {
@@ -479,18 +505,19 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     expect(byVia("queue:Audit").map((fn) => fn.handler)).toEqual([CONSUMER]);
   });
 
-  it("runs the session cleanup every 15 minutes and the audit reindex every 5, with retries", () => {
+  it("runs the session cleanup every 15 minutes, the audit reindex every 5 and the sealer every minute, with retries", () => {
     const crons = Object.fromEntries(ofType("sst.aws.CronV2").map((cron) => [cron.name, cron.args]));
     expect(crons.SessionCleanup).toMatchObject({ schedule: "rate(15 minutes)", retries: 2 });
     expect(crons.AuditReindex).toMatchObject({ schedule: "rate(5 minutes)", retries: 2 });
-    expect(byVia("cron:").map((fn) => fn.handler).sort()).toEqual([CLEANUP, REINDEX].sort());
+    expect(crons.AuditSeal).toMatchObject({ schedule: "rate(1 minute)", retries: 1 });
+    expect(byVia("cron:").map((fn) => fn.handler).sort()).toEqual([CLEANUP, REINDEX, SEALER].sort());
   });
 
-  it("alarms to one SNS topic on the dead-letter queue, the queue's age, consumer, API 5xx rate, migrator, cleanup and reindex", () => {
+  it("alarms to one SNS topic on the dead-letter queue, the queue's age, consumer, API 5xx rate, migrator, cleanup, reindex and sealer", () => {
     const topic = only("aws.sns.Topic");
     const alarms = Object.fromEntries(ofType("aws.cloudwatch.MetricAlarm").map((alarm) => [alarm.name, unwrap(alarm.args) as Args]));
     expect(Object.keys(alarms).sort()).toEqual(
-      ["ApiServerErrorRate", "AuditConsumerErrors", "AuditDeadLetterDepth", "AuditIndexBacklog", "AuditQueueOldestMessage", "AuditReindexErrors", "MailConsumerErrors", "MailDeadLetterDepth", "MigratorErrors", "SessionCleanupErrors"].sort(),
+      ["ApiServerErrorRate", "AuditConsumerErrors", "AuditDeadLetterDepth", "AuditIndexBacklog", "AuditQueueOldestMessage", "AuditReindexErrors", "AuditSealErrors", "MailConsumerErrors", "MailDeadLetterDepth", "MigratorErrors", "SessionCleanupErrors"].sort(),
     );
     for (const [name, alarm] of Object.entries(alarms)) {
       expect(alarm.alarmActions, name).toEqual(["arn:topic:Alarms"]);
@@ -503,6 +530,7 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     expect(lambdaErrors("MigratorErrors").dimensions.FunctionName).toBe("function:Migrator");
     expect(lambdaErrors("SessionCleanupErrors").dimensions.FunctionName).toBe("function:SessionCleanupHandler");
     expect(lambdaErrors("AuditReindexErrors").dimensions.FunctionName).toBe("function:AuditReindexHandler");
+    expect(lambdaErrors("AuditSealErrors").dimensions.FunctionName).toBe("function:AuditSealHandler");
     const queries = (alarms.ApiServerErrorRate as { metricQueries: { id: string; metric?: Args; expression?: string }[] }).metricQueries;
     expect(queries.map((query) => query.metric?.metricName ?? query.expression)).toEqual(["5xx", "Count", "IF(requests > 0, 100 * errors / requests, 0)"]);
     expect(queries[0]!.metric).toMatchObject({ namespace: "AWS/ApiGateway", dimensions: { ApiId: "api:Api" } });
@@ -558,7 +586,7 @@ describe("per-stage settings", () => {
     const secrets = Object.fromEntries(fake.components.filter((c) => c.type === "sst.Secret").map((secret) => [secret.name, secret.self]));
     for (const fn of fake.functions) {
       expect(fn.args.vpc, fn.via).toEqual({ privateSubnets: COMPLETE.vpc.kind === "existing" ? COMPLETE.vpc.privateSubnets : [], securityGroups: ["sg-0a1b2c3d4e5f60718"] });
-      const exporter = fn.via === "route:POST /orgs/{orgId}/audit/exports";
+      const exporter = fn.via === "route:POST /orgs/{orgId}/audit/exports" || fn.via === "cron:AuditSeal";
       expect(includes(fn.args.link, secrets.S3SecretAccessKey), `${fn.via} links the RustFS keys`).toBe(exporter);
       if (exporter) expect(fn.args.environment).toMatchObject({ S3_BUCKET: "vg-exports", AWS_ENDPOINT_URL_S3: "https://rustfs.internal:9000" });
       else expect(Object.keys((fn.args.environment as Args | undefined) ?? {}), fn.via).not.toContain("S3_BUCKET");

@@ -1,3 +1,5 @@
+import { SEAL_DIGEST_PREFIX } from "../core/audit-seal/digest-prefix.ts";
+
 // Least privilege: what each function may do, action by action. Nothing is linked for the sake of
 // permissions (a link to a queue grants sqs:*, PurgeQueue and DeleteQueue included; to a bucket,
 // s3:*): functions get the queue URL or bucket name as a variable and exactly these grants.
@@ -23,6 +25,11 @@ export function writeExports(bucketArn: $util.Input<string>): Permission {
     actions: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"],
     resources: [$interpolate`${bucketArn}/*`],
   };
+}
+
+/** The sealer's digest objects: one PutObject each, under the digest prefix only. */
+export function writeSealDigests(bucketArn: $util.Input<string>): Permission {
+  return { actions: ["s3:PutObject"], resources: [$interpolate`${bucketArn}/${SEAL_DIGEST_PREFIX}*`] };
 }
 
 /** Adds grants to the function's own. */

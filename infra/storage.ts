@@ -1,5 +1,5 @@
 import { addEnvironment, addLinks } from "./function-defaults.ts";
-import { grant, writeExports } from "./permissions.ts";
+import { grant, type Permission } from "./permissions.ts";
 import { s3AccessKeyId, s3SecretAccessKey } from "./secrets.ts";
 import { settings } from "./settings.ts";
 
@@ -7,8 +7,11 @@ export interface Storage {
   /** The AWS bucket, when exports are kept in AWS S3. */
   bucket: sst.aws.Bucket | undefined;
   bucketName: $util.Input<string>;
-  /** Gives the one function that writes exports what it needs, and no other function anything. */
-  attach(args: sst.aws.FunctionArgs): void;
+  /**
+   * Gives a function that writes to the bucket (the export route, the sealer) its name and
+   * `access` to it; no other function gets anything.
+   */
+  attach(args: sst.aws.FunctionArgs, access: (bucketArn: $util.Input<string>) => Permission): void;
 }
 
 function createStorage(): Storage {
@@ -27,15 +30,16 @@ function createStorage(): Storage {
   }
   // Exports are handed out as presigned URLs that expire within the hour; a week covers retries.
   const bucket = new sst.aws.Bucket("AuditExports", {
-    lifecycle: [{ id: "expire-exports", expiresIn: "7 days" }],
+    // Exports only: the seal digests are evidence and stay.
+    lifecycle: [{ id: "expire-exports", prefix: "exports/", expiresIn: "7 days" }],
   });
   return {
     bucket,
     bucketName: bucket.name,
-    attach(args) {
+    attach(args, access) {
       // Not linked: a link grants s3:* on the bucket.
       addEnvironment(args, { S3_BUCKET: bucket.name });
-      grant(args, writeExports(bucket.arn));
+      grant(args, access(bucket.arn));
     },
   };
 }

@@ -3,6 +3,8 @@ import pg from "pg";
 import { ConfigError, reloadConfig } from "@voxguard/core/config";
 import { closeDb, setPoolOverrides } from "@voxguard/core/db";
 import { createMigrator } from "@voxguard/core/migrate";
+import { SEAL_AUDIT_EVERY_MINUTES } from "../functions/jobs/seal-audit-schedule.ts";
+import { ensureLocalSealKey } from "./audit-seal-key.ts";
 import { startCron, type Cron } from "./cron.ts";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.ts";
 import { handlerFile, loadHandler } from "./handler-loader.ts";
@@ -19,6 +21,7 @@ const CLEANUP_JOB = "functions/jobs/cleanup-sessions.handler";
 const CLEANUP_INTERVAL_MS = 15 * 60 * 1000;
 const REINDEX_JOB = "functions/jobs/reindex-audit.handler";
 const REINDEX_INTERVAL_MS = 5 * 60 * 1000;
+const SEAL_JOB = "functions/jobs/seal-audit.handler";
 
 interface Running {
   embedded?: EmbeddedDatabase;
@@ -29,6 +32,7 @@ interface Running {
   mailPoller?: QueuePoller;
   cron?: Cron;
   reindexCron?: Cron;
+  sealCron?: Cron;
 }
 
 const running: Running = {};
@@ -70,6 +74,10 @@ async function start(): Promise<void> {
     say(`no AWS_ENDPOINT_URL_SESV2: local SES v2 endpoint (aws-ses-v2-local); mails are in the inbox at ${running.ses.endpoint}/`);
   }
   process.env.MAIL_FROM ||= LOCAL_SENDER;
+  if (!process.env.AUDIT_SEAL_KEY) {
+    const file = await ensureLocalSealKey(rootDir);
+    say(`no AUDIT_SEAL_KEY: audit seals signed with the local key in ${path.relative(rootDir, file)}`);
+  }
 
   // Read only now, with everything above in the environment; a bad value stops here with one line.
   reloadConfig();
@@ -107,6 +115,10 @@ async function start(): Promise<void> {
     say("the audit index backlog is re-driven into Quickwit every 5 minutes");
   }
 
+  const sealer = await loadHandler(rootDir, SEAL_JOB);
+  running.sealCron = startCron({ handler: sealer, intervalMs: SEAL_AUDIT_EVERY_MINUTES * 60_000, name: "seal-audit", runOnStart: true });
+  say(`the audit trail is sealed every ${SEAL_AUDIT_EVERY_MINUTES} minute(s); public keys at /.well-known/voxguard-audit-keys.json`);
+
   say(`API on ${running.server.url}`);
 }
 
@@ -118,6 +130,7 @@ async function stop(): Promise<void> {
     ["mail queue poller", running.mailPoller?.stop],
     ["cron", running.cron?.stop],
     ["reindex cron", running.reindexCron?.stop],
+    ["sealing cron", running.sealCron?.stop],
     ["database pool", closeDb],
     ["local queue", running.queue?.close],
     ["local SES", running.ses?.close],

@@ -12,7 +12,7 @@ import { buildFunctions, root, type BuiltFunction } from "./build.ts";
 // Read here rather than from build.ts's own list, so a function the build forgot fails the test.
 const handlers = [
   ...Object.values(routes).map((route) => route.handler),
-  ...["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler", "functions/jobs/reindex-audit.handler"].filter((handler) =>
+  ...["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler", "functions/jobs/reindex-audit.handler", "functions/jobs/seal-audit.handler"].filter((handler) =>
     existsSync(join(root, handler.replace(/\.[^.]+$/, ".ts"))),
   ),
 ];
@@ -54,7 +54,7 @@ describe("function bundles", () => {
     expect(built.map((fn) => fn.entry).sort()).toEqual(expected.map((fn) => fn.entry).sort());
   });
 
-  it("keeps the SDK's S3 and SQS clients out of every function but the export", () => {
+  it("keeps the SDK's S3 and SQS clients out of every function but the export and the sealer", () => {
     const offending = built.flatMap((fn) =>
       fn.violations.map(({ client, chain }) => `${fn.id} contains ${client}: ${chain.join(" -> ")}`),
     );
@@ -63,6 +63,7 @@ describe("function bundles", () => {
 
   it("sees the S3 client where it is used, so the rule above is not vacuous", () => {
     expect(bundleOf("functions/audit/export.ts").contains).toEqual(["s3"]);
+    expect(bundleOf("functions/jobs/seal-audit.ts").contains).toEqual(["s3"]);
   });
 
   it("sends audit events from every writing route through the small SQS client", async () => {

@@ -30,6 +30,7 @@ const NON_HTTP = [
   "functions/jobs/cleanup-sessions.handler",
   "functions/jobs/migrate.handler",
   "functions/jobs/reindex-audit.handler",
+  "functions/jobs/seal-audit.handler",
 ];
 
 export type Client = "s3" | "sqs";
@@ -50,6 +51,8 @@ const CLIENT_PACKAGES: Record<Client, readonly string[]> = {
 const SDK_CLIENTS: Record<string, readonly Client[]> = {
   // The export streams the trail into the bucket (multipart) and presigns the download.
   "POST /orgs/{orgId}/audit/exports": ["s3"],
+  // The sealer writes each seal's digest object into the bucket.
+  "functions/jobs/seal-audit.handler": ["s3"],
 };
 
 export interface FunctionSpec {

@@ -59,6 +59,7 @@ export const ROUTE_CALLS: Record<string, (ids: OrgIds) => Call> = {
   "POST /orgs/{orgId}/invitations": (ids) => ({ body: { email: ids.outsiderEmail, role: "member" } }),
   "GET /orgs/{orgId}/invitations": () => ({ query: { limit: "10" } }),
   "DELETE /orgs/{orgId}/invitations/{invitationId}": () => ({}),
+  "GET /orgs/{orgId}/audit/verify": () => ({ query: { from: "2026-01-01T00:00:00Z" } }),
 };
 
 /** The path with its parameters filled in; an unknown parameter is an error, not a silent gap. */

@@ -12,12 +12,15 @@ import { db } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
 import { requireRole } from "../org/access.ts";
+import { loadSeals, sealSpan } from "../audit-seal/evidence.ts";
 import { emit } from "./emit.ts";
 import { toInfo } from "./list.ts";
 import type { AuditExportInfo, AuditExportRequest } from "./schema.ts";
 
 /** Rows fetched from the cursor at a time, and lines handed to gzip at a time. */
 const CHUNK_ROWS = 1_000;
+/** Seals read at a time (each lists its events: up to a few hundred KiB). */
+const CHUNK_SEALS = 100;
 /** S3's minimum part size; with two parts in flight the upload holds ~15 MiB whatever the size. */
 const PART_BYTES = 5 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
@@ -30,7 +33,7 @@ const EXPORT_STATEMENT_TIMEOUT = "14min";
 let client: S3Client | undefined;
 let clientEndpoint: string | undefined;
 
-function s3(): S3Client {
+export function s3(): S3Client {
   // The SDK reads AWS_ENDPOINT_URL_S3 itself; the client is rebuilt only when it changes (tests).
   const endpoint = process.env.AWS_ENDPOINT_URL_S3;
   if (!client || clientEndpoint !== endpoint) {
@@ -57,7 +60,10 @@ export function s3ClientOptions(endpoint: string | undefined, credentials: Confi
 
 /**
  * Writes an organization's trail (oldest first, optionally within [from, to)) to object storage as
- * gzip-compressed NDJSON and answers with a presigned URL. Rows stream from a database cursor
+ * gzip-compressed NDJSON and answers with a presigned URL. The first line describes the export
+ * (`{"export": …}`), each event line is the event as the API shows it plus the seal that covers it
+ * (`sealSeq`, null while none does), and the last lines are those seals (`{"seal": …}`), so that
+ * `npm run audit:verify` can check the file without the database. Rows stream from a database cursor
  * through gzip into a multipart upload, so memory stays bounded whatever the trail's size.
  */
 export async function exportTrail(caller: Actor, orgId: string, range: AuditExportRequest): Promise<AuditExportInfo> {
@@ -75,19 +81,25 @@ export async function exportTrail(caller: Actor, orgId: string, range: AuditExpo
   let count = 0;
 
   // Not `transaction()`: a retry after a serialization failure would append to a half-sent stream.
+  // Repeatable read: the events and the seals that cover them come from one snapshot, so a seal
+  // committed meanwhile can't be named by an exported event yet be missing from the file.
   await db()
     .transaction()
+    .setIsolationLevel("repeatable read")
     .execute(async (tx) => {
       await sql`set local statement_timeout = ${sql.lit(EXPORT_STATEMENT_TIMEOUT)}`.execute(tx);
+      const span = await sealSpan(orgId, { from, to }, tx);
       let rows = tx.selectFrom("audit_log").selectAll().where("org_id", "=", orgId);
       if (from) rows = rows.where("created_at", ">=", from);
       if (to) rows = rows.where("created_at", "<", to);
       const stream = rows.orderBy("created_at", "asc").orderBy("id", "asc").stream(CHUNK_ROWS);
 
       async function* lines(): AsyncGenerator<string> {
+        // What the file holds, for a verifier: which organization and which creation times.
+        yield `${JSON.stringify({ export: { id, orgId, from: from?.toISOString() ?? null, to: to?.toISOString() ?? null, exportedAt: new Date().toISOString() } })}\n`;
         let chunk: string[] = [];
         for await (const row of stream) {
-          chunk.push(JSON.stringify(toInfo(row as AuditRow)));
+          chunk.push(JSON.stringify({ ...toInfo(row as AuditRow), sealSeq: row.seal_seq }));
           count++;
           if (chunk.length === CHUNK_ROWS) {
             yield `${chunk.join("\n")}\n`;
@@ -95,6 +107,13 @@ export async function exportTrail(caller: Actor, orgId: string, range: AuditExpo
           }
         }
         if (chunk.length > 0) yield `${chunk.join("\n")}\n`;
+        // The seals covering those events, and the one before them for the first link.
+        if (span) {
+          for (let first = Math.max(1, span.first - 1); first <= span.last; first += CHUNK_SEALS) {
+            const seals = await loadSeals(orgId, first, Math.min(span.last, first + CHUNK_SEALS - 1), tx);
+            if (seals.length > 0) yield `${seals.map((seal) => JSON.stringify({ seal })).join("\n")}\n`;
+          }
+        }
       }
 
       const gzip = createGzip();

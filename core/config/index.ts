@@ -53,6 +53,10 @@ const Environment = z.object({
   PASSWORD_FORGOT_LIMIT_PER_IP: count(20),
   INVITATION_LIMIT_PER_ORG: count(50),
   MAIL_LIMIT_WINDOW_SECONDS: seconds(3600),
+  // The sealer's Ed25519 private key as a JWK (a secret: only the sealing job gets it).
+  AUDIT_SEAL_KEY: z.preprocess((value) => (value === "" ? undefined : value), z.string().optional()),
+  // Public JWKs that verify seals: retired keys, and on functions that don't seal, the current one.
+  AUDIT_SEAL_PUBLIC_KEYS: z.string().default("[]"),
 });
 
 export type Config = ReturnType<typeof parse>;
@@ -122,6 +126,7 @@ function parse(processEnv: NodeJS.ProcessEnv) {
       passwordReset: e.PASSWORD_RESET_SECONDS,
       invitation: e.INVITATION_SECONDS,
     },
+    auditSeal: { privateKey: e.AUDIT_SEAL_KEY, publicKeys: e.AUDIT_SEAL_PUBLIC_KEYS },
   };
 }
 

@@ -9,6 +9,8 @@ export const LINKED_SECRETS = {
   QuickwitUrl: "QUICKWIT_URL",
   S3AccessKeyId: "S3_ACCESS_KEY_ID",
   S3SecretAccessKey: "S3_SECRET_ACCESS_KEY",
+  AuditSealKey: "AUDIT_SEAL_KEY",
+  AuditSealPublicKeys: "AUDIT_SEAL_PUBLIC_KEYS",
 } as const;
 
 export type LinkedSecretName = keyof typeof LINKED_SECRETS;

@@ -68,6 +68,30 @@ export interface AuditLogTable {
   details: ColumnType<Json, Json | string | undefined, Json | string>;
   ip_address: string | null;
   created_at: Timestamp;
+  /** The seal of the event's chain that covers it; null until sealed. */
+  seal_seq: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface AuditSealsTable {
+  /** The organization's id, or "platform" for events without one. */
+  chain: string;
+  seq: number;
+  org_id: string | null;
+  prev_hash: string | null;
+  merkle_root: string;
+  event_count: number;
+  event_ids: string[];
+  /** The covered events' creation times, in tree order. */
+  event_times: ColumnType<Date[], string[], string[]>;
+  /** The leaf hashes in tree order, 32 bytes each. */
+  leaves: Buffer;
+  first_event_at: Timestamp;
+  last_event_at: Timestamp;
+  sealed_at: Timestamp;
+  key_id: string;
+  hash: string;
+  signature: string;
+  published_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface InvitationsTable {
@@ -102,6 +126,7 @@ export interface Database {
   audit_log: AuditLogTable;
   invitations: InvitationsTable;
   one_time_tokens: OneTimeTokensTable;
+  audit_seals: AuditSealsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -109,6 +134,8 @@ export type SessionRow = Selectable<UserSessionsTable>;
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type MemberRow = Selectable<OrganizationMembersTable>;
 export type ResourceRow = Selectable<ResourcesTable>;
-export type AuditRow = Selectable<AuditLogTable>;
+/** An event as the trail shows it; which seal covers it is the sealer's business. */
+export type AuditRow = Omit<Selectable<AuditLogTable>, "seal_seq">;
+export type AuditSealRow = Selectable<AuditSealsTable>;
 export type NewAuditRow = Insertable<AuditLogTable>;
 export type ResourceUpdate = Updateable<ResourcesTable>;

@@ -1,4 +1,5 @@
-import type { z } from "zod";
+// zod core types: classic and zod/mini schemas both fit.
+import type { $ZodObject, $ZodType } from "zod/v4/core";
 
 /** Who may call a route at all; organization roles are checked by the core operation itself. */
 export type RouteAuth = "none" | "session" | "platform-admin";
@@ -13,12 +14,11 @@ export interface RouteDefinition {
   orgRole?: OrgRole;
   /** "self" routes also accept the member acting on itself (leaving an organization). */
   orgRoleException?: "self";
-  // zod's core types: classic and zod/mini schemas alike.
-  params?: z.core.$ZodObject;
-  query?: z.core.$ZodObject;
-  body?: z.core.$ZodType;
+  params?: $ZodObject;
+  query?: $ZodObject;
+  body?: $ZodType;
   /** Status → body schema; null for an empty body (204). */
-  responses: Record<number, z.core.$ZodType | null>;
+  responses: Record<number, $ZodType | null>;
 }
 
 export type RouteTable = Record<string, RouteDefinition>;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import type { z } from "zod";
+import type { $ZodType, output } from "zod/v4/core";
 import type { Actor, UserActor } from "@voxguard/core/actor";
 import { config } from "@voxguard/core/config";
 import { log, logsAt } from "@voxguard/core/log";
@@ -15,7 +15,7 @@ import { validate } from "./validate.ts";
 
 type Routes = typeof routes;
 export type RouteKey = keyof Routes & string;
-type Parsed<D, Part extends string> = D extends { [P in Part]: infer S extends z.core.$ZodType } ? z.output<S> : undefined;
+type Parsed<D, Part extends string> = D extends { [P in Part]: infer S extends $ZodType } ? output<S> : undefined;
 
 export interface ApiRequest<D extends RouteDefinition> {
   params: Parsed<D, "params">;

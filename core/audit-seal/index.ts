@@ -1,0 +1,10 @@
+export * from "./schema.ts";
+export { sealPending, SEAL_MAX_EVENTS, type SealRunOptions, type SealRunResult } from "./seal.ts";
+export { verifyTrail, verifyStored, VERIFY_MAX_EVENTS } from "./verify.ts";
+export { verifyChain, type ChainEvidence, type TimeRange } from "./verify-chain.ts";
+export { verifyExport, ExportFormatError, type ExportVerification } from "./offline.ts";
+export { generateSealKey, keysFromJwks, publicJwk, publishedKeys, signingKey, thumbprint } from "./keys.ts";
+export { digestKey, publishSeals } from "./digest.ts";
+export { loadSeals, sealSpan } from "./evidence.ts";
+export { eventLeaf, canonicalJson, sealHash, indexHash, bodyOf, digestOf } from "./record.ts";
+export { merkleRoot, leafHash, nodeHash } from "./merkle.ts";

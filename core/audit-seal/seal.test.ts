@@ -1,0 +1,126 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { UserActor } from "../actor/index.ts";
+import { store, type AuditEvent } from "../audit/index.ts";
+import { closeDb, db } from "../db/index.ts";
+import { createOrg, createUser, eventAt } from "../../test-support/audit-fixtures.ts";
+import { canonicalJson, eventLeaf, leafHash, merkleRoot, nodeHash, sealPending, verifyStored } from "./index.ts";
+import { eventJson } from "./record.ts";
+
+let actor: UserActor;
+
+function events(orgId: string | null, count: number, secondsAgo = 100): AuditEvent[] {
+  return Array.from({ length: count }, (_, n) =>
+    eventAt(secondsAgo - n / 10, { action: "resource.created", actor, orgId, resourceType: "sensor", details: { n } }),
+  );
+}
+
+async function sealsOf(chain: string) {
+  return db().selectFrom("audit_seals").select(["seq", "event_ids", "event_count", "prev_hash", "hash"]).where("chain", "=", chain).orderBy("seq").execute();
+}
+
+async function sealOf(ids: string[]) {
+  const rows = await db().selectFrom("audit_log").select(["id", "seal_seq"]).where("id", "in", ids).execute();
+  return new Map(rows.map((row) => [row.id, row.seal_seq]));
+}
+
+beforeAll(async () => {
+  actor = await createUser();
+});
+
+afterAll(async () => {
+  await closeDb();
+});
+
+describe("the Merkle tree", () => {
+  it("hashes leaves and nodes apart and splits at the largest power of two below n (RFC 6962)", () => {
+    const [a, b, c] = ["a", "b", "c"].map((text) => leafHash(text));
+    expect(leafHash("a").equals(nodeHash(Buffer.alloc(0), Buffer.from("a")))).toBe(false);
+    expect(merkleRoot([a!])).toEqual(a);
+    expect(merkleRoot([a!, b!, c!])).toEqual(nodeHash(nodeHash(a!, b!), c!));
+    expect(merkleRoot([a!, b!])).not.toEqual(merkleRoot([b!, a!]));
+  });
+});
+
+describe("an event's leaf", () => {
+  it("hashes exactly the RFC 8785 form of the nine fields the API shows", () => {
+    const event = { ...events("7c0a4a8e-4d3e-4f6b-9a53-0f3c2d1e5b6a", 1)[0]!, userId: null, details: { "é": 1, b: [1e21, 0.5, "\u2028"], a: { z: null, "\ud83d\ude00": true } } };
+    const { id, orgId, userId, action, resourceType, resourceId, details, ipAddress, createdAt } = event;
+    expect(eventJson(event)).toBe(canonicalJson({ id, orgId, userId, action, resourceType, resourceId, details, ipAddress, createdAt }));
+    expect(eventLeaf(event)).toEqual(leafHash(eventJson(event)));
+    expect(eventLeaf({ ...event, details: { ...details, extra: 1 } })).not.toEqual(eventLeaf(event));
+  });
+});
+
+describe("sealPending", () => {
+  it("covers every stored event of an organization with exactly one seal, and a late event with the next one", async () => {
+    const orgId = await createOrg([[actor, "admin"]]);
+    const first = events(orgId, 5);
+    await store(first);
+    const run = await sealPending({ only: [orgId] });
+    expect(run).toMatchObject({ seals: 1, events: 5, complete: true });
+    expect([...(await sealOf(first.map((e) => e.id))).values()]).toEqual([1, 1, 1, 1, 1]);
+
+    // Stored after the seal but created before every sealed event: a redelivery out of a backlog.
+    const late = events(orgId, 2, 500);
+    await store(late);
+    expect(await sealPending({ only: [orgId] })).toMatchObject({ seals: 1, events: 2 });
+    const seals = await sealsOf(orgId);
+    expect(seals.map((seal) => [seal.seq, seal.event_count])).toEqual([[1, 5], [2, 2]]);
+    expect(seals[1]!.prev_hash).toBe(seals[0]!.hash);
+    expect(seals[1]!.event_ids).toEqual(late.map((e) => e.id));
+    expect(await sealPending({ only: [orgId] })).toMatchObject({ seals: 0, events: 0, complete: true });
+
+    const verified = await verifyStored(orgId);
+    expect(verified).toMatchObject({ holds: true, seals: { count: 2, firstSeq: 1, lastSeq: 2 }, events: { sealed: 7, unsealed: 0 }, firstBreak: null });
+  });
+
+  it("keeps platform-wide events in a chain of their own", async () => {
+    const orgId = await createOrg([[actor, "admin"]]);
+    const platform = events(null, 3);
+    await store([...platform, ...events(orgId, 2)]);
+    await sealPending({ only: [null, orgId] });
+    const sealed = await sealOf(platform.map((e) => e.id));
+    expect([...sealed.values()].every((seq) => typeof seq === "number")).toBe(true);
+    const platformSeals = await sealsOf("platform");
+    const covering = platformSeals.filter((seal) => platform.some((e) => seal.event_ids.includes(e.id)));
+    expect(covering.flatMap((seal) => seal.event_ids).filter((id) => platform.some((e) => e.id === id))).toHaveLength(3);
+    expect((await sealsOf(orgId)).map((seal) => seal.event_count)).toEqual([2]);
+    expect(await verifyStored(null, { from: new Date(Date.now() - 3_600_000) })).toMatchObject({ holds: true });
+  });
+
+  it("seals a backlog over several bounded seals per chain", async () => {
+    const orgId = await createOrg([[actor, "admin"]]);
+    const backlog = events(orgId, 12_000, 1_000);
+    for (let start = 0; start < backlog.length; start += 1_000) await store(backlog.slice(start, start + 1_000));
+    const run = await sealPending({ only: [orgId] });
+    expect(run).toMatchObject({ events: 12_000, complete: true });
+    expect((await sealsOf(orgId)).map((seal) => seal.event_count)).toEqual([5_000, 5_000, 2_000]);
+    expect(await verifyStored(orgId)).toMatchObject({ holds: true, events: { sealed: 12_000 } });
+  });
+
+  it("never seals an event twice when sealers race, while events keep arriving", async () => {
+    const orgs = await Promise.all(Array.from({ length: 4 }, () => createOrg([[actor, "admin"]])));
+    const stored: AuditEvent[] = [];
+    for (let round = 0; round < 8; round++) {
+      const batch = orgs.flatMap((orgId) => events(orgId, 20, 50 - round));
+      stored.push(...batch);
+      const results = await Promise.all([store(batch), ...Array.from({ length: 4 }, () => sealPending({ only: orgs }))]);
+      const runs = results.slice(1) as Awaited<ReturnType<typeof sealPending>>[];
+      expect(runs.every((run) => run.seals >= 0)).toBe(true);
+    }
+    await sealPending({ only: orgs });
+    for (const orgId of orgs) {
+      const seals = await sealsOf(orgId);
+      expect(seals.map((seal) => seal.seq)).toEqual(seals.map((_, index) => index + 1));
+      const covered = seals.flatMap((seal) => seal.event_ids);
+      const mine = stored.filter((event) => event.orgId === orgId).map((event) => event.id);
+      expect(new Set(covered).size).toBe(covered.length);
+      expect([...covered].sort()).toEqual([...mine].sort());
+      expect(await verifyStored(orgId)).toMatchObject({ holds: true, events: { sealed: mine.length, unsealed: 0 } });
+    }
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE id = ANY(${stored.map((e) => e.id)}::uuid[]) AND seal_seq IS NULL`.execute(db());
+    expect(rows[0]!.n).toBe(0);
+  });
+});
