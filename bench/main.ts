@@ -82,7 +82,7 @@ async function dropCacheKeys(): Promise<void> {
   }
 }
 
-/** issue 6's cold-start bench returns one row a function; printed here in the same line format. */
+/** The cold-start bench returns one row a function; printed here in the same line format. */
 interface ColdStartRowLike {
   function: string;
   bundleKB: number;

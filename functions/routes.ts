@@ -30,7 +30,7 @@ export const routes = {
     summary: "This API's OpenAPI 3.1 document",
     responses: { 200: z.record(z.string(), z.unknown()) },
   },
-  // identity: routes (issue 3)
+  // identity
   "POST /auth/register": {
     handler: "functions/auth/register.handler",
     auth: "none",
@@ -105,7 +105,7 @@ export const routes = {
     body: AdminUpdateUserInput,
     responses: { 200: UserResult },
   },
-  // tenancy: routes (issue 4)
+  // tenancy
   "POST /orgs": {
     handler: "functions/orgs/create.handler",
     auth: "session",
@@ -276,7 +276,7 @@ export const routes = {
     body: InvitationSchema.AcceptInput,
     responses: { 200: InvitationSchema.Accepted },
   },
-  // audit: routes (issue 5)
+  // audit
   "GET /orgs/{orgId}/audit": {
     handler: "functions/audit/list-org.handler",
     auth: "session",

@@ -1,4 +1,4 @@
--- Seed schema (shared/seeds/database-schema.md, version 1.0), as written.
+-- Seed schema, version 1.0, as written.
 -- gen_random_uuid() is built in from PostgreSQL 13 and YugabyteDB 2025.1 (PostgreSQL 15 based), the
 -- versions supported. No CREATE EXTENSION pgcrypto: on YugabyteDB that takes a superuser or the
 -- yb_extension role, and the role that migrates is neither. On an older server this stops the
