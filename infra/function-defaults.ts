@@ -1,4 +1,5 @@
 import { vpc } from "./network.ts";
+import { LAMBDA_RUNTIME } from "./runtime.ts";
 import { databaseUrl, quickwitUrl, redisUrl } from "./secrets.ts";
 import { storage } from "./storage.ts";
 
@@ -14,7 +15,7 @@ export function addEnvironment(args: sst.aws.FunctionArgs, shared: Environment):
 // Applied to each API route through the ApiGatewayV2 transform and to the other functions
 // directly. A value the function sets itself wins over the default.
 export function applyFunctionDefaults(args: sst.aws.FunctionArgs): undefined {
-  args.runtime ??= "nodejs22.x";
+  args.runtime ??= LAMBDA_RUNTIME;
   args.memory ??= "1024 MB";
   args.timeout ??= "20 seconds";
   args.vpc ??= vpc;
