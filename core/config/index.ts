@@ -1,30 +1,34 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 
-const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const optionalUrl = z.preprocess((value) => (value === "" ? undefined : value), z.url().optional());
+const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
+// An empty variable (an unset SST secret) means "not configured", as if it were missing.
+const optionalUrl = z.pipe(
+  z.transform((value: unknown) => (value === "" ? undefined : value)),
+  z.optional(z.url()),
+);
 
 const Environment = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(2),
-  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  DATABASE_POOL_MAX: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 2),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
   REDIS_URL: optionalUrl,
-  CACHE_KEY_PREFIX: z.string().max(64).default("vg:"),
+  CACHE_KEY_PREFIX: z._default(z.string().check(z.maxLength(64)), "vg:"),
   AUDIT_QUEUE_URL: optionalUrl,
   QUICKWIT_URL: optionalUrl,
-  QUICKWIT_AUDIT_INDEX: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{2,254}$/).default("voxguard-audit"),
-  S3_BUCKET: z.string().min(3).max(63).default("voxguard-exports"),
+  QUICKWIT_AUDIT_INDEX: z._default(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9_-]{2,254}$/)), "voxguard-audit"),
+  S3_BUCKET: z._default(z.string().check(z.minLength(3), z.maxLength(63)), "voxguard-exports"),
   // RustFS keys: Lambda reserves AWS_ACCESS_KEY_ID for the function's own role credentials.
-  S3_ACCESS_KEY_ID: z.string().optional(),
-  S3_SECRET_ACCESS_KEY: z.string().optional(),
-  SESSION_IDLE_SECONDS: seconds(7 * 24 * 3600),
-  SESSION_ABSOLUTE_SECONDS: seconds(30 * 24 * 3600),
-  SESSION_TOUCH_SECONDS: seconds(3600),
-  SESSION_CACHE_SECONDS: seconds(300),
-  LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
-  LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive().default(50),
-  LOGIN_LIMIT_WINDOW_SECONDS: seconds(15 * 60),
-  CORS_ORIGINS: z.string().default(""),
-  EXPORT_URL_SECONDS: seconds(15 * 60),
+  S3_ACCESS_KEY_ID: z.optional(z.string()),
+  S3_SECRET_ACCESS_KEY: z.optional(z.string()),
+  SESSION_IDLE_SECONDS: positiveInt(7 * 24 * 3600),
+  SESSION_ABSOLUTE_SECONDS: positiveInt(30 * 24 * 3600),
+  SESSION_TOUCH_SECONDS: positiveInt(3600),
+  SESSION_CACHE_SECONDS: positiveInt(300),
+  LOGIN_LIMIT_PER_ACCOUNT: positiveInt(10),
+  LOGIN_LIMIT_PER_IP: positiveInt(50),
+  LOGIN_LIMIT_WINDOW_SECONDS: positiveInt(15 * 60),
+  CORS_ORIGINS: z._default(z.string(), ""),
+  EXPORT_URL_SECONDS: positiveInt(15 * 60),
 });
 
 export type Config = ReturnType<typeof parse>;

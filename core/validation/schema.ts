@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 
 export const MAX_JSON_BYTES = 32 * 1024;
 export const MAX_JSON_DEPTH = 10;
@@ -60,28 +60,30 @@ function jsonProblem(value: unknown, level: number, path: string): string | unde
  */
 export const BoundedJsonObject = z
   .custom<JsonObject>((value) => isPlainObject(value), { message: "Expected a JSON object" })
-  .superRefine((value, context) => {
-    const problem = jsonProblem(value, 1, "$");
-    if (problem) {
-      context.addIssue({ code: "custom", message: problem });
-      return;
-    }
-    const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
-    if (bytes > MAX_JSON_BYTES) {
-      context.addIssue({ code: "custom", message: `Larger than ${MAX_JSON_BYTES} bytes serialized (${bytes})` });
-    }
-  })
-  .meta({
-    type: "object",
-    additionalProperties: true,
-    description: `A JSON object, at most ${MAX_JSON_BYTES} bytes serialized and ${MAX_JSON_DEPTH} levels deep`,
-  });
+  .check(
+    z.superRefine((value, context) => {
+      const problem = jsonProblem(value, 1, "$");
+      if (problem) {
+        context.addIssue({ code: "custom", message: problem });
+        return;
+      }
+      const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
+      if (bytes > MAX_JSON_BYTES) {
+        context.addIssue({ code: "custom", message: `Larger than ${MAX_JSON_BYTES} bytes serialized (${bytes})` });
+      }
+    }),
+    z.meta({
+      type: "object",
+      additionalProperties: true,
+      description: `A JSON object, at most ${MAX_JSON_BYTES} bytes serialized and ${MAX_JSON_DEPTH} levels deep`,
+    }),
+  );
 
 /** A single-line label (names): trimmed, 1–255 characters, nothing PostgreSQL would refuse. */
-export const Label = z
-  .string()
-  .trim()
-  .min(1)
-  .max(255)
-  .refine((text) => !/[\u0000-\u001f\u007f]/.test(text), { message: "must not contain control characters" })
-  .refine((text) => !LONE_SURROGATE.test(text), { message: "must be valid Unicode" });
+export const Label = z.string().check(
+  z.trim(),
+  z.minLength(1),
+  z.maxLength(255),
+  z.refine((text) => !/[\u0000-\u001f\u007f]/.test(text), { message: "must not contain control characters" }),
+  z.refine((text) => !LONE_SURROGATE.test(text), { message: "must be valid Unicode" }),
+);

@@ -1,9 +1,9 @@
-import type { z } from "zod";
+import type * as z from "@voxguard/core/zod";
 import { VisibleError, type FieldError } from "@voxguard/core/error";
 import { fieldErrors, textProblem } from "@voxguard/core/validation";
 
 /** Parses one part of a request; every problem becomes a field error under that part's name. */
-export function validate<T extends z.ZodType>(schema: T, value: unknown, part: string): z.output<T> {
+export function validate<T extends z.ZodMiniType>(schema: T, value: unknown, part: string): z.output<T> {
   const unstorable = unstorableText(value, part);
   if (unstorable) throw new VisibleError("validation_failed", "The request is not valid", { errors: [unstorable] });
   const result = schema.safeParse(value);
