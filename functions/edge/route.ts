@@ -44,7 +44,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Request id, access log, common headers and the problem+json answer for every failure. */
 function edge(routeKey: string): MiddlewareObj<APIGatewayProxyEventV2, Result, Error, EdgeContext> {
-  const finish = (request: { event: APIGatewayProxyEventV2; context: EdgeContext; response: Result | null }) => {
+  const finish = (request: { event: APIGatewayProxyEventV2; context: EdgeContext; response?: Result | null }) => {
     const { event, context } = request;
     const response = request.response ?? { statusCode: 204 };
     response.headers = withCommonHeaders(response.headers, context.requestId, event.headers?.origin);
