@@ -1,5 +1,5 @@
 import { vpc } from "./network.ts";
-import { LAMBDA_RUNTIME } from "./runtime.ts";
+import { LAMBDA_RUNTIME, NODE_MAJOR } from "./runtime.ts";
 import { databaseUrl, quickwitUrl, redisUrl } from "./secrets.ts";
 import { storage } from "./storage.ts";
 
@@ -28,10 +28,12 @@ export function applyFunctionDefaults(args: sst.aws.FunctionArgs): undefined {
     ...storage.environment,
   });
   // argon2 is a native addon: installed into the function's node_modules for Lambda's platform
-  // instead of bundled. ESM and minified, as `npm run build` measures them.
+  // instead of bundled. ESM, minified and compiled for the runtime's Node, as `npm run build`
+  // measures them (SST's own default target is esnext).
   args.nodejs = $output(args.nodejs ?? {}).apply((own) => ({
     format: "esm" as const,
     minify: true,
+    esbuild: { target: `node${NODE_MAJOR}` },
     install: ["@node-rs/argon2"],
     ...own,
   }));

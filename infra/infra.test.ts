@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { routes } from "../functions/routes.ts";
-import { LAMBDA_RUNTIME } from "./runtime.ts";
+import { LAMBDA_RUNTIME, NODE_MAJOR } from "./runtime.ts";
 
 // sst.config.ts and infra/ are evaluated for real here, against a stand-in for SST's globals that
 // records every component they construct. Components the stand-in does not know fail the test, so
@@ -294,7 +294,7 @@ describe("infra registers exactly the route table, the consumer, the cron and th
     for (const fn of fake.functions) {
       expect(fn.args, fn.via).toMatchObject({
         runtime: LAMBDA_RUNTIME,
-        nodejs: { format: "esm", minify: true, install: [ARGON2] },
+        nodejs: { format: "esm", minify: true, esbuild: { target: `node${NODE_MAJOR}` }, install: [ARGON2] },
         environment: { DATABASE_URL: "secret:DatabaseUrl", REDIS_URL: "secret:RedisUrl", QUICKWIT_URL: "secret:QuickwitUrl", S3_BUCKET: "bucket:AuditExports" },
       });
       expect(fn.args.memory, fn.via).toMatch(/^\d+ MB$/);
