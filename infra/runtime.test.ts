@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -16,6 +17,10 @@ const major = (version: string) => Number(/^v?(\d+)\./.exec(version)?.[1]);
 describe(`runtime parity with Lambda's ${LAMBDA_RUNTIME}`, () => {
   it("runs the tests on the Lambda runtime's Node major", () => {
     expect(major(process.version)).toBe(NODE_MAJOR);
+  });
+
+  it("puts that Node first on the PATH of npm scripts: `node -v` inside `npm test`", () => {
+    expect(major(execFileSync("node", ["-v"], { encoding: "utf8" }).trim())).toBe(NODE_MAJOR);
   });
 
   it("installs that Node for npm run, npx and npm test, and types and engines follow it", () => {
