@@ -41,8 +41,6 @@ if (!process.env.AUDIT_SEAL_KEY) {
 // Audit events are written through unless a bench starts its own queue, and no bench may reach a
 // real queue, bucket or Quickwit from the shell's environment.
 for (const name of ["AUDIT_QUEUE_URL", "QUICKWIT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3"]) delete process.env[name];
-// This machine's Node 20 is known; the SDK's upgrade notice would land in the middle of the figures.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 async function createDatabase(): Promise<void> {
   // REPEATABLE READ by default, as YugabyteDB runs: the benches measure what production executes.
@@ -82,19 +80,6 @@ async function dropCacheKeys(): Promise<void> {
   }
 }
 
-/** The cold-start bench returns one row a function; printed here in the same line format. */
-interface ColdStartRowLike {
-  function: string;
-  bundleKB: number;
-  initMs: number;
-  pass: boolean;
-  error?: string;
-}
-
-function isColdStartRow(value: unknown): value is ColdStartRowLike {
-  return typeof value === "object" && value !== null && "function" in value && "bundleKB" in value && "initMs" in value;
-}
-
 function isBenchResult(value: unknown): value is BenchResult {
   return typeof value === "object" && value !== null && "name" in value && "figures" in value;
 }
@@ -103,15 +88,6 @@ function toResults(name: string, value: unknown): BenchResult[] {
   const items = Array.isArray(value) ? value : [value];
   return items.map((item): BenchResult => {
     if (isBenchResult(item)) return item;
-    if (isColdStartRow(item)) {
-      const init = Number.isNaN(item.initMs) ? "error" : `${item.initMs.toFixed(1)} ms`;
-      return {
-        name: `${name}:${item.function}`,
-        figures: `bundle ${item.bundleKB.toFixed(1)} KB (target ≤ 300 KB), init over bare node ${init} (target ≤ 60 ms)`,
-        pass: item.pass,
-        note: item.error,
-      };
-    }
     return { name, figures: JSON.stringify(item) };
   });
 }

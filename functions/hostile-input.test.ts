@@ -3,7 +3,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:ht
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as z from "zod";
+import * as z from "@voxguard/core/zod";
 import { closeCache } from "@voxguard/core/cache";
 import { reloadConfig } from "@voxguard/core/config";
 import { closeDb, db } from "@voxguard/core/db";
@@ -15,7 +15,7 @@ import { makePlatformAdmin, PASSWORD, signUp } from "../test-support/identity.ts
 import { ROUTE_CALLS } from "../test-support/org-routes.ts";
 import { createThrowawayDatabase } from "../test-support/throwaway-database.ts";
 import { STATUS } from "./edge/problem.ts";
-import type { RouteDefinition } from "./edge/route-definition.ts";
+import { loadSchemas, type RouteDefinition } from "./edge/route-definition.ts";
 import { routes } from "./routes.ts";
 
 /**
@@ -32,6 +32,7 @@ const RUNS = Number(process.env.HOSTILE_RUNS ?? 20);
 
 const TABLE = routes as Record<string, RouteDefinition>;
 const ROUTE_KEYS = Object.keys(TABLE);
+const SCHEMAS = await loadSchemas(TABLE);
 const ERROR_STATUSES = new Set(Object.values(STATUS).filter((status) => status >= 400 && status < 500));
 
 // ---------------------------------------------------------------------------------------------
@@ -228,12 +229,11 @@ function tokenFor(key: string, w: World): string | undefined {
 }
 
 /** The fields of an object schema, through .default()/.optional()/pipes: what body and query cases target. */
-function fieldsOf(schema: z.core.$ZodType | undefined): string[] {
+function fieldsOf(schema: z.ZodMiniType | undefined): string[] {
   let current: unknown = schema;
   for (let depth = 0; depth < 6 && current; depth++) {
-    const def = (current as { _zod?: { def?: { type?: string; shape?: object; innerType?: unknown; in?: unknown } } })._zod?.def;
-    // By the definition, not the class: classic and zod/mini objects alike.
-    if (def?.type === "object" && def.shape) return Object.keys(def.shape);
+    if (current instanceof z.ZodMiniObject) return Object.keys(current.shape);
+    const def = (current as { _zod?: { def?: { innerType?: unknown; in?: unknown } } })._zod?.def;
     current = def?.innerType ?? def?.in;
   }
   return [];
@@ -767,7 +767,7 @@ function toWire(key: string, mutation: Mutation, w: World): Wire {
   const [method, template] = key.split(" ") as [string, string];
   const base = baseline(key, w);
   const token = tokenFor(key, w);
-  const definition = TABLE[key]!;
+  const schemas = SCHEMAS[key]!;
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   let foreign = false;
@@ -819,7 +819,7 @@ function toWire(key: string, mutation: Mutation, w: World): Wire {
     }
   }
   if (body !== undefined && mutation.dim !== "headers") headers["content-type"] = "application/json";
-  if (mutation.dim === "headers" && body === undefined && definition.body === undefined && headers["content-type"]) body = "{}";
+  if (mutation.dim === "headers" && body === undefined && schemas.body === undefined && headers["content-type"]) body = "{}";
 
   const pathText = template.replace(/\{(\w+)\}/g, (_, name: string) => segments[name]!);
   return {
@@ -913,15 +913,15 @@ function checkAnswer(key: string, wire: Wire, answer: Answer): void {
   const fail = (why: string) => {
     throw new Error(`${why}\n${describeCase(key, wire, answer)}`);
   };
-  const definition = TABLE[key]!;
+  const schemas = SCHEMAS[key]!;
   if (answer.status >= 500) fail(`a ${answer.status}`);
   if (answer.status >= 200 && answer.status < 300) {
     if (wire.foreign) fail("a success for another tenant's object");
-    if (!(answer.status in definition.responses)) fail(`an undocumented success status ${answer.status}`);
-    const schema = definition.responses[answer.status];
+    if (!(answer.status in schemas.responses)) fail(`an undocumented success status ${answer.status}`);
+    const schema = schemas.responses[answer.status];
     if (schema) {
       if (!String(answer.headers["content-type"]).startsWith("application/json")) fail("a success that is not application/json");
-      const parsed = z.safeParse(schema, JSON.parse(answer.text));
+      const parsed = schema.safeParse(JSON.parse(answer.text));
       if (!parsed.success) fail(`a success body outside its documented schema: ${parsed.error.message.slice(0, 300)}`);
     }
     return;
@@ -1066,15 +1066,15 @@ describe("hostile input, every route of the route table", () => {
   });
 
   describe.each(ROUTE_KEYS)("%s", (key) => {
-    const definition = TABLE[key]!;
+    const schemas = SCHEMAS[key]!;
     const params = paramNames(key);
 
     it("bodies: malformed JSON, wrong types, huge, deep, unicode, injection, pollution keys", async () => {
-      await check(key, 0, bodyMutation(fieldsOf(definition.body)).map((body): Mutation => ({ dim: "body", body })));
+      await check(key, 0, bodyMutation(fieldsOf(schemas.body)).map((body): Mutation => ({ dim: "body", body })));
     });
 
     it("query strings: tampered cursors, out-of-range limits, injection, malformed escapes", async () => {
-      await check(key, 1, queryMutation(fieldsOf(definition.query)).map((query): Mutation => ({ dim: "query", query })));
+      await check(key, 1, queryMutation(fieldsOf(schemas.query)).map((query): Mutation => ({ dim: "query", query })));
     });
 
     it("headers: forged, truncated, revoked and foreign tokens; bad content types", async () => {
@@ -1089,8 +1089,8 @@ describe("hostile input, every route of the route table", () => {
 
     it("sweep: the sharpest values in every field, query key and path parameter", async () => {
       const mutations: Mutation[] = [
-        ...fieldsOf(definition.body).flatMap((field) => SWEEP_FRAGMENTS.map((fragment): Mutation => ({ dim: "body", body: { op: "field", field, fragment } }))),
-        ...fieldsOf(definition.query).flatMap((name) => SWEEP_QUERY_VALUES.map((value): Mutation => ({ dim: "query", query: { pairs: [[name, value]] } }))),
+        ...fieldsOf(schemas.body).flatMap((field) => SWEEP_FRAGMENTS.map((fragment): Mutation => ({ dim: "body", body: { op: "field", field, fragment } }))),
+        ...fieldsOf(schemas.query).flatMap((name) => SWEEP_QUERY_VALUES.map((value): Mutation => ({ dim: "query", query: { pairs: [[name, value]] } }))),
         ...params.flatMap((param) => SWEEP_IDS.map((value): Mutation => ({ dim: "path", param, id: { kind: "literal", value } }))),
       ];
       for (const mutation of mutations) await exercise(key, mutation);

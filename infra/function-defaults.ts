@@ -1,5 +1,6 @@
 import { nativePackagesOf } from "./native-packages.ts";
 import { vpc } from "./network.ts";
+import { LAMBDA_RUNTIME, NODE_MAJOR } from "./runtime.ts";
 import { databaseUrl, quickwitUrl, redisUrl } from "./secrets.ts";
 
 // The one place a new infra file takes its function patterns from:
@@ -38,7 +39,7 @@ export function addLinks(args: sst.aws.FunctionArgs, links: unknown[]): void {
 /** A value the function sets itself wins over the default. */
 export function applyFunctionDefaults(args: sst.aws.FunctionArgs): undefined {
   if (typeof args.handler !== "string") throw new Error("infra: a function's handler must be a plain string (\"functions/x/y.handler\")");
-  args.runtime ??= "nodejs22.x";
+  args.runtime ??= LAMBDA_RUNTIME;
   args.memory ??= "1024 MB";
   args.timeout ??= "20 seconds";
   args.vpc ??= vpc;
@@ -46,10 +47,12 @@ export function applyFunctionDefaults(args: sst.aws.FunctionArgs): undefined {
   // anyone who may read the function's configuration.
   addLinks(args, [databaseUrl, redisUrl, quickwitUrl]);
   const install = nativePackagesOf(args.handler);
-  // ESM and minified, as `npm run build` measures them.
+  // ESM, minified and compiled for the runtime's Node, as `npm run build` measures them (SST's own
+  // default target is esnext).
   args.nodejs = $output(args.nodejs ?? {}).apply((own): Resolved<"nodejs"> => ({
     format: "esm",
     minify: true,
+    esbuild: { target: `node${NODE_MAJOR}` },
     ...(install.length > 0 ? { install } : {}),
     ...own,
   }));

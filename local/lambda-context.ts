@@ -53,7 +53,7 @@ function countdown(deadline: number): () => number {
 }
 
 function unsupported(): never {
-  // The callback-era completion methods are gone from the nodejs22.x runtime the app deploys to.
+  // The callback-era completion methods are gone from the nodejs24.x runtime the app deploys to.
   throw new Error("context.done/succeed/fail are not supported: return or throw from an async handler");
 }
 

@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../bench/cold-start.ts";
@@ -88,5 +88,38 @@ describe("function bundles", () => {
       expect(loading.length, name).toBeGreaterThan(0);
       expect([...handlers].sort(), name).toEqual(loading.sort());
     }
+  });
+
+  it("stubs out debug and keeps no names, as the bundles are measured", async () => {
+    const { outputs } = JSON.parse(await readFile(join(scratch, "functions", "meta.json"), "utf8")) as Metafile;
+    const me = Object.values(outputs).find((candidate) => candidate.entryPoint === "functions/me/get.ts")!;
+    expect(Object.keys(me.inputs).filter((input) => input.includes("node_modules/debug/"))).toEqual([]);
+    expect(me.inputs["scripts/no-debug.ts"]?.bytesInOutput).toBeGreaterThan(0);
+    expect(await readFile(bundleOf("functions/me/get.ts").outfile, "utf8")).not.toContain("__name(");
+  });
+});
+
+// Minified without keepNames, a class's own name is gone: an error is logged and mapped by the
+// `name` it sets itself, so every error class must set one, spelled as the class is.
+describe("error classes", () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return sources(path);
+      return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") ? [path] : [];
+    });
+  const classes = ["core", "functions", "local"].flatMap((dir) =>
+    sources(join(root, dir)).flatMap((file) => {
+      const text = readFileSync(file, "utf8");
+      return [...text.matchAll(/class (\w+Error) extends \w+ \{([\s\S]*?)\n\}/g)].map(([, name, body]) => ({ file: relative(root, file), name: name!, body: body! }));
+    }),
+  );
+
+  it("finds the error classes it checks", () => {
+    expect(classes.map((c) => c.name)).toContain("VisibleError");
+  });
+
+  it.each(classes)("$name ($file) names itself", ({ name, body }) => {
+    expect(body).toContain(`override name = "${name}"`);
   });
 });

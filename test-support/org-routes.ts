@@ -1,20 +1,22 @@
 import { randomUUID } from "node:crypto";
 import { db } from "@voxguard/core/db";
 import { routes } from "../functions/routes.ts";
-import type { RouteDefinition } from "../functions/edge/route-definition.ts";
+import { loadSchemas, type RouteDefinition, type RouteSchemas } from "../functions/edge/route-definition.ts";
 import type { TestApi } from "./http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "./identity.ts";
 
 export type OrgRole = "owner" | "admin" | "member" | "viewer";
 
-/** Every route under /orgs, straight from the route table. */
+const SCHEMAS = await loadSchemas(routes);
+
+/** Every route under /orgs, straight from the route table, with its schemas. */
 export const orgRoutes = Object.entries(routes as Record<string, RouteDefinition>)
   .filter(([key]) => key.split(" ")[1]!.startsWith("/orgs"))
-  .map(([key, definition]) => ({ key, method: key.split(" ")[0]!, path: key.split(" ")[1]!, definition }));
+  .map(([key, definition]) => ({ key, method: key.split(" ")[0]!, path: key.split(" ")[1]!, definition, schemas: SCHEMAS[key as keyof typeof routes] }));
 
 /** The one 2xx a route answers when it works. */
-export function successStatus(definition: RouteDefinition): number {
-  const statuses = Object.keys(definition.responses).map(Number).filter((status) => status >= 200 && status < 300);
+export function successStatus(schemas: RouteSchemas): number {
+  const statuses = Object.keys(schemas.responses).map(Number).filter((status) => status >= 200 && status < 300);
   if (statuses.length !== 1) throw new Error(`expected exactly one 2xx response, found ${statuses.join(", ")}`);
   return statuses[0]!;
 }

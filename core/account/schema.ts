@@ -1,4 +1,4 @@
-import * as z from "zod/mini";
+import * as z from "../zod/index.ts";
 import { Password } from "../user/schema.ts";
 
 /** A mailed one-time token, as the link carries it. Any other string is simply an unknown token. */

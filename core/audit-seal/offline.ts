@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import * as z from "zod/mini";
+import * as z from "../zod/index.ts";
 import type { AuditEventInfo } from "../audit/schema.ts";
 import { SealDigest, type VerifyResult } from "./schema.ts";
 import { verifyChain } from "./verify-chain.ts";

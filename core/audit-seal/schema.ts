@@ -1,4 +1,4 @@
-import * as z from "zod/mini";
+import * as z from "../zod/index.ts";
 
 const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 const base64url = z.string().check(z.regex(/^[A-Za-z0-9_-]+$/));

@@ -1,5 +1,5 @@
 import { sql, type SelectQueryBuilder } from "kysely";
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { isPlatformAdmin, type Actor, type UserActor } from "../actor/index.ts";
 import { config } from "../config/index.ts";
 import { db, type Database } from "../db/index.ts";
@@ -83,7 +83,7 @@ function textMatches(word: string) {
 }
 
 /** Search results page by Quickwit offset; the cursor says so, so a keyset cursor can't be mixed in. */
-const SearchCursor = z.object({ o: z.number().int().nonnegative().max(1_000_000) });
+const SearchCursor = z.object({ o: z.number().check(z.int(), z.nonnegative(), z.maximum(1_000_000)) });
 
 function decodeOffset(cursor: string | undefined): number {
   if (!cursor) return 0;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { PageQuery } from "../pagination/schema.ts";
 
 export const AuditAction = z.enum([
@@ -34,13 +34,13 @@ export type AuditAction = z.infer<typeof AuditAction>;
 /** An audit event as the API shows it. */
 export const AuditEventInfo = z.object({
   id: z.uuid(),
-  orgId: z.uuid().nullable(),
-  userId: z.uuid().nullable(),
+  orgId: z.nullable(z.uuid()),
+  userId: z.nullable(z.uuid()),
   action: z.string(),
-  resourceType: z.string().nullable(),
-  resourceId: z.uuid().nullable(),
+  resourceType: z.nullable(z.string()),
+  resourceId: z.nullable(z.uuid()),
   details: z.record(z.string(), z.unknown()),
-  ipAddress: z.string().nullable(),
+  ipAddress: z.nullable(z.string()),
   createdAt: z.iso.datetime(),
 });
 export type AuditEventInfo = z.infer<typeof AuditEventInfo>;
@@ -51,29 +51,29 @@ export type AuditEventInfo = z.infer<typeof AuditEventInfo>;
  * address INET rejects, a type or action the table's columns can't hold) is caught at parsing and
  * only that record fails.
  */
-export const AuditEvent = AuditEventInfo.extend({
+export const AuditEvent = z.extend(AuditEventInfo, {
   action: AuditAction,
-  resourceType: z.string().min(1).max(50).nullable(),
-  ipAddress: z.union([z.ipv4(), z.ipv6()]).nullable(),
+  resourceType: z.nullable(z.string().check(z.minLength(1), z.maxLength(50))),
+  ipAddress: z.nullable(z.union([z.ipv4(), z.ipv6()])),
 });
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
-export const AuditQuery = PageQuery.extend({
-  action: AuditAction.optional(),
-  userId: z.uuid().optional(),
-  resourceType: z.string().min(1).max(50).optional(),
-  resourceId: z.uuid().optional(),
+export const AuditQuery = z.extend(PageQuery, {
+  action: z.optional(AuditAction),
+  userId: z.optional(z.uuid()),
+  resourceType: z.optional(z.string().check(z.minLength(1), z.maxLength(50))),
+  resourceId: z.optional(z.uuid()),
   /** Inclusive. */
-  from: z.iso.datetime({ offset: true }).optional(),
+  from: z.optional(z.iso.datetime({ offset: true })),
   /** Exclusive: consecutive ranges never share an event. */
-  to: z.iso.datetime({ offset: true }).optional(),
-  q: z.string().min(1).max(200).optional(),
+  to: z.optional(z.iso.datetime({ offset: true })),
+  q: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 export type AuditQuery = z.output<typeof AuditQuery>;
 
 export const AuditExportRequest = z.object({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: z.optional(z.iso.datetime({ offset: true })),
+  to: z.optional(z.iso.datetime({ offset: true })),
 });
 export type AuditExportRequest = z.output<typeof AuditExportRequest>;
 
@@ -82,6 +82,6 @@ export const AuditExportInfo = z.object({
   /** A presigned GET of the gzip-compressed NDJSON file, one event (as the API shows it) a line. */
   url: z.url(),
   expiresAt: z.iso.datetime(),
-  count: z.number().int().nonnegative(),
+  count: z.number().check(z.int(), z.nonnegative()),
 });
 export type AuditExportInfo = z.infer<typeof AuditExportInfo>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { SessionToken } from "../session/schema.ts";
 import { CreateUserInput, UserInfo } from "../user/schema.ts";
 
@@ -7,11 +7,11 @@ export type RegisterInput = z.input<typeof RegisterInput>;
 
 export const LoginInput = z.object({
   // Not checked as an email: anything else simply matches no account.
-  email: z.string().trim().min(1).max(255).toLowerCase(),
+  email: z.string().check(z.trim(), z.minLength(1), z.maxLength(255), z.toLowerCase()),
   // Not held to today's password rules: a wrong password is invalid_credentials, whatever its length.
-  password: z.string().min(1).max(256),
+  password: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 export type LoginInput = z.input<typeof LoginInput>;
 
-export const AuthResult = SessionToken.extend({ user: UserInfo });
+export const AuthResult = z.extend(SessionToken, { user: UserInfo });
 export type AuthResult = z.infer<typeof AuthResult>;

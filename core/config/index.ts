@@ -1,62 +1,68 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { linkedVariables } from "./linked.ts";
 
 export { linkedVariables } from "./linked.ts";
 
-const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const optionalUrl = z.preprocess((value) => (value === "" ? undefined : value), z.url().optional());
-const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
+// An empty variable (an unset SST secret) means "not configured", as if it were missing.
+const blankAsMissing = z.transform((value: unknown) => (value === "" ? undefined : value));
+const optionalUrl = z.pipe(blankAsMissing, z.optional(z.url()));
 // "VoxGuard <no-reply@example.com>" or a bare address: SES takes either as FromEmailAddress.
-const sender = z.preprocess(
-  (value) => (value === "" ? undefined : value),
-  z.string().max(320).regex(/^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, "expected an address or Name <address>").optional(),
+const sender = z.pipe(
+  blankAsMissing,
+  z.optional(
+    z.string().check(
+      z.maxLength(320),
+      z.regex(/^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, "expected an address or Name <address>"),
+    ),
+  ),
 );
 
 const Environment = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(2),
-  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  DATABASE_POOL_MAX: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 2),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
   REDIS_URL: optionalUrl,
-  CACHE_KEY_PREFIX: z.string().max(64).default("vg:"),
+  CACHE_KEY_PREFIX: z._default(z.string().check(z.maxLength(64)), "vg:"),
   AUDIT_QUEUE_URL: optionalUrl,
   QUICKWIT_URL: optionalUrl,
-  QUICKWIT_AUDIT_INDEX: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{2,254}$/).default("voxguard-audit"),
-  S3_BUCKET: z.string().min(3).max(63).default("voxguard-exports"),
+  QUICKWIT_AUDIT_INDEX: z._default(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9_-]{2,254}$/)), "voxguard-audit"),
+  S3_BUCKET: z._default(z.string().check(z.minLength(3), z.maxLength(63)), "voxguard-exports"),
   // RustFS keys: Lambda reserves AWS_ACCESS_KEY_ID for the function's own role credentials.
-  S3_ACCESS_KEY_ID: z.string().optional(),
-  S3_SECRET_ACCESS_KEY: z.string().optional(),
-  SESSION_IDLE_SECONDS: seconds(7 * 24 * 3600),
-  SESSION_ABSOLUTE_SECONDS: seconds(30 * 24 * 3600),
-  SESSION_TOUCH_SECONDS: seconds(3600),
-  SESSION_CACHE_SECONDS: seconds(300),
-  LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
-  LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive().default(50),
-  LOGIN_LIMIT_WINDOW_SECONDS: seconds(15 * 60),
-  REGISTER_LIMIT_PER_IP: z.coerce.number().int().positive().default(20),
-  REGISTER_LIMIT_WINDOW_SECONDS: seconds(3600),
-  MEMBER_ADD_LIMIT_PER_ACTOR: z.coerce.number().int().positive().default(100),
-  MEMBER_ADD_LIMIT_WINDOW_SECONDS: seconds(3600),
+  S3_ACCESS_KEY_ID: z.optional(z.string()),
+  S3_SECRET_ACCESS_KEY: z.optional(z.string()),
+  SESSION_IDLE_SECONDS: positiveInt(7 * 24 * 3600),
+  SESSION_ABSOLUTE_SECONDS: positiveInt(30 * 24 * 3600),
+  SESSION_TOUCH_SECONDS: positiveInt(3600),
+  SESSION_CACHE_SECONDS: positiveInt(300),
+  LOGIN_LIMIT_PER_ACCOUNT: positiveInt(10),
+  LOGIN_LIMIT_PER_IP: positiveInt(50),
+  LOGIN_LIMIT_WINDOW_SECONDS: positiveInt(15 * 60),
+  REGISTER_LIMIT_PER_IP: positiveInt(20),
+  REGISTER_LIMIT_WINDOW_SECONDS: positiveInt(3600),
+  MEMBER_ADD_LIMIT_PER_ACTOR: positiveInt(100),
+  MEMBER_ADD_LIMIT_WINDOW_SECONDS: positiveInt(3600),
   // argon2id takes 19 MiB a hash: at most this many at once in a process, this many more waiting.
-  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
-  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(64),
-  CORS_ORIGINS: z.string().default(""),
-  EXPORT_URL_SECONDS: seconds(15 * 60),
+  PASSWORD_HASH_CONCURRENCY: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(64)), 2),
+  PASSWORD_HASH_QUEUE: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10_000)), 64),
+  CORS_ORIGINS: z._default(z.string(), ""),
+  EXPORT_URL_SECONDS: positiveInt(15 * 60),
   MAIL_FROM: sender,
   MAIL_QUEUE_URL: optionalUrl,
   AWS_ENDPOINT_URL_SESV2: optionalUrl,
-  APP_URL: z.url().default("http://localhost:3000"),
-  EMAIL_VERIFY_SECONDS: seconds(24 * 3600),
-  PASSWORD_RESET_SECONDS: seconds(3600),
-  INVITATION_SECONDS: seconds(7 * 24 * 3600),
-  EMAIL_RESEND_LIMIT: count(3),
-  PASSWORD_FORGOT_LIMIT_PER_ACCOUNT: count(3),
-  PASSWORD_FORGOT_LIMIT_PER_IP: count(20),
-  INVITATION_LIMIT_PER_ORG: count(50),
-  MAIL_LIMIT_WINDOW_SECONDS: seconds(3600),
+  APP_URL: z._default(z.url(), "http://localhost:3000"),
+  EMAIL_VERIFY_SECONDS: positiveInt(24 * 3600),
+  PASSWORD_RESET_SECONDS: positiveInt(3600),
+  INVITATION_SECONDS: positiveInt(7 * 24 * 3600),
+  EMAIL_RESEND_LIMIT: positiveInt(3),
+  PASSWORD_FORGOT_LIMIT_PER_ACCOUNT: positiveInt(3),
+  PASSWORD_FORGOT_LIMIT_PER_IP: positiveInt(20),
+  INVITATION_LIMIT_PER_ORG: positiveInt(50),
+  MAIL_LIMIT_WINDOW_SECONDS: positiveInt(3600),
   // The sealer's Ed25519 private key as a JWK (a secret: only the sealing job gets it).
-  AUDIT_SEAL_KEY: z.preprocess((value) => (value === "" ? undefined : value), z.string().optional()),
+  AUDIT_SEAL_KEY: z.pipe(blankAsMissing, z.optional(z.string())),
   // Public JWKs that verify seals: retired keys, and on functions that don't seal, the current one.
-  AUDIT_SEAL_PUBLIC_KEYS: z.string().default("[]"),
+  AUDIT_SEAL_PUBLIC_KEYS: z._default(z.string(), "[]"),
 });
 
 export type Config = ReturnType<typeof parse>;

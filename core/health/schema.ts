@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 
 export const CheckStatus = z.enum(["ok", "down", "disabled"]);
 export const HealthInfo = z.object({

@@ -1,4 +1,4 @@
-import * as z from "zod/mini";
+import * as z from "../zod/index.ts";
 import { OneTimeToken } from "../account/schema.ts";
 import { Info as MemberInfo } from "../member/schema.ts";
 import { Info as OrgInfo, Role } from "../org/schema.ts";

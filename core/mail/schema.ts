@@ -1,4 +1,4 @@
-import * as z from "zod/mini";
+import * as z from "../zod/index.ts";
 
 /**
  * What travels through the mail queue: what to mail and to whom, never a token. The consumer reads

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { Role } from "../org/schema.ts";
 import { PageQuery } from "../pagination/schema.ts";
 
@@ -13,7 +13,7 @@ export const Info = z.object({
 });
 export type Info = z.infer<typeof Info>;
 
-export const Email = z.string().trim().max(255).toLowerCase().pipe(z.email());
+export const Email = z.pipe(z.string().check(z.trim(), z.maxLength(255), z.toLowerCase()), z.email());
 
 export const UpdateInput = z.strictObject({ role: Role });
 export type UpdateInput = z.input<typeof UpdateInput>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { PageQuery } from "../pagination/schema.ts";
 import { BoundedJsonObject, Label } from "../validation/schema.ts";
 
@@ -6,13 +6,13 @@ import { BoundedJsonObject, Label } from "../validation/schema.ts";
 export const Role = z.enum(["owner", "admin", "member", "viewer"]);
 export type Role = z.infer<typeof Role>;
 
-export const Slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$/, {
+export const Slug = z.string().check(
+  z.regex(/^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$/, {
     message: "3–100 characters: lower-case letters, digits and hyphens, starting and ending with a letter or digit",
-  });
+  }),
+);
 
-export const Plan = z.string().regex(/^[a-z][a-z0-9_-]{0,49}$/, { message: "A plan name: lower-case, at most 50 characters" });
+export const Plan = z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,49}$/, { message: "A plan name: lower-case, at most 50 characters" }));
 
 export const Info = z.object({
   id: z.uuid(),
@@ -22,7 +22,7 @@ export const Info = z.object({
   status: z.string(),
   metadata: z.record(z.string(), z.unknown()),
   /** The caller's role; null for a platform administrator who is not a member. */
-  role: Role.nullable(),
+  role: z.nullable(Role),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -31,20 +31,22 @@ export type Info = z.infer<typeof Info>;
 export const CreateInput = z.strictObject({
   name: Label,
   slug: Slug,
-  metadata: BoundedJsonObject.optional(),
+  metadata: z.optional(BoundedJsonObject),
 });
 export type CreateInput = z.input<typeof CreateInput>;
 
 export const UpdateInput = z
   .strictObject({
-    name: Label.optional(),
-    metadata: BoundedJsonObject.optional(),
+    name: z.optional(Label),
+    metadata: z.optional(BoundedJsonObject),
     /** Platform administrators only. */
-    plan: Plan.optional(),
+    plan: z.optional(Plan),
   })
-  .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-    message: "Send at least one of name, metadata, plan",
-  });
+  .check(
+    z.refine((patch) => Object.values(patch).some((value) => value !== undefined), {
+      message: "Send at least one of name, metadata, plan",
+    }),
+  );
 export type UpdateInput = z.input<typeof UpdateInput>;
 
 export const ListQuery = PageQuery;

@@ -1,5 +1,5 @@
 import { sql, type SelectQueryBuilder } from "kysely";
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { VisibleError } from "../error/index.ts";
 import type { PageQuery } from "./schema.ts";
 
@@ -11,7 +11,7 @@ export interface PageResult<T> {
 }
 
 /** A position in a list ordered by (created_at DESC, id DESC): the last row of the previous page. */
-const Position = z.tuple([z.string().max(64), z.uuid()]);
+const Position = z.tuple([z.string().check(z.maxLength(64)), z.uuid()]);
 
 /** timestamptz::text as PostgreSQL writes it (DateStyle ISO): "2024-05-01 10:00:00.123456+00". */
 const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(:[0-5]\d){0,2}$/;

@@ -1,11 +1,11 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(512).optional(),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(200)), 50),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
 });
 export type PageQuery = z.output<typeof PageQuery>;
 
-export function Page<T extends z.core.$ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export function Page<T extends z.ZodMiniType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.nullable(z.string()) });
 }

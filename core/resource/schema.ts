@@ -1,10 +1,12 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { PageQuery } from "../pagination/schema.ts";
 import { BoundedJsonObject, Label } from "../validation/schema.ts";
 
-export const Type = z.string().regex(/^[a-z][a-z0-9_.-]{0,49}$/, {
-  message: "1–50 characters: lower-case letters, digits, '_', '.', '-', starting with a letter",
-});
+export const Type = z.string().check(
+  z.regex(/^[a-z][a-z0-9_.-]{0,49}$/, {
+    message: "1–50 characters: lower-case letters, digits, '_', '.', '-', starting with a letter",
+  }),
+);
 
 export const Status = z.enum(["active", "disabled"]);
 export type Status = z.infer<typeof Status>;
@@ -24,24 +26,26 @@ export type Info = z.infer<typeof Info>;
 export const CreateInput = z.strictObject({
   type: Type,
   name: Label,
-  config: BoundedJsonObject.optional(),
+  config: z.optional(BoundedJsonObject),
 });
 export type CreateInput = z.input<typeof CreateInput>;
 
 export const UpdateInput = z
   .strictObject({
-    name: Label.optional(),
-    config: BoundedJsonObject.optional(),
-    status: Status.optional(),
+    name: z.optional(Label),
+    config: z.optional(BoundedJsonObject),
+    status: z.optional(Status),
   })
-  .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-    message: "Send at least one of name, config, status",
-  });
+  .check(
+    z.refine((patch) => Object.values(patch).some((value) => value !== undefined), {
+      message: "Send at least one of name, config, status",
+    }),
+  );
 export type UpdateInput = z.input<typeof UpdateInput>;
 
-export const ListQuery = PageQuery.extend({
-  type: Type.optional(),
-  status: Status.optional(),
+export const ListQuery = z.extend(PageQuery, {
+  type: z.optional(Type),
+  status: z.optional(Status),
 });
 export type ListQuery = z.input<typeof ListQuery>;
 

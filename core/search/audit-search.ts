@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { VisibleError } from "../error/index.ts";
 import { QuickwitError, type QuickwitClient } from "./quickwit.ts";
 
@@ -63,13 +63,13 @@ function tooDeep(): VisibleError {
 
 const Hit = z.object({
   id: z.string(),
-  org_id: z.string().nullish(),
-  user_id: z.string().nullish(),
+  org_id: z.nullish(z.string()),
+  user_id: z.nullish(z.string()),
   action: z.string(),
-  resource_type: z.string().nullish(),
-  resource_id: z.string().nullish(),
-  details: z.record(z.string(), z.unknown()).nullish(),
-  ip_address: z.string().nullish(),
+  resource_type: z.nullish(z.string()),
+  resource_id: z.nullish(z.string()),
+  details: z.nullish(z.record(z.string(), z.unknown())),
+  ip_address: z.nullish(z.string()),
   created_at: z.union([z.string(), z.number()]),
 });
 

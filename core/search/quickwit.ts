@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { UnavailableError } from "../error/index.ts";
 
 /*
@@ -173,20 +173,18 @@ const MESSAGE_LIMIT = 300;
 const ErrorBody = z.object({ message: z.string() });
 const IngestBody = z.object({
   num_docs_for_processing: z.number(),
-  num_ingested_docs: z.number().optional(),
-  num_rejected_docs: z.number().optional(),
-  parse_failures: z
-    .array(z.object({ message: z.string(), reason: z.string(), document: z.string() }))
-    .optional(),
+  num_ingested_docs: z.optional(z.number()),
+  num_rejected_docs: z.optional(z.number()),
+  parse_failures: z.optional(z.array(z.object({ message: z.string(), reason: z.string(), document: z.string() }))),
 });
 const SearchBody = z.object({
   num_hits: z.number(),
   hits: z.array(z.record(z.string(), z.unknown())),
   elapsed_time_micros: z.number(),
-  errors: z.array(z.string()).default([]),
+  errors: z._default(z.array(z.string()), []),
 });
 const IndexMetadataBody = z.looseObject({
-  index_uid: z.string().optional(),
+  index_uid: z.optional(z.string()),
   index_config: z.looseObject({ index_id: z.string() }),
 });
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { sql, type DeleteQueryBuilder, type DeleteResult, type RawBuilder } from "kysely";
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import type { PlatformRole, UserActor, UserProfile } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
 import * as Cache from "../cache/index.ts";
@@ -32,9 +32,15 @@ const CachedSession = z.object({
   expiresAt: z.number(),
   // The user's own account, so GET /me costs no second cache read. Optional: entries written
   // before it existed are still valid sessions, and GET /me then reads the user itself.
-  profile: z
-    .object({ email: z.string(), displayName: z.string(), emailVerified: z.boolean().optional(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() })
-    .optional(),
+  profile: z.optional(
+    z.object({
+      email: z.string(),
+      displayName: z.string(),
+      emailVerified: z.optional(z.boolean()),
+      createdAt: z.iso.datetime(),
+      updatedAt: z.iso.datetime(),
+    }),
+  ),
 });
 type CachedSession = z.infer<typeof CachedSession>;
 

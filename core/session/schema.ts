@@ -1,12 +1,12 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 
 export const SessionInfo = z.object({
   id: z.uuid(),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   lastUsedAt: z.iso.datetime(),
-  ipAddress: z.string().nullable(),
-  userAgent: z.string().nullable(),
+  ipAddress: z.nullable(z.string()),
+  userAgent: z.nullable(z.string()),
   /** The session making this request. */
   current: z.boolean(),
 });

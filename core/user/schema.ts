@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { PageQuery } from "../pagination/schema.ts";
 import { Label } from "../validation/schema.ts";
 
@@ -8,8 +8,8 @@ export const UserStatus = z.enum(["active", "suspended"]);
 export type UserStatus = z.infer<typeof UserStatus>;
 
 // Emails are stored lower-cased, so one address can't register twice in different cases.
-export const Email = z.email().max(255).toLowerCase();
-export const Password = z.string().min(12).max(256);
+export const Email = z.email().check(z.maxLength(255), z.toLowerCase());
+export const Password = z.string().check(z.minLength(12), z.maxLength(256));
 export const DisplayName = Label;
 
 export const UserInfo = z.object({
@@ -35,17 +35,17 @@ export type UpdateUserInput = z.input<typeof UpdateUserInput>;
 
 export const ChangePasswordInput = z.object({
   // Any length: a wrong current password is answered invalid_credentials, not a validation error.
-  currentPassword: z.string().min(1).max(256),
+  currentPassword: z.string().check(z.minLength(1), z.maxLength(256)),
   newPassword: Password,
 });
 export type ChangePasswordInput = z.input<typeof ChangePasswordInput>;
 
 export const AdminUpdateUserInput = z
-  .object({ status: UserStatus.optional(), role: UserRole.optional() })
-  .refine((input) => input.status !== undefined || input.role !== undefined, { message: "Send status, role or both" });
+  .object({ status: z.optional(UserStatus), role: z.optional(UserRole) })
+  .check(z.refine((input) => input.status !== undefined || input.role !== undefined, { message: "Send status, role or both" }));
 export type AdminUpdateUserInput = z.input<typeof AdminUpdateUserInput>;
 
 export const UserParams = z.object({ userId: z.uuid() });
 
-export const UserListQuery = PageQuery.extend({ q: z.string().trim().min(1).max(200).optional() });
+export const UserListQuery = z.extend(PageQuery, { q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) });
 export type UserListQuery = z.input<typeof UserListQuery>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 import { notFound, VisibleError, type FieldError } from "../error/index.ts";
 
 export * from "./schema.ts";
@@ -7,8 +7,8 @@ export * from "./schema.ts";
  * Parses an operation's input at the core boundary: the same schemas the route table uses, so a
  * caller that is not the HTTP edge (a script, a test, another operation) gets the same rules.
  */
-export function input<T extends z.core.$ZodType>(schema: T, value: unknown): z.output<T> {
-  const result = z.safeParse(schema, value);
+export function input<T extends z.ZodMiniType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new VisibleError("validation_failed", "The request is not valid", { errors: fieldErrors(result.error) });
 }

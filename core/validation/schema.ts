@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../zod/index.ts";
 
 export const MAX_JSON_BYTES = 32 * 1024;
 export const MAX_JSON_DEPTH = 10;
@@ -60,22 +60,24 @@ function jsonProblem(value: unknown, level: number, path: string): string | unde
  */
 export const BoundedJsonObject = z
   .custom<JsonObject>((value) => isPlainObject(value), { message: "Expected a JSON object" })
-  .superRefine((value, context) => {
-    const problem = jsonProblem(value, 1, "$");
-    if (problem) {
-      context.addIssue({ code: "custom", message: problem });
-      return;
-    }
-    const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
-    if (bytes > MAX_JSON_BYTES) {
-      context.addIssue({ code: "custom", message: `Larger than ${MAX_JSON_BYTES} bytes serialized (${bytes})` });
-    }
-  })
-  .meta({
-    type: "object",
-    additionalProperties: true,
-    description: `A JSON object, at most ${MAX_JSON_BYTES} bytes serialized and ${MAX_JSON_DEPTH} levels deep`,
-  });
+  .check(
+    z.superRefine((value, context) => {
+      const problem = jsonProblem(value, 1, "$");
+      if (problem) {
+        context.addIssue({ code: "custom", message: problem });
+        return;
+      }
+      const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
+      if (bytes > MAX_JSON_BYTES) {
+        context.addIssue({ code: "custom", message: `Larger than ${MAX_JSON_BYTES} bytes serialized (${bytes})` });
+      }
+    }),
+    z.meta({
+      type: "object",
+      additionalProperties: true,
+      description: `A JSON object, at most ${MAX_JSON_BYTES} bytes serialized and ${MAX_JSON_DEPTH} levels deep`,
+    }),
+  );
 
 // What a name must not carry, since other people see it: C0/C1 controls and DEL (terminal escapes,
 // line breaks), bidi embeddings, overrides, isolates and marks (text that reads in another order
@@ -98,13 +100,13 @@ export function labelProblem(text: string): string | undefined {
  * so one name has one spelling, trimmed, 1–255 characters, letters of every script, and nothing that
  * hides or reorders text or that PostgreSQL would refuse.
  */
-export const Label = z
-  .string()
-  .trim()
-  .normalize("NFC")
-  .min(1)
-  .max(255)
-  .superRefine((text, context) => {
+export const Label = z.string().check(
+  z.trim(),
+  z.normalize("NFC"),
+  z.minLength(1),
+  z.maxLength(255),
+  z.superRefine((text, context) => {
     const problem = labelProblem(text);
     if (problem) context.addIssue({ code: "custom", message: problem });
-  });
+  }),
+);

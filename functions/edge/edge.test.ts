@@ -3,7 +3,7 @@ import { VisibleError } from "@voxguard/core/error";
 import { startApi, type TestApi } from "../../test-support/http.ts";
 import { routes } from "../routes.ts";
 import { toProblem } from "./problem.ts";
-import type { RouteDefinition } from "./route-definition.ts";
+import { loadSchemas, type RouteDefinition } from "./route-definition.ts";
 
 let api: TestApi;
 beforeAll(async () => {
@@ -11,7 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const withBody = Object.entries(routes as Record<string, RouteDefinition>).filter(([, r]) => r.body);
+const schemas = await loadSchemas(routes);
+const withBody = Object.entries(routes as Record<string, RouteDefinition>).filter(([key]) => schemas[key as keyof typeof routes].body);
 
 /** A concrete path for a route key: every path parameter a well-formed id. */
 function pathOf(key: string): [string, string] {

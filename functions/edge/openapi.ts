@@ -1,26 +1,26 @@
-import * as z from "zod";
+import * as z from "@voxguard/core/zod";
 import { routes } from "../routes.ts";
 import { STATUS } from "./problem.ts";
-import type { RouteDefinition } from "./route-definition.ts";
+import { loadSchemas, type RouteDefinition, type RouteSchemas } from "./route-definition.ts";
 
 type JsonSchema = Record<string, unknown>;
 
 const Problem = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
+  status: z.number().check(z.int()),
   detail: z.string(),
   code: z.enum(Object.keys(STATUS) as [string, ...string[]]),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   requestId: z.string(),
 });
 
-function schemaOf(schema: z.core.$ZodType, io: "input" | "output"): JsonSchema {
+function schemaOf(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
   return rest;
 }
 
-function parameters(schema: z.core.$ZodObject | undefined, where: "path" | "query") {
+function parameters(schema: z.ZodMiniObject | undefined, where: "path" | "query") {
   if (!schema) return [];
   const json = schemaOf(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
@@ -31,9 +31,9 @@ function parameters(schema: z.core.$ZodObject | undefined, where: "path" | "quer
   }));
 }
 
-function operation(key: string, route: RouteDefinition) {
+function operation(key: string, route: RouteDefinition, schemas: RouteSchemas) {
   const responses: Record<string, unknown> = {};
-  for (const [status, schema] of Object.entries(route.responses)) {
+  for (const [status, schema] of Object.entries(schemas.responses)) {
     responses[status] = schema
       ? { description: `HTTP ${status}`, content: { "application/json": { schema: schemaOf(schema, "output") } } }
       : { description: `HTTP ${status}, no body` };
@@ -43,21 +43,26 @@ function operation(key: string, route: RouteDefinition) {
     operationId: key.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, ""),
     summary: route.summary,
     ...(route.auth === "none" ? { security: [] } : {}),
-    parameters: [...parameters(route.params, "path"), ...parameters(route.query, "query")],
-    ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(route.body, "input") } } } } : {}),
+    parameters: [...parameters(schemas.params, "path"), ...parameters(schemas.query, "query")],
+    ...(schemas.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(schemas.body, "input") } } } } : {}),
     responses,
   };
 }
 
 let document: JsonSchema | undefined;
 
-/** OpenAPI 3.1, built from the route table's zod schemas (JSON Schema 2020-12 is 3.1's dialect). */
-export function openApiDocument(): JsonSchema {
+/**
+ * OpenAPI 3.1, built from the route table's zod schemas (JSON Schema 2020-12 is 3.1's dialect): the
+ * one function that loads every route's schemas.
+ */
+export async function openApiDocument(): Promise<JsonSchema> {
   if (document) return document;
+  const table = routes as Record<string, RouteDefinition>;
+  const schemas = await loadSchemas(table);
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const [key, route] of Object.entries(routes as Record<string, RouteDefinition>)) {
+  for (const [key, route] of Object.entries(table)) {
     const [method, path] = key.split(" ") as [string, string];
-    (paths[path] ??= {})[method.toLowerCase()] = operation(key, route);
+    (paths[path] ??= {})[method.toLowerCase()] = operation(key, route, schemas[key]!);
   }
   document = {
     openapi: "3.1.0",

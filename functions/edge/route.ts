@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import type { $ZodType, output } from "zod/v4/core";
+import type * as z from "@voxguard/core/zod";
 import type { Actor, UserActor } from "@voxguard/core/actor";
 import { config } from "@voxguard/core/config";
 import { log, logsAt } from "@voxguard/core/log";
@@ -15,13 +15,14 @@ import { validate } from "./validate.ts";
 
 type Routes = typeof routes;
 export type RouteKey = keyof Routes & string;
-type Parsed<D, Part extends string> = D extends { [P in Part]: infer S extends $ZodType } ? output<S> : undefined;
+type SchemasOf<K extends RouteKey> = Awaited<ReturnType<Routes[K]["schemas"]>>;
+type Parsed<S, Part extends string> = S extends { [P in Part]: infer T extends z.ZodMiniType } ? z.output<T> : undefined;
 
-export interface ApiRequest<D extends RouteDefinition> {
-  params: Parsed<D, "params">;
-  query: Parsed<D, "query">;
-  body: Parsed<D, "body">;
-  actor: D["auth"] extends "none" ? Actor : UserActor;
+export interface ApiRequest<K extends RouteKey> {
+  params: Parsed<SchemasOf<K>, "params">;
+  query: Parsed<SchemasOf<K>, "query">;
+  body: Parsed<SchemasOf<K>, "body">;
+  actor: Routes[K]["auth"] extends "none" ? Actor : UserActor;
   requestId: string;
   event: APIGatewayProxyEventV2;
   context: Context;
@@ -43,7 +44,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Request id, access log, common headers and the problem+json answer for every failure. */
 function edge(routeKey: string): MiddlewareObj<APIGatewayProxyEventV2, Result, Error, EdgeContext> {
-  const finish = (request: { event: APIGatewayProxyEventV2; context: EdgeContext; response: Result | null }) => {
+  const finish = (request: { event: APIGatewayProxyEventV2; context: EdgeContext; response?: Result | null }) => {
     const { event, context } = request;
     const response = request.response ?? { statusCode: 204 };
     response.headers = withCommonHeaders(response.headers, context.requestId, event.headers?.origin);
@@ -86,19 +87,24 @@ function toResult(result: ApiResult): Result {
  * Auth, body limits, JSON and schema validation come from the route table entry, so the route
  * table, the deployed API and the OpenAPI document can never disagree.
  */
-export function route<K extends RouteKey>(key: K, fn: (request: ApiRequest<Routes[K]>) => Promise<ApiResult>) {
+export function route<K extends RouteKey>(key: K, fn: (request: ApiRequest<K>) => Promise<ApiResult>) {
   const definition: RouteDefinition = routes[key];
   // Read at init: a Lambda with a missing or malformed variable fails to start, with one clear line.
   config();
+  // This route's schemas and no other's, built at init rather than on the first request. A failure
+  // is answered (500, logged) by every request instead of going unhandled here.
+  const loading = definition.schemas();
+  loading.catch(() => undefined);
   return middy<APIGatewayProxyEventV2, Result, Error, EdgeContext>()
     .use(edge(key))
     .handler(async (event, context) => {
       const json = readJsonBody(event);
       const actor = await identify(definition.auth, event);
-      const params = definition.params ? validate(definition.params, event.pathParameters ?? {}, "path") : undefined;
-      const query = definition.query ? validate(definition.query, event.queryStringParameters ?? {}, "query") : undefined;
-      const body = definition.body ? validate(definition.body, json, "body") : undefined;
+      const schemas = await loading;
+      const params = schemas.params ? validate(schemas.params, event.pathParameters ?? {}, "path") : undefined;
+      const query = schemas.query ? validate(schemas.query, event.queryStringParameters ?? {}, "query") : undefined;
+      const body = schemas.body ? validate(schemas.body, json, "body") : undefined;
       const request = { params, query, body, actor, requestId: context.requestId, event, context };
-      return toResult(await fn(request as unknown as ApiRequest<Routes[K]>));
+      return toResult(await fn(request as unknown as ApiRequest<K>));
     });
 }

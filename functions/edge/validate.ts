@@ -1,12 +1,12 @@
-import * as z from "zod";
+import type * as z from "@voxguard/core/zod";
 import { VisibleError, type FieldError } from "@voxguard/core/error";
 import { fieldErrors, textProblem } from "@voxguard/core/validation";
 
 /** Parses one part of a request; every problem becomes a field error under that part's name. */
-export function validate<T extends z.core.$ZodType>(schema: T, value: unknown, part: string): z.output<T> {
+export function validate<T extends z.ZodMiniType>(schema: T, value: unknown, part: string): z.output<T> {
   const unstorable = unstorableText(value, part);
   if (unstorable) throw new VisibleError("validation_failed", "The request is not valid", { errors: [unstorable] });
-  const result = z.safeParse(schema, value);
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new VisibleError("validation_failed", "The request is not valid", { errors: fieldErrors(result.error, part) });
 }

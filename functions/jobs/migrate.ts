@@ -1,6 +1,6 @@
 import path from "node:path";
 import pg from "pg";
-import * as z from "zod";
+import * as z from "@voxguard/core/zod";
 import { config } from "@voxguard/core/config";
 import { log } from "@voxguard/core/log";
 import { defaultMigrationsDir, migrateUp } from "@voxguard/core/migrate";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { z } from "zod";
+import type * as z from "@voxguard/core/zod";
 import { closeCache } from "@voxguard/core/cache";
 import { config, reloadConfig } from "@voxguard/core/config";
 import { closeDb, db } from "@voxguard/core/db";
@@ -125,8 +125,8 @@ describe("ids of another organization in a query filter", () => {
     const unfiltered = await api.request("GET", `/orgs/${a.orgId}/audit`, { token: mine.owner.token });
     expect(unfiltered.body.items.length).toBeGreaterThan(0);
     let probed = 0;
-    for (const route of orgRoutes.filter((r) => r.method === "GET" && r.definition.query)) {
-      const keys = Object.keys((route.definition.query as z.ZodObject).shape);
+    for (const route of orgRoutes.filter((r) => r.method === "GET" && r.schemas.query)) {
+      const keys = Object.keys((route.schemas.query as z.ZodMiniObject).shape);
       for (const key of keys.filter((k) => FOREIGN_FILTER[k])) {
         const path = fillPath(route.path, paramsOf(a));
         const answer = await api.request("GET", withQuery(path, { [key]: FOREIGN_FILTER[key]!() }), { token: mine.owner.token });
