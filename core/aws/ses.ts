@@ -1,5 +1,6 @@
 import { credentialsFromEnv, sign, type Credentials } from "./signature-v4.ts";
 import { post, type Answer } from "./sqs.ts";
+import { AwsError } from "./error.ts";
 
 /**
  * SES v2 SendEmail (`POST /v2/email/outbound-emails`, REST-JSON, signed for service `ses`), the one
@@ -16,18 +17,8 @@ export interface OutgoingEmail {
   html: string;
 }
 
-export class SesError extends Error {
+export class SesError extends AwsError {
   override name = "SesError";
-  /** The HTTP status, or undefined when no answer came at all. */
-  status: number | undefined;
-  /** SES's error type (MessageRejected, TooManyRequestsException, …) or the network error code. */
-  code: string;
-
-  constructor(message: string, status: number | undefined, code: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
 }
 
 function region(): string {

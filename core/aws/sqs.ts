@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { credentialsFromEnv, sign, type Credentials } from "./signature-v4.ts";
+import { AwsError } from "./error.ts";
 
 /**
  * The two SQS calls the functions make (SendMessageBatch, GetQueueAttributes), over SQS's JSON
@@ -20,18 +21,8 @@ export interface SendMessageBatchOutput {
   Failed?: { Id: string; Code: string; SenderFault: boolean; Message?: string }[];
 }
 
-export class SqsError extends Error {
+export class SqsError extends AwsError {
   override name = "SqsError";
-  /** The HTTP status, or undefined when no answer came at all (refused, reset, timed out). */
-  status: number | undefined;
-  /** SQS's error type, such as QueueDoesNotExist; the network error code without an answer. */
-  code: string;
-
-  constructor(message: string, status: number | undefined, code: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
 }
 
 const CONNECT_TIMEOUT_MS = 1_000;
