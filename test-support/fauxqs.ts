@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { config, reloadConfig } from "@voxguard/core/config";
 import { createAuditQueues, startFauxqs } from "../local/queue.ts";
 
 export interface LocalAws {
@@ -80,4 +81,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       await server.close();
     },
   };
+}
+
+/**
+ * Local S3 with the configured export bucket, for tests that export. No audit queue: events are
+ * written through, so a request's trail is in the database when it answers.
+ */
+export async function startExportStorage(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  const aws = await startLocalAws(options);
+  delete process.env.AUDIT_QUEUE_URL;
+  reloadConfig();
+  await aws.createBucket(config().s3Bucket);
+  return aws;
 }

@@ -7,7 +7,7 @@ import type { UserActor } from "../actor/index.ts";
 import { config, reloadConfig } from "../config/index.ts";
 import { closeDb, db } from "../db/index.ts";
 import { createOrg, createUser } from "../../test-support/audit-fixtures.ts";
-import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
+import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
 import { exportTrail } from "./index.ts";
 import { s3ClientOptions } from "./export.ts";
 
@@ -70,10 +70,7 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 beforeAll(async () => {
   // Out of process: the memory measured is the export's alone, not the object store's copy.
-  aws = await startLocalAws({ separateProcess: true });
-  delete process.env.AUDIT_QUEUE_URL;
-  reloadConfig();
-  await aws.createBucket(config().s3Bucket);
+  aws = await startExportStorage({ separateProcess: true });
   owner = await createUser();
   outsider = await createUser();
   orgId = await createOrg([[owner, "owner"]]);

@@ -9,9 +9,9 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bodyOf, canonicalJson, digestKey, digestOf, keysFromJwks, sealHash, sealPending, thumbprint, verifyExport } from "@voxguard/core/audit-seal";
 import { closeCache } from "@voxguard/core/cache";
-import { config, reloadConfig } from "@voxguard/core/config";
+import { config } from "@voxguard/core/config";
 import { closeDb, db } from "@voxguard/core/db";
-import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
+import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../../test-support/http.ts";
 import { signUp, type SignedUp } from "../../test-support/identity.ts";
 
@@ -85,10 +85,7 @@ async function expectBreak(trail: Trail, kind: string, seq: number, eventId?: st
 }
 
 beforeAll(async () => {
-  aws = await startLocalAws();
-  delete process.env.AUDIT_QUEUE_URL;
-  reloadConfig();
-  await aws.createBucket(config().s3Bucket);
+  aws = await startExportStorage();
   api = await startApi();
   admin = await signUp(api);
   workDir = await mkdtemp(path.join(tmpdir(), "voxguard-seal-"));

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as z from "@voxguard/core/zod";
 import { closeCache } from "@voxguard/core/cache";
-import { config, reloadConfig } from "@voxguard/core/config";
+import { config } from "@voxguard/core/config";
 import { closeDb, db } from "@voxguard/core/db";
 import { atLeast, type Role as OrgRole } from "@voxguard/core/org";
-import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
+import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../../test-support/http.ts";
 import { fillPath, orgRoutes, paramsOf, ROUTE_CALLS, seedOrg, signUpPersonas, withQuery, type Personas } from "../../test-support/org-routes.ts";
 
@@ -24,10 +24,7 @@ let bType: string;
 let secrets: string[];
 
 beforeAll(async () => {
-  aws = await startLocalAws();
-  delete process.env.AUDIT_QUEUE_URL;
-  reloadConfig();
-  await aws.createBucket(config().s3Bucket);
+  aws = await startExportStorage();
   api = await startApi();
   [mine, theirs] = await Promise.all([signUpPersonas(api), signUpPersonas(api)]);
   a = await seedOrg(mine, "Alpha");

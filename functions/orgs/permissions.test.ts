@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as z from "@voxguard/core/zod";
 import { closeCache } from "@voxguard/core/cache";
-import { config, reloadConfig } from "@voxguard/core/config";
 import { closeDb } from "@voxguard/core/db";
 import { atLeast } from "@voxguard/core/org";
 import type { RouteDefinition, RouteSchemas } from "../edge/route-definition.ts";
-import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
+import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../../test-support/http.ts";
 import {
   fillPath,
@@ -34,10 +33,7 @@ let personas: Personas;
 
 beforeAll(async () => {
   // The audit export route writes to object storage: a local S3 with the configured bucket.
-  aws = await startLocalAws();
-  delete process.env.AUDIT_QUEUE_URL;
-  reloadConfig();
-  await aws.createBucket(config().s3Bucket);
+  aws = await startExportStorage();
   api = await startApi();
   personas = await signUpPersonas(api);
 });
