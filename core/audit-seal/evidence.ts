@@ -23,10 +23,10 @@ export async function sealSpan(orgId: string | null, range: DateRange, executor:
         AND (${from}::timestamptz IS NULL OR last_event_at >= ${from}::timestamptz)
         AND (${to}::timestamptz IS NULL OR first_event_at < ${to}::timestamptz)
       UNION ALL
-      SELECT seal_seq AS seq FROM audit_log
-      WHERE org_id IS NOT DISTINCT FROM ${orgId}::uuid AND seal_seq IS NOT NULL
-        AND (${from}::timestamptz IS NULL OR created_at >= ${from}::timestamptz)
-        AND (${to}::timestamptz IS NULL OR created_at < ${to}::timestamptz)
+      SELECT covered.seq FROM audit_log JOIN audit_seal_events covered ON covered.event_id = audit_log.id
+      WHERE audit_log.org_id IS NOT DISTINCT FROM ${orgId}::uuid
+        AND (${from}::timestamptz IS NULL OR audit_log.created_at >= ${from}::timestamptz)
+        AND (${to}::timestamptz IS NULL OR audit_log.created_at < ${to}::timestamptz)
     ) covering
   `.execute(executor);
   const row = rows[0];

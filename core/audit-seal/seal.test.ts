@@ -21,8 +21,8 @@ async function sealsOf(chain: string) {
 }
 
 async function sealOf(ids: string[]) {
-  const rows = await db().selectFrom("audit_log").select(["id", "seal_seq"]).where("id", "in", ids).execute();
-  return new Map(rows.map((row) => [row.id, row.seal_seq]));
+  const rows = await db().selectFrom("audit_seal_events").select(["event_id", "seq"]).where("event_id", "in", ids).execute();
+  return new Map(rows.map((row) => [row.event_id, row.seq]));
 }
 
 beforeAll(async () => {
@@ -58,9 +58,13 @@ describe("sealPending", () => {
     const orgId = await createOrg([[actor, "admin"]]);
     const first = events(orgId, 5);
     await store(first);
+    // The row versions (PostgreSQL's xmin) of the stored events: sealing must not rewrite them.
+    const versions = () => sql<{ id: string; xmin: string }>`SELECT id, xmin::text FROM audit_log WHERE org_id = ${orgId} ORDER BY id`.execute(db());
+    const before = (await versions()).rows;
     const run = await sealPending({ only: [orgId] });
     expect(run).toMatchObject({ seals: 1, events: 5, complete: true });
     expect([...(await sealOf(first.map((e) => e.id))).values()]).toEqual([1, 1, 1, 1, 1]);
+    expect((await versions()).rows).toEqual(before);
 
     // Stored after the seal but created before every sealed event: a redelivery out of a backlog.
     const late = events(orgId, 2, 500);
@@ -120,7 +124,10 @@ describe("sealPending", () => {
       expect([...covered].sort()).toEqual([...mine].sort());
       expect(await verifyStored(orgId)).toMatchObject({ holds: true, events: { sealed: mine.length, unsealed: 0 } });
     }
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE id = ANY(${stored.map((e) => e.id)}::uuid[]) AND seal_seq IS NULL`.execute(db());
-    expect(rows[0]!.n).toBe(0);
+    const ids = stored.map((e) => e.id);
+    const { rows } = await sql<{ listed: number; covered: number }>`
+      SELECT (SELECT count(*)::int FROM audit_unsealed WHERE event_id = ANY(${ids}::uuid[])) AS listed,
+             (SELECT count(*)::int FROM audit_seal_events WHERE event_id = ANY(${ids}::uuid[])) AS covered`.execute(db());
+    expect(rows[0]).toEqual({ listed: 0, covered: ids.length });
   });
 });

@@ -13,7 +13,7 @@ import type { SealBody, SealDigest } from "./schema.ts";
 
 /** Events one seal covers at most; a chain with more pending is sealed over several seals. */
 export const SEAL_MAX_EVENTS = 5_000;
-/** Events one sealing transaction reads, hashes and marks at most. */
+/** Events one sealing transaction takes, reads and hashes at most. */
 export const BATCH_MAX_EVENTS = 5_000;
 /** Seals one transaction inserts at most (15 parameters each, under PostgreSQL's 65,535). */
 const BATCH_MAX_SEALS = 2_000;
@@ -27,6 +27,8 @@ export interface SealRunOptions {
   publish?: boolean;
   /** Only these chains (organization ids; null for the platform's): an operator sealing one, tests. */
   only?: readonly (string | null)[];
+  /** Told of each batch's seals once their transaction committed (a bench observes the lag with it). */
+  onSealed?: (seals: readonly SealDigest[]) => void;
 }
 
 export interface SealRunResult {
@@ -47,10 +49,14 @@ interface PendingChain {
 /**
  * Seals, chain by chain, every event stored since that chain's last seal, in bounded batches until
  * nothing is pending or `shouldStop` says so. Storage order, not event time, decides which seal an
- * event lands in: an event that arrives late (a redelivery, a backlog) is simply pending at the next
- * run, and the seal that covers it says so by its time range. Two sealers never cover one event
- * twice: a seal's (chain, seq) is a primary key and an event is marked only while unmarked, so the
- * later of two racing transactions rolls back whole.
+ * event lands in: the consumer lists each event it stores in audit_unsealed, and a seal covers
+ * exactly the rows its transaction removed from there (DELETE ... RETURNING). An event that arrives
+ * late (a redelivery, a backlog) or commits after the sealer's snapshot is simply still listed at
+ * the next run, and the seal that covers it says so by its time range. Audit rows are never written:
+ * which seal covers an event goes to audit_seal_events. Two sealers never cover one event twice: a
+ * listed row is removed once, an event has one audit_seal_events row and a seal's (chain, seq) is a
+ * primary key, so the later of two racing transactions rolls back whole (or retries, on a
+ * serialization failure, and finds the rows gone).
  */
 export async function sealPending(options: SealRunOptions = {}): Promise<SealRunResult> {
   const key = signingKey();
@@ -74,6 +80,7 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
           result.raced++;
           continue;
         }
+        options.onSealed?.(sealed);
         result.seals += sealed.length;
         result.events += sealed.reduce((sum, seal) => sum + seal.eventCount, 0);
         if (options.publish) {
@@ -90,11 +97,11 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
 
 async function pendingChains(only: readonly (string | null)[] | undefined): Promise<PendingChain[]> {
   const orgIds = only?.filter((id): id is string => id !== null) ?? [];
-  const filter = only ? sql`AND (org_id = ANY(${orgIds}::uuid[]) OR (${only.includes(null)}::boolean AND org_id IS NULL))` : sql``;
+  const filter = only ? sql`WHERE (org_id = ANY(${orgIds}::uuid[]) OR (${only.includes(null)}::boolean AND org_id IS NULL))` : sql``;
   const { rows } = await sql<{ org_id: string | null; pending: number }>`
     SELECT org_id, count(*)::int AS pending
-    FROM audit_log
-    WHERE seal_seq IS NULL ${filter}
+    FROM audit_unsealed
+    ${filter}
     GROUP BY org_id
     ORDER BY min(created_at)
     LIMIT ${CHAINS_A_ROUND}
@@ -120,21 +127,30 @@ function pack(chains: PendingChain[]): PendingChain[][] {
   return batches;
 }
 
-/** One transaction: read the batch's pending events and chain heads, insert the seals, mark the events. */
+/** One transaction: take the batch's pending events off the list, read them and the chain heads, insert the seals. */
 async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDigest[] | undefined> {
   const orgIds = batch.flatMap((chain) => (chain.orgId ? [chain.orgId] : []));
   const platform = batch.some((chain) => chain.orgId === null);
   try {
     return await transaction(async (tx) => {
+      // One statement removes and reads: whatever it removed is what these seals cover, whatever
+      // it did not see (committed since) stays listed. A listed event whose row is gone (deleted
+      // before it was sealed) is dropped from the list: nothing is left to seal.
       const { rows } = await sql<AuditRow>`
-        SELECT id, org_id, user_id, action, resource_type, resource_id, details, ip_address, created_at
-        FROM (
-          SELECT id, org_id, user_id, action, resource_type, resource_id, details, ip_address, created_at,
-                 row_number() OVER (PARTITION BY org_id ORDER BY created_at, id) AS n
-          FROM audit_log
-          WHERE seal_seq IS NULL AND (org_id = ANY(${orgIds}::uuid[]) OR (${platform}::boolean AND org_id IS NULL))
-        ) pending
-        WHERE n <= ${SEAL_MAX_EVENTS}
+        WITH taken AS (
+          DELETE FROM audit_unsealed
+          WHERE event_id IN (
+            SELECT event_id FROM (
+              SELECT event_id, row_number() OVER (PARTITION BY org_id ORDER BY created_at, event_id) AS n
+              FROM audit_unsealed
+              WHERE org_id = ANY(${orgIds}::uuid[]) OR (${platform}::boolean AND org_id IS NULL)
+            ) listed
+            WHERE n <= ${SEAL_MAX_EVENTS}
+          )
+          RETURNING event_id
+        )
+        SELECT a.id, a.org_id, a.user_id, a.action, a.resource_type, a.resource_id, a.details, a.ip_address, a.created_at
+        FROM taken JOIN audit_log a ON a.id = taken.event_id
       `.execute(tx);
       if (rows.length === 0) return [];
 
@@ -156,7 +172,7 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
 
       const sealedAt = new Date().toISOString();
       const seals: SealDigest[] = [];
-      const marks: { ids: string[]; seqs: number[] } = { ids: [], seqs: [] };
+      const covered: { ids: string[]; seqs: number[] } = { ids: [], seqs: [] };
       for (const [chain, { orgId, events }] of byChain) {
         events.sort(compareEvents);
         const head = headOf.get(chain);
@@ -186,8 +202,8 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
           leaves: leaves.map((leaf) => leaf.toString("hex")),
         });
         for (const event of events) {
-          marks.ids.push(event.id);
-          marks.seqs.push(body.seq);
+          covered.ids.push(event.id);
+          covered.seqs.push(body.seq);
         }
       }
 
@@ -213,24 +229,17 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
           })),
         )
         .execute();
-      const marked = await sql`
-        UPDATE audit_log SET seal_seq = marks.seq
-        FROM unnest(${marks.ids}::uuid[], ${marks.seqs}::bigint[]) AS marks(id, seq)
-        WHERE audit_log.id = marks.id AND audit_log.seal_seq IS NULL
+      await sql`
+        INSERT INTO audit_seal_events (event_id, seq)
+        SELECT * FROM unnest(${covered.ids}::uuid[], ${covered.seqs}::bigint[])
       `.execute(tx);
-      // Fewer rows than read: another sealer marked some in between. Its seals stand; this batch goes.
-      if (Number(marked.numAffectedRows ?? 0) !== marks.ids.length) throw new LostRace();
       return seals;
     });
   } catch (error) {
-    if (error instanceof LostRace || isUniqueViolation(error)) {
+    if (isUniqueViolation(error)) {
       log.info("another sealer sealed part of this batch first; it is left to that one", { chains: batch.length });
       return undefined;
     }
     throw error;
   }
-}
-
-class LostRace extends Error {
-  override name = "LostRace";
 }

@@ -43,8 +43,9 @@ export async function verifyStored(orgId: string | null, range: DateRange = {}):
   const predecessor = span ? loaded.find((seal) => seal.seq === span.first - 1) : undefined;
   const seals = loaded.filter((seal) => seal !== predecessor);
   const { rows } = await sql<AuditRow & { seal_seq: number | null }>`
-    SELECT id, org_id, user_id, action, resource_type, resource_id, details, ip_address, created_at, seal_seq
-    FROM audit_log WHERE ${inRange}
+    SELECT id, org_id, user_id, action, resource_type, resource_id, details, ip_address, created_at, covered.seq AS seal_seq
+    FROM audit_log LEFT JOIN audit_seal_events covered ON covered.event_id = audit_log.id
+    WHERE ${inRange}
   `.execute(db());
 
   const result = verifyChain({

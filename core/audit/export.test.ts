@@ -25,7 +25,7 @@ async function expectedLines(org: string, range: { from?: string; to?: string } 
       'id', id, 'orgId', org_id, 'userId', user_id, 'action', action, 'resourceType', resource_type,
       'resourceId', resource_id, 'details', details, 'ipAddress', host(ip_address),
       'createdAt', to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-      'sealSeq', seal_seq
+      'sealSeq', (select seq from audit_seal_events where event_id = audit_log.id)
     )::text as line
     from audit_log
     where org_id = ${org}

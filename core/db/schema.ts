@@ -68,8 +68,21 @@ export interface AuditLogTable {
   details: ColumnType<Json, Json | string | undefined, Json | string>;
   ip_address: string | null;
   created_at: Timestamp;
-  /** The seal of the event's chain that covers it; null until sealed. */
+  /** No longer written or read: which seal covers an event is in audit_seal_events. */
   seal_seq: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** Events stored and not sealed yet: the sealer's work list, emptied as it seals. */
+export interface AuditUnsealedTable {
+  event_id: string;
+  org_id: string | null;
+  created_at: Timestamp;
+}
+
+/** The seal (of the event's chain) that covers an event; written once, with the seal. */
+export interface AuditSealEventsTable {
+  event_id: string;
+  seq: number;
 }
 
 export interface AuditSealsTable {
@@ -127,6 +140,8 @@ export interface Database {
   invitations: InvitationsTable;
   one_time_tokens: OneTimeTokensTable;
   audit_seals: AuditSealsTable;
+  audit_unsealed: AuditUnsealedTable;
+  audit_seal_events: AuditSealEventsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
