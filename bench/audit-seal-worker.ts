@@ -1,34 +1,87 @@
 // A sealer in a process of its own, as the scheduled function is in AWS (its own connections and
-// CPU time): seals whatever is pending, again and again, while the parent says so. On "pause" it
-// stops at the next batch and answers "idle", so a round measured without it really is without it.
-import { sealPending } from "@voxguard/core/audit-seal";
+// CPU time). Two modes, chosen by the parent's first message:
+// - "start"/"pause": seals whatever is pending, again and again (a second apart) while the parent
+//   says so; on "pause" it stops at the next batch and answers "idle", so a round measured without
+//   it really is without it.
+// - { schedule }: runs as the deployed job does, a run every SEAL_AUDIT_EVERY_MINUTES from the first,
+//   each stopping new batches after SEAL_AUDIT_RUN_BUDGET_MS and writing digests, and tells the
+//   parent when each batch of seals committed and which events it covers (a SealCommit), so the
+//   parent observes every event's lag.
+// Both end on "stop", answering with the durations of the runs.
+import { sealPending, type SealRunOptions } from "@voxguard/core/audit-seal";
 import { closeDb } from "@voxguard/core/db";
+import { SEAL_AUDIT_EVERY_MINUTES, SEAL_AUDIT_RUN_BUDGET_MS } from "../functions/jobs/seal-audit-schedule.ts";
+
+export interface ScheduleMessage {
+  schedule: true;
+}
+
+export interface SealCommit {
+  /** When the batch's transaction committed, ms since the epoch. */
+  at: number;
+  eventIds: string[];
+}
+
+export interface WorkerReport {
+  durations: number[];
+  /** Events sealed in all. */
+  sealed: number;
+}
 
 let sealing = false;
+let scheduled = false;
 let stopping = false;
 let busy = false;
 const durations: number[] = [];
+let sealed = 0;
 
-process.on("message", (message: string) => {
+process.on("message", (message: string | ScheduleMessage) => {
   if (message === "start") sealing = true;
   if (message === "pause") {
     sealing = false;
     if (!busy) process.send!("idle");
   }
   if (message === "stop") stopping = true;
+  if (typeof message === "object" && message.schedule) scheduled = true;
 });
 
-while (!stopping) {
+async function timed(options: SealRunOptions): Promise<void> {
+  busy = true;
+  const started = performance.now();
+  const result = await sealPending(options);
+  if (result.events > 0) durations.push(performance.now() - started);
+  sealed += result.events;
+  busy = false;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+while (!stopping && !scheduled) {
   if (sealing) {
-    busy = true;
-    const started = performance.now();
-    const result = await sealPending({ shouldStop: () => !sealing || stopping });
-    if (result.events > 0) durations.push(performance.now() - started);
-    busy = false;
+    await timed({ shouldStop: () => !sealing || stopping });
     if (!sealing) process.send!("idle");
   }
-  await new Promise((resolve) => setTimeout(resolve, sealing ? 1_000 : 20));
+  await pause(sealing ? 1_000 : 20);
 }
-process.send!({ durations });
+
+if (scheduled) {
+  // Fixed rate, as EventBridge fires: run n starts n intervals after the first (later only if run
+  // n − 1 overran, which the budget prevents).
+  const interval = SEAL_AUDIT_EVERY_MINUTES * 60_000;
+  const first = Date.now();
+  for (let run = 0; !stopping; run++) {
+    const started = Date.now();
+    await timed({
+      publish: true,
+      shouldStop: () => Date.now() - started > SEAL_AUDIT_RUN_BUDGET_MS,
+      onSealed: (seals) => {
+        process.send!({ at: Date.now(), eventIds: seals.flatMap((seal) => seal.eventIds) } satisfies SealCommit);
+      },
+    });
+    while (!stopping && Date.now() < first + (run + 1) * interval) await pause(50);
+  }
+}
+
+process.send!({ durations, sealed } satisfies WorkerReport);
 await closeDb();
 process.exit(0);

@@ -143,7 +143,9 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
             SELECT event_id FROM (
               SELECT event_id, row_number() OVER (PARTITION BY org_id ORDER BY created_at, event_id) AS n
               FROM audit_unsealed
-              WHERE org_id = ANY(${orgIds}::uuid[]) OR (${platform}::boolean AND org_id IS NULL)
+              -- IN (SELECT unnest): a hashed lookup per listed row, where = ANY(array) would compare
+              -- each row with every chain of the batch.
+              WHERE org_id IN (SELECT unnest(${orgIds}::uuid[])) OR (${platform}::boolean AND org_id IS NULL)
             ) listed
             WHERE n <= ${SEAL_MAX_EVENTS}
           )
