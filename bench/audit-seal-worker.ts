@@ -26,6 +26,8 @@ export interface WorkerReport {
   durations: number[];
   /** Events sealed in all. */
   sealed: number;
+  /** CPU time of this process (user + system) in its runs, ms: the sealer's own work, not the database's. */
+  cpuMs: number;
 }
 
 let sealing = false;
@@ -34,6 +36,7 @@ let stopping = false;
 let busy = false;
 const durations: number[] = [];
 let sealed = 0;
+let cpuMs = 0;
 
 process.on("message", (message: string | ScheduleMessage) => {
   if (message === "start") sealing = true;
@@ -48,7 +51,10 @@ process.on("message", (message: string | ScheduleMessage) => {
 async function timed(options: SealRunOptions): Promise<void> {
   busy = true;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const result = await sealPending(options);
+  const used = process.cpuUsage(cpu);
+  cpuMs += (used.user + used.system) / 1000;
   if (result.events > 0) durations.push(performance.now() - started);
   sealed += result.events;
   busy = false;
@@ -82,6 +88,6 @@ if (scheduled) {
   }
 }
 
-process.send!({ durations, sealed } satisfies WorkerReport);
+process.send!({ durations, sealed, cpuMs } satisfies WorkerReport);
 await closeDb();
 process.exit(0);

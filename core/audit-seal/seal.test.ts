@@ -80,6 +80,23 @@ describe("sealPending", () => {
     expect(verified).toMatchObject({ holds: true, seals: { count: 2, firstSeq: 1, lastSeq: 2 }, events: { sealed: 7, unsealed: 0 }, firstBreak: null });
   });
 
+  it("lists a redelivered event for sealing once, and not again once it is sealed", async () => {
+    const orgId = await createOrg([[actor, "admin"]]);
+    const batch = events(orgId, 4);
+    const ids = batch.map((e) => e.id);
+    const listed = async () =>
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_unsealed WHERE event_id = ANY(${ids}::uuid[])`.execute(db())).rows[0]!.n;
+    await store(batch);
+    await store(batch);
+    expect(await listed()).toBe(4);
+    expect(await sealPending({ only: [orgId] })).toMatchObject({ seals: 1, events: 4 });
+    expect(await listed()).toBe(0);
+    await store(batch);
+    expect(await listed()).toBe(0);
+    expect(await sealPending({ only: [orgId] })).toMatchObject({ seals: 0, events: 0 });
+    expect([...(await sealOf(ids)).values()]).toEqual([1, 1, 1, 1]);
+  });
+
   it("keeps platform-wide events in a chain of their own", async () => {
     const orgId = await createOrg([[actor, "admin"]]);
     const platform = events(null, 3);
