@@ -94,6 +94,12 @@ export interface AuditSealsTable {
   published_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+/** Stored audit events the search index still lacks (written and read with plain SQL). */
+export interface AuditIndexBacklogTable {
+  event_id: string;
+  recorded_at: Timestamp;
+}
+
 export interface InvitationsTable {
   id: Generated<string>;
   org_id: string;
@@ -127,6 +133,7 @@ export interface Database {
   invitations: InvitationsTable;
   one_time_tokens: OneTimeTokensTable;
   audit_seals: AuditSealsTable;
+  audit_index_backlog: AuditIndexBacklogTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
