@@ -12,7 +12,7 @@ import { formatResult, type BenchResult, verdict } from "./report.ts";
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 // Order matters only for the time it takes: the light benches first, the cold-start build last.
-const BENCHES = ["me-vs-floor", "cleanup-sessions", "resource-pages", "audit-consumer", "forgot-timing", "audit-seal", "cold-start"] as const;
+const BENCHES = ["me-handler", "me-vs-floor", "cleanup-sessions", "resource-pages", "audit-consumer", "forgot-timing", "audit-seal", "cold-start"] as const;
 
 const wanted = process.argv.slice(2).filter((arg) => arg !== "--");
 const unknown = wanted.filter((name) => !(BENCHES as readonly string[]).includes(name));

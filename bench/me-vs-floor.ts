@@ -12,7 +12,6 @@ const CONNECTIONS = 10;
 const WARMUP_SECONDS = 2;
 const SLICES = 5;
 const SLICE_SECONDS = 2;
-const TARGET = 0.6;
 
 export interface LoadResult {
   reqPerSec: number;
@@ -153,11 +152,12 @@ export async function run(): Promise<BenchResult[]> {
         figures:
           `GET /me ${count(app.reqPerSec)} req/s p99 ${fixed(app.p99, 1)} ms | ` +
           `floor ${count(bare.reqPerSec)} req/s p99 ${fixed(bare.p99, 1)} ms`,
+        // Information only: this is the local emulator's HTTP server in front of the handler, not
+        // what ships. The deployed path's figure and target are me-handler's.
         ratio: app.reqPerSec / bare.reqPerSec,
         ratioOf: "app/floor req/s",
-        target: { op: ">=", value: TARGET },
         note:
-          `${CONNECTIONS} connections, ${SLICES} × ${SLICE_SECONDS} s each; p50 ${fixed(app.p50, 1)} vs ${fixed(bare.p50, 1)} ms (autocannon's ms resolution, median of slices); ` +
+          `local emulator over HTTP, for information (the target is me-handler's); ${CONNECTIONS} connections, ${SLICES} × ${SLICE_SECONDS} s each; p50 ${fixed(app.p50, 1)} vs ${fixed(bare.p50, 1)} ms (autocannon's ms resolution, median of slices); ` +
           `server CPU ${fixed(app.cpuMicrosPerRequest, 0)} vs ${fixed(bare.cpuMicrosPerRequest, 0)} µs a request; ${count(app.total)} vs ${count(bare.total)} requests`,
       },
     ];

@@ -23,6 +23,7 @@ INSERT INTO audit_seal_events (event_id, seq)
 SELECT id, seal_seq FROM audit_log WHERE seal_seq IS NOT NULL
 ON CONFLICT (event_id) DO NOTHING;
 
+-- The seed schema allows a NULL created_at; the list's time only orders the sealer's work.
 INSERT INTO audit_unsealed (event_id, org_id, created_at)
-SELECT id, org_id, created_at FROM audit_log WHERE seal_seq IS NULL
+SELECT id, org_id, coalesce(created_at, now()) FROM audit_log WHERE seal_seq IS NULL
 ON CONFLICT (event_id) DO NOTHING;

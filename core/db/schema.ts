@@ -107,6 +107,12 @@ export interface AuditSealsTable {
   published_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+/** Stored audit events the search index still lacks (written and read with plain SQL). */
+export interface AuditIndexBacklogTable {
+  event_id: string;
+  recorded_at: Timestamp;
+}
+
 export interface InvitationsTable {
   id: Generated<string>;
   org_id: string;
@@ -142,6 +148,7 @@ export interface Database {
   audit_seals: AuditSealsTable;
   audit_unsealed: AuditUnsealedTable;
   audit_seal_events: AuditSealEventsTable;
+  audit_index_backlog: AuditIndexBacklogTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -19,7 +19,7 @@ function toInfo(row: OrganizationRow, role: Role | null): Info {
     slug: row.slug,
     plan: row.plan,
     status: row.status,
-    metadata: row.metadata ?? {},
+    metadata: row.metadata,
     role,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

@@ -17,7 +17,7 @@ function toInfo(row: ResourceRow): Info {
     orgId: row.org_id,
     type: row.type,
     name: row.name,
-    config: row.config ?? {},
+    config: row.config,
     status: row.status,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

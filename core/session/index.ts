@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { sql, type DeleteQueryBuilder, type DeleteResult, type RawBuilder } from "kysely";
@@ -57,7 +57,8 @@ export interface SessionUser {
 }
 
 export function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
+  // One-shot: no Hash object a request (this runs on every authenticated one).
+  return hash("sha256", token, "hex");
 }
 
 function cacheKeyOf(tokenHash: string): string {
@@ -78,7 +79,7 @@ function expiryOf(alias: string): RawBuilder<Date> {
   const s = sql.table(alias);
   // Recomputed from the timestamps rather than trusting expires_at alone, so a shortened timeout
   // applies to existing sessions at once.
-  return sql<Date>`least(${s}.expires_at, coalesce(${s}.last_used_at, ${s}.created_at) + ${seconds(idleSeconds)}, ${s}.created_at + ${seconds(absoluteSeconds)})`;
+  return sql<Date>`least(${s}.expires_at, ${s}.last_used_at + ${seconds(idleSeconds)}, ${s}.created_at + ${seconds(absoluteSeconds)})`;
 }
 
 function cacheTtlMs(session: CachedSession): number {
@@ -162,7 +163,7 @@ export async function create(user: SessionUser, origin: Origin): Promise<Created
     id: row.id,
     userId: user.id,
     role: account.role === "admin" ? "admin" : "user",
-    status: account.status ?? "active",
+    status: account.status,
     createdAt: row.created_at.getTime(),
     lastUsedAt: row.last_used_at.getTime(),
     expiresAt: row.expires_at.getTime(),
@@ -236,8 +237,8 @@ async function load(tokenHash: string): Promise<CachedSession | undefined> {
         "u.email_verified",
         "u.created_at as user_created_at",
         "u.updated_at as user_updated_at",
-        sql<Date>`coalesce(s.created_at, now())`.as("created_at"),
-        sql<Date>`coalesce(s.last_used_at, s.created_at, now())`.as("last_used_at"),
+        "s.created_at",
+        "s.last_used_at",
         expiry.as("expires_at"),
       ])
       .where("s.token_hash", "=", tokenHash)
@@ -249,7 +250,7 @@ async function load(tokenHash: string): Promise<CachedSession | undefined> {
     id: row.id,
     userId: row.user_id,
     role: row.role === "admin" ? "admin" : "user",
-    status: row.status ?? "active",
+    status: row.status,
     createdAt: row.created_at.getTime(),
     lastUsedAt: row.last_used_at.getTime(),
     expiresAt: row.expires_at.getTime(),
@@ -274,7 +275,7 @@ async function touch(session: CachedSession, tokenHash: string): Promise<CachedS
       .updateTable("user_sessions as s")
       .set({
         last_used_at: sql<Date>`now()`,
-        expires_at: sql<Date>`least(now() + ${seconds(idleSeconds)}, coalesce(s.created_at, now()) + ${seconds(absoluteSeconds)})`,
+        expires_at: sql<Date>`least(now() + ${seconds(idleSeconds)}, s.created_at + ${seconds(absoluteSeconds)})`,
       })
       .where("s.id", "=", session.id)
       .where("s.token_hash", "=", tokenHash)
@@ -309,8 +310,8 @@ export async function list(actor: UserActor): Promise<SessionInfo[]> {
         "s.id",
         "s.ip_address",
         "s.user_agent",
-        sql<Date>`coalesce(s.created_at, now())`.as("created_at"),
-        sql<Date>`coalesce(s.last_used_at, s.created_at, now())`.as("last_used_at"),
+        "s.created_at",
+        "s.last_used_at",
         expiry.as("expires_at"),
       ])
       .where("s.user_id", "=", actor.userId)

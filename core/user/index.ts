@@ -37,8 +37,8 @@ export function toInfo(row: UserColumns): UserInfo {
     id: row.id,
     email: row.email,
     displayName: row.display_name,
-    role: (row.role ?? "user") as UserRole,
-    status: (row.status ?? "active") as UserStatus,
+    role: row.role as UserRole,
+    status: row.status as UserStatus,
     emailVerified: row.email_verified,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -194,7 +194,7 @@ export async function changePassword(value: ChangePasswordInput, actor: UserActo
     if (!user) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
     const revoked = await Session.removeAllForUser(actor.userId);
     await forget(actor.userId);
-    const session = await Session.create({ id: user.id, role: user.role === "admin" ? "admin" : "user", status: user.status ?? "active" }, actor);
+    const session = await Session.create({ id: user.id, role: user.role === "admin" ? "admin" : "user", status: user.status }, actor);
     await emit({ action: "user.password_changed", actor, resourceType: "user", resourceId: actor.userId, details: { sessionsRevoked: revoked } });
     await Mail.enqueue({ kind: "password_changed", userId: actor.userId });
     return session;
@@ -312,7 +312,7 @@ async function lockActiveAdmins(tx: Transaction<Database>): Promise<string[]> {
     .selectFrom("users")
     .select("id")
     .where("role", "=", "admin")
-    .where((eb) => eb.fn.coalesce("status", sql.lit("active")), "=", "active")
+    .where("status", "=", "active")
     .orderBy("id")
     .forUpdate()
     .execute();
@@ -333,7 +333,7 @@ export async function adminUpdate(params: { userId: string }, value: AdminUpdate
     const admins = await lockActiveAdmins(tx);
     const before = await tx.selectFrom("users").select(COLUMNS).where("id", "=", userId).forUpdate().executeTakeFirst();
     if (!before) throw notFound("User");
-    const stillAdmin = (data.role ?? before.role) === "admin" && (data.status ?? before.status ?? "active") === "active";
+    const stillAdmin = (data.role ?? before.role) === "admin" && (data.status ?? before.status) === "active";
     // The invariant first, as for an organization's last owner: in a race of two administrators
     // demoting or suspending each other, the loser has just stopped being one, and the answer to
     // "this would leave no active administrator" is last_admin whoever asks.
@@ -342,7 +342,7 @@ export async function adminUpdate(params: { userId: string }, value: AdminUpdate
     }
     // The session's role may be a moment old; the locked rows are the truth.
     if (!admins.includes(actor.userId)) throw forbidden();
-    const changes = diff({ status: before.status ?? "active", role: before.role ?? "user" }, { status: data.status, role: data.role });
+    const changes = diff({ status: before.status, role: before.role }, { status: data.status, role: data.role });
     if (!changes) return toInfo(before);
     const after = await tx
       .updateTable("users")

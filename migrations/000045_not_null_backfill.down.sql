@@ -1,0 +1,1 @@
+-- Nothing to undo: which rows held a NULL is not recorded, and the filled values read the same.
