@@ -85,6 +85,7 @@ function fakeSst(stage: string, protect: boolean) {
     components.push({ type, name, args, opts, self });
   }
 
+  // biome-ignore lint/suspicious/noShadowRestrictedNames: stands in for sst.aws.Function under its own name
   class Function {
     readonly name: FakeOutput;
     readonly arn: FakeOutput;

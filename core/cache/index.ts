@@ -179,7 +179,7 @@ async function writeMarkers(keys: string[]): Promise<boolean> {
     const pipeline = redis.pipeline();
     for (const key of keys) pipeline.set(key, INVALIDATED, "PX", MARKER_TTL_MS);
     const results = await pipeline.exec();
-    return results !== null && results.every(([error, answer]) => !error && answer === "OK");
+    return results?.every(([error, answer]) => !error && answer === "OK") ?? false;
   } catch (error) {
     failed(error);
     return false;

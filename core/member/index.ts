@@ -7,7 +7,7 @@ import { atLeast, requireRole, requireUser } from "../org/access.ts";
 import type { Role } from "../org/schema.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { existingId, input } from "../validation/index.ts";
-import { Info, ListQuery, UpdateInput } from "./schema.ts";
+import { type Info, ListQuery, UpdateInput } from "./schema.ts";
 
 export { Email, Info, ListQuery, Params, UpdateInput } from "./schema.ts";
 

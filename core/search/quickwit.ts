@@ -237,7 +237,7 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
       signal: AbortSignal.timeout(attempt.timeoutMs),
     });
     const text = await response.text();
-    let json: unknown = undefined;
+    let json: unknown;
     if (text.length > 0) {
       try {
         json = JSON.parse(text);

@@ -5,7 +5,7 @@ import { emit } from "../audit/index.ts";
 import * as Cache from "../cache/index.ts";
 import { diff } from "../changes/index.ts";
 import { config } from "../config/index.ts";
-import { afterCommit, isUniqueViolation, transaction, useTransaction, type Database } from "../db/index.ts";
+import { isUniqueViolation, transaction, useTransaction, type Database } from "../db/index.ts";
 import type { UserRow } from "../db/schema.ts";
 import { VisibleError, notFound } from "../error/index.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
