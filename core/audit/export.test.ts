@@ -163,6 +163,7 @@ describe("the S3 client's addressing", () => {
   it("is path-style with checksums only when required behind a custom endpoint (RustFS), the SDK's defaults on AWS S3", () => {
     const keys = { accessKeyId: "rustfs", secretAccessKey: "not-logged" };
     expect(s3ClientOptions("https://rustfs.internal:9000", keys)).toEqual({
+      endpoint: "https://rustfs.internal:9000",
       forcePathStyle: true,
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",

@@ -42,7 +42,7 @@ export interface AuditSearchResult {
 }
 
 /** Enough for any real search box; bounds the boolean query Quickwit has to build. */
-const MAX_WORDS = 32;
+export const MAX_SEARCH_WORDS = 32;
 /** Extra hits per page so that a few collapsed duplicates rarely cost a second request. */
 const OVERFETCH = 10;
 const MAX_ROUNDS = 5;
@@ -102,7 +102,7 @@ export function textClause(q: string): string | null {
   const words = q
     .split(/\s+/u)
     .filter((word) => /[\p{L}\p{N}]/u.test(word))
-    .slice(0, MAX_WORDS);
+    .slice(0, MAX_SEARCH_WORDS);
   if (words.length === 0) return null;
   return `(${words.map((word) => quoteQueryValue(word, "'")).join(" AND ")})`;
 }
