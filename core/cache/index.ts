@@ -7,7 +7,6 @@ import { UnavailableError } from "../error/index.ts";
 import { log } from "../log/index.ts";
 
 export type CacheStatus = "ok" | "down" | "disabled";
-export type CacheClient = Redis;
 
 // A dead cache has to cost milliseconds: connects and commands give up fast and the caller falls
 // back to the database.

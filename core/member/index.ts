@@ -89,16 +89,6 @@ export async function list(actor: Actor, orgId: string, raw: ListQuery = {}): Pr
   });
 }
 
-export async function fromID(actor: Actor, orgId: string, rawUserId: string): Promise<Info> {
-  const userId = existingId(rawUserId, "Member");
-  return useTransaction(async (executor) => {
-    await requireRole(actor, orgId, "viewer");
-    const row = await selectMembers(executor, orgId).where("m.user_id", "=", userId).executeTakeFirst();
-    if (!row) throw notFound("Member");
-    return toInfo(row);
-  });
-}
-
 /** Whether the caller may give `role` to somebody who is not a member yet (an invitation). */
 export function mayGrant(actorRole: Role | null, actor: Actor, role: Role): boolean {
   return mayManage(actorRole, actor, null, role, false);

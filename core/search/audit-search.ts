@@ -47,9 +47,9 @@ export const MAX_SEARCH_WORDS = 32;
 const OVERFETCH = 10;
 const MAX_ROUNDS = 5;
 /**
- * Quickwit refuses `start_offset` (and `max_hits`) over 10,000 with a 400
- * (quickwit-search/src/root.rs), and its REST search has no `search_after`: a text search pages
- * through its first 10,000 hits, and past them the caller is asked to narrow the query.
+ * Quickwit's root search refuses `start_offset` (and `max_hits`) over 10,000 with a 400, and its
+ * REST search has no `search_after`: a text search pages through its first 10,000 hits, and past
+ * them the caller is asked to narrow the query.
  */
 export const MAX_SEARCH_OFFSET = 10_000;
 
