@@ -1,6 +1,8 @@
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { register } from "../../test-support/identity.ts";
+import { until } from "../../test-support/until.ts";
 import * as Cache from "../cache/index.ts";
 import { config } from "../config/index.ts";
 import { closeDb, db, transaction } from "../db/index.ts";
@@ -145,8 +147,10 @@ describe("the cache", () => {
     let release!: () => void;
     const atGate = new Promise<void>((resolve) => (reached = resolve));
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let renamer!: number;
     const renaming = transaction(async (tx) => {
       await tx.updateTable("users").set({ display_name: "Renamed", updated_at: sql`now()` }).where("id", "=", user.id).execute();
+      renamer = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx)).rows[0]!.pid;
       reached();
       await gate;
     });
@@ -154,7 +158,18 @@ describe("the cache", () => {
     // A login meanwhile: it can't finish while the rename is open, and must not cache the old name.
     let settled = false;
     const creating = Session.create({ id: user.id, role: "user", status: "active" }, origin).finally(() => (settled = true));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // On a connection of its own (the pool's are the rename's and the login's): the login waits on
+    // the rename's lock.
+    const observer = new pg.Client({ connectionString: config().databaseUrl });
+    await observer.connect();
+    try {
+      await until("the login to wait on the rename", async () => {
+        const { rows } = await observer.query("select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [renamer]);
+        return rows.length > 0 ? true : undefined;
+      });
+    } finally {
+      await observer.end();
+    }
     expect(settled).toBe(false);
     release();
     await renaming;
