@@ -18,7 +18,7 @@ import {
   CreateUserInput,
   UpdateUserInput,
   UserListQuery,
-  UserInfo,
+  type UserInfo,
   UserParams,
   type UserRole,
   type UserStatus,
