@@ -85,6 +85,7 @@ function fakeSst(stage: string, protect: boolean) {
     components.push({ type, name, args, opts, self });
   }
 
+  // biome-ignore lint/suspicious/noShadowRestrictedNames: stands in for sst.aws.Function under its own name
   class Function {
     readonly name: FakeOutput;
     readonly arn: FakeOutput;
@@ -398,9 +399,10 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     const invocation = only("aws.lambda.Invocation");
     expect(unwrap(invocation.args.functionName)).toBe("function:Migrator");
     expect(JSON.parse(String(invocation.args.input))).toEqual({ command: "up" });
-    // The trigger is what makes it run again: a second deploy must present a different one.
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const again = await evaluate();
+    // The trigger is what makes it run again: a second deploy, a minute later, must present a different one.
+    const later = Date.now() + 60_000;
+    const clock = vi.spyOn(Date, "now").mockReturnValue(later);
+    const again = await evaluate().finally(() => clock.mockRestore());
     const next = again.fake.components.find((component) => component.type === "aws.lambda.Invocation")!;
     expect(unwrap(next.args.triggers)).not.toEqual(unwrap(invocation.args.triggers));
   });

@@ -1,8 +1,27 @@
 import type { ScheduledEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { scheduledEvent, startCron } from "./cron.ts";
+import { scheduledEvent, startCron, type Timer } from "./cron.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Ticks when the test says so: `fire()` answers the run the tick started (undefined: skipped). */
+function manualTimer(): Timer & { fire(): Promise<void> | undefined; cleared: boolean } {
+  let tick: (() => Promise<void> | undefined) | undefined;
+  const timer = {
+    cleared: false,
+    setInterval(fn: () => Promise<void> | undefined) {
+      tick = fn;
+      return "handle";
+    },
+    clearInterval(handle: unknown) {
+      expect(handle).toBe("handle");
+      timer.cleared = true;
+    },
+    fire() {
+      if (!tick || timer.cleared) throw new Error("no schedule running");
+      return tick();
+    },
+  };
+  return timer;
+}
 
 describe("startCron", () => {
   it("delivers EventBridge's Scheduled Event", () => {
@@ -21,38 +40,55 @@ describe("startCron", () => {
   it("skips ticks while a run is in progress and waits for it on stop", async () => {
     let release!: () => void;
     const blocked = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
     const events: ScheduledEvent[] = [];
     let finished = false;
+    const timer = manualTimer();
     const cron = startCron({
       name: "test-rule",
-      intervalMs: 10,
+      intervalMs: 60_000,
+      timer,
       handler: async (event) => {
         events.push(event);
+        started();
         await blocked;
         finished = true;
       },
     });
-    await sleep(100);
+    expect(timer.fire()).toBeInstanceOf(Promise);
+    await running;
+    expect(timer.fire()).toBeUndefined();
+    expect(timer.fire()).toBeUndefined();
     expect(events).toHaveLength(1);
-    const stopped = cron.stop();
+
+    let stoppedAfter: boolean | undefined;
+    const stopped = cron.stop().then(() => (stoppedAfter = finished));
+    expect(timer.cleared).toBe(true);
     release();
     await stopped;
-    expect(finished).toBe(true);
+    // stop() resolved only once the run in progress had finished.
+    expect(stoppedAfter).toBe(true);
     expect(events[0]!["detail-type"]).toBe("Scheduled Event");
   });
 
   it("keeps its schedule after a run that threw", async () => {
     let runs = 0;
+    const timer = manualTimer();
     const cron = startCron({
       name: "failing-rule",
-      intervalMs: 10,
+      intervalMs: 60_000,
+      timer,
       handler: async () => {
         runs++;
         throw new Error("job failed");
       },
     });
-    while (runs < 3) await sleep(10);
+    // Each tick after a failed run starts a run of its own: none is skipped as still running.
+    for (let tick = 1; tick <= 3; tick++) {
+      await expect(timer.fire()).resolves.toBeUndefined();
+      expect(runs).toBe(tick);
+    }
     await cron.stop();
-    expect(runs).toBeGreaterThanOrEqual(3);
   });
 });

@@ -14,7 +14,20 @@ export interface CronOptions {
   timeoutMs?: number;
   /** EventBridge fires a rate() rule first one interval after it is created; dev may want it at once. */
   runOnStart?: boolean;
+  /** What fires the ticks: Node's timers unless a test drives them itself. */
+  timer?: Timer;
 }
+
+export interface Timer {
+  /** `tick` answers the run it started, or undefined when it skipped. */
+  setInterval(tick: () => Promise<void> | undefined, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+const NODE_TIMER: Timer = {
+  setInterval: (tick, ms) => setInterval(tick, ms),
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+};
 
 export interface Cron {
   /** Resolves once a run in progress has finished. */
@@ -43,10 +56,10 @@ export function startCron(options: CronOptions): Cron {
   const functionName = options.functionName ?? `voxguard-${options.name}`;
   let running: Promise<void> | undefined;
 
-  const tick = () => {
+  const tick = (): Promise<void> | undefined => {
     if (running) {
       log.warn("scheduled run skipped: the previous one is still running", { rule: options.name });
-      return;
+      return undefined;
     }
     const context = createContext({ functionName, timeoutMs: options.timeoutMs ?? 60_000 });
     running = Promise.resolve()
@@ -58,14 +71,16 @@ export function startCron(options: CronOptions): Cron {
       .finally(() => {
         running = undefined;
       });
+    return running;
   };
 
-  const timer = setInterval(tick, options.intervalMs);
-  if (options.runOnStart) tick();
+  const timer = options.timer ?? NODE_TIMER;
+  const handle = timer.setInterval(tick, options.intervalMs);
+  if (options.runOnStart) void tick();
 
   return {
     async stop() {
-      clearInterval(timer);
+      timer.clearInterval(handle);
       await running;
     },
   };

@@ -3,7 +3,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
 
-// The event is loose on purpose: HTTP, SQS and scheduled handlers all come through here.
+// biome-ignore lint/suspicious/noExplicitAny: loose on purpose, HTTP, SQS and scheduled handlers all come through here
 export type LambdaHandler = (event: any, context: Context) => unknown;
 
 const cache = new Map<string, Promise<LambdaHandler>>();

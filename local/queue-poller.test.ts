@@ -206,9 +206,27 @@ describe("startQueuePoller", () => {
 
   it("stops while idle in a long poll", async () => {
     const { queueUrl } = await queues();
-    const poller = startQueuePoller({ queueUrl, client: sqs, handler: async () => {} });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The same client, telling when the poller's long poll is in flight and how it ended.
+    let polling!: () => void;
+    const inPoll = new Promise<void>((resolve) => (polling = resolve));
+    let ended: string | undefined;
+    const client = Object.create(sqs) as SQSClient;
+    client.send = ((command: unknown, ...rest: unknown[]) => {
+      const sent = (sqs.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+      if (command instanceof ReceiveMessageCommand) {
+        sent.then(
+          () => (ended = "answered"),
+          (error: Error) => (ended = error.name),
+        );
+        polling();
+      }
+      return sent;
+    }) as SQSClient["send"];
+    const poller = startQueuePoller({ queueUrl, client, waitTimeSeconds: 20, handler: async () => {} });
+    await inPoll;
     await expect(poller.stop()).resolves.toBeUndefined();
+    // Cut short, not waited out.
+    expect(ended).toBe("AbortError");
   });
 });
 

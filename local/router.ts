@@ -128,5 +128,3 @@ export function createRouter(routes: LocalRouteTable) {
     },
   };
 }
-
-export type Router = ReturnType<typeof createRouter>;

@@ -5,16 +5,12 @@
  * QUICKWIT_URL (required), QUICKWIT_AUDIT_INDEX (default voxguard-audit),
  * QUICKWIT_AUDIT_RETENTION (default 90 days).
  */
-import { auditIndexConfig, createQuickwitClient, DEFAULT_AUDIT_INDEX_ID, DEFAULT_AUDIT_RETENTION } from "../core/search/index.ts";
-
-const INDEX_ID = /^[a-zA-Z][a-zA-Z0-9_-]{2,254}$/;
+import { searchConfig } from "../core/config/index.ts";
+import { auditIndexConfig, createQuickwitClient } from "../core/search/index.ts";
 
 async function main(): Promise<void> {
-  const baseUrl = process.env.QUICKWIT_URL?.trim();
+  const { quickwitUrl: baseUrl, quickwitAuditIndex: indexId, quickwitAuditRetention: retention } = searchConfig();
   if (!baseUrl) throw new Error("QUICKWIT_URL is not set");
-  const indexId = process.env.QUICKWIT_AUDIT_INDEX?.trim() || DEFAULT_AUDIT_INDEX_ID;
-  if (!INDEX_ID.test(indexId)) throw new Error(`QUICKWIT_AUDIT_INDEX "${indexId}" is not a valid Quickwit index id`);
-  const retention = process.env.QUICKWIT_AUDIT_RETENTION?.trim() || DEFAULT_AUDIT_RETENTION;
 
   const client = createQuickwitClient({ baseUrl });
   const { created } = await client.createIndex(auditIndexConfig({ indexId, retention }));

@@ -62,6 +62,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   process.env.AWS_SECRET_ACCESS_KEY ??= "test";
   process.env.AWS_ENDPOINT_URL_SQS = endpoint;
   process.env.AWS_ENDPOINT_URL_S3 = endpoint;
+  reloadConfig();
   const sqs = new SQSClient({ endpoint, useQueueUrlAsEndpoint: false });
   const s3 = new S3Client({ endpoint, forcePathStyle: true });
   return {

@@ -2,6 +2,7 @@ import path from "node:path";
 import { routes } from "../functions/routes.ts";
 import { startLocalServer } from "../local/server.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read the fields of the answer they asserted the status of
 export interface ApiAnswer<T = any> {
   status: number;
   headers: Headers;
@@ -18,6 +19,7 @@ export interface RequestOptions {
 
 export interface TestApi {
   url: string;
+  // biome-ignore lint/suspicious/noExplicitAny: as ApiAnswer
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiAnswer<T>>;
   close(): Promise<void>;
 }

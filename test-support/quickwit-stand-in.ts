@@ -52,6 +52,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { isIP } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { INDEX_ID_PATTERN as INDEX_ID } from "@voxguard/core/search/schema";
 
 export interface QuickwitStandInOptions {
   /** 0 (the default) picks a free port. */
@@ -129,7 +130,6 @@ class HttpError extends Error {
   }
 }
 
-const INDEX_ID = /^[a-zA-Z][a-zA-Z0-9_-]{2,254}$/;
 const FIELD_NAME = /^[@$_\-a-zA-Z][@$_/.\-a-zA-Z0-9]{0,254}$/;
 const CONFIG_VERSIONS = new Set(["0.7", "0.8", "0.9"]);
 const TOKENIZERS = new Set(["raw", "raw_lowercase", "default", "en_stem", "whitespace", "chinese_compatible", "lowercase"]);

@@ -9,8 +9,7 @@ interface Origin {
 export interface UserProfile {
   email: string;
   displayName: string;
-  /** Missing in cache entries written before it existed. */
-  emailVerified?: boolean | undefined;
+  emailVerified: boolean;
   /** ISO 8601, as answered. */
   createdAt: string;
   updatedAt: string;
@@ -21,10 +20,7 @@ export interface UserActor extends Origin {
   userId: string;
   sessionId: string;
   role: PlatformRole;
-  /**
-   * Lets GET /me answer without reading the user again. Only Session.authenticate sets it; an
-   * entry written before sessions carried it leaves it out.
-   */
+  /** Lets GET /me answer without reading the user again. Only Session.authenticate sets it. */
   profile?: UserProfile | undefined;
 }
 

@@ -5,6 +5,7 @@ import { db } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
 import { requireRole } from "../org/access.ts";
+import { timeRange } from "../validation/index.ts";
 import { loadSeals, sealSpan, type DateRange } from "./evidence.ts";
 import { verificationKeys } from "./keys.ts";
 import { chainOf } from "./record.ts";
@@ -17,11 +18,7 @@ export const VERIFY_MAX_EVENTS = 200_000;
 /** GET /orgs/{orgId}/audit/verify: an organization's chain recomputed over a time range (admin+). */
 export async function verifyTrail(caller: Actor, orgId: string, query: VerifyQuery): Promise<VerifyResult> {
   await requireRole(caller, orgId, "admin");
-  const range: DateRange = { from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined };
-  if (range.from && range.to && range.from.getTime() >= range.to.getTime()) {
-    throw new VisibleError("validation_failed", "`from` must be before `to`", { errors: [{ path: "query.from", message: "Must be before to" }] });
-  }
-  return verifyStored(orgId, range);
+  return verifyStored(orgId, timeRange(query.from, query.to, "query"));
 }
 
 /** One chain (an organization's, or the platform's with null) as the database holds it now. */

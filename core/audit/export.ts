@@ -12,6 +12,7 @@ import { db } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
 import { requireRole } from "../org/access.ts";
+import { timeRange } from "../validation/index.ts";
 import { loadSeals, sealSpan } from "../audit-seal/evidence.ts";
 import { emit } from "./emit.ts";
 import { toInfo } from "./list.ts";
@@ -34,8 +35,8 @@ let client: S3Client | undefined;
 let clientEndpoint: string | undefined;
 
 export function s3(): S3Client {
-  // The SDK reads AWS_ENDPOINT_URL_S3 itself; the client is rebuilt only when it changes (tests).
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3;
+  // The client is rebuilt only when the endpoint changes (tests).
+  const endpoint = config().aws.s3Endpoint;
   if (!client || clientEndpoint !== endpoint) {
     client?.destroy();
     client = new S3Client(s3ClientOptions(endpoint, config().s3Credentials));
@@ -52,7 +53,7 @@ export function s3(): S3Client {
 export function s3ClientOptions(endpoint: string | undefined, credentials: Config["s3Credentials"]): S3ClientConfig {
   const custom = endpoint !== undefined && endpoint !== "";
   return {
-    ...(custom ? { forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
+    ...(custom ? { endpoint, forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
     // Without them the SDK's default chain applies (the function's role on AWS S3).
     ...(credentials ? { credentials } : {}),
   };
@@ -69,11 +70,7 @@ export function s3ClientOptions(endpoint: string | undefined, credentials: Confi
 export async function exportTrail(caller: Actor, orgId: string, range: AuditExportRequest): Promise<AuditExportInfo> {
   if (caller.type !== "user") throw new VisibleError("unauthorized", "Log in to export the audit trail");
   await requireRole(caller, orgId, "admin");
-  const from = range.from ? new Date(range.from) : undefined;
-  const to = range.to ? new Date(range.to) : undefined;
-  if (from && to && from.getTime() >= to.getTime()) {
-    throw new VisibleError("validation_failed", "`from` must be before `to`", { errors: [{ path: "body.from", message: "Must be before to" }] });
-  }
+  const { from, to } = timeRange(range.from, range.to, "body");
 
   const settings = config();
   const id = uuidv7();

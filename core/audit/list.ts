@@ -6,8 +6,9 @@ import { db, type Database } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
 import { requireRole } from "../org/access.ts";
-import { paginate, type PageResult } from "../pagination/index.ts";
-import { searchAudit } from "../search/index.ts";
+import { invalidCursor, paginate, type PageResult } from "../pagination/index.ts";
+import { MAX_SEARCH_WORDS, searchAudit } from "../search/index.ts";
+import { timeRange } from "../validation/index.ts";
 import type { AuditEventInfo, AuditQuery } from "./schema.ts";
 import { quickwit } from "./search.ts";
 
@@ -38,11 +39,7 @@ export function toInfo(row: AuditRow): AuditEventInfo {
  */
 export async function list(caller: Actor, scope: AuditScope, query: AuditQuery): Promise<PageResult<AuditEventInfo>> {
   const actor = await authorize(caller, scope);
-  const from = query.from ? new Date(query.from) : undefined;
-  const to = query.to ? new Date(query.to) : undefined;
-  if (from && to && from.getTime() >= to.getTime()) {
-    throw new VisibleError("validation_failed", "`from` must be before `to`", { errors: [{ path: "query.from", message: "Must be before to" }] });
-  }
+  const { from, to } = timeRange(query.from, query.to, "query");
   const search = query.q ? quickwit() : undefined;
   if (query.q && search) return searchPage(actor, scope, query, query.q, from, to);
 
@@ -74,7 +71,7 @@ function filtered(select: AuditSelect, actor: UserActor, scope: AuditScope, quer
 
 /** Quickwit's reading of `q` too: every word must appear, in the action or in the details. */
 function words(q: string): string[] {
-  return q.split(/\s+/u).filter(Boolean).slice(0, 32);
+  return q.split(/\s+/u).filter(Boolean).slice(0, MAX_SEARCH_WORDS);
 }
 
 function textMatches(word: string) {
@@ -90,9 +87,7 @@ function decodeOffset(cursor: string | undefined): number {
   try {
     return SearchCursor.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))).o;
   } catch {
-    throw new VisibleError("validation_failed", "The cursor is not one this API issued", {
-      errors: [{ path: "query.cursor", message: "Invalid cursor" }],
-    });
+    throw invalidCursor();
   }
 }
 

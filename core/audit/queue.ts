@@ -1,4 +1,5 @@
 import { callSqs, SqsError, type SendMessageBatchEntry, type SendMessageBatchOutput } from "../aws/index.ts";
+import { config } from "../config/index.ts";
 import { log } from "../log/index.ts";
 import type { AuditEvent } from "./schema.ts";
 
@@ -17,7 +18,7 @@ let unreachableEndpoint: string | undefined;
 
 /** The cooldown belongs to an endpoint: the local server or a test pointing elsewhere starts afresh. */
 function inCooldown(): boolean {
-  return unreachableEndpoint === process.env.AWS_ENDPOINT_URL_SQS && Date.now() < unreachableUntil;
+  return unreachableEndpoint === config().aws.sqsEndpoint && Date.now() < unreachableUntil;
 }
 
 /**
@@ -69,7 +70,7 @@ export async function sendToQueue(queueUrl: string, events: readonly AuditEvent[
       // No HTTP answer at all: the queue is unreachable, not merely refusing this call.
       if (!(error instanceof SqsError) || error.status === undefined) {
         unreachableUntil = Date.now() + COOLDOWN_MS;
-        unreachableEndpoint = process.env.AWS_ENDPOINT_URL_SQS;
+        unreachableEndpoint = config().aws.sqsEndpoint;
       }
       log.warn("audit queue send failed; writing through", { error: error.message, code: error instanceof SqsError ? error.code : error.name, events: entries.length });
       for (const entry of entries) unsent.push(byId.get(entry.Id)!);

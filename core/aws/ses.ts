@@ -1,3 +1,4 @@
+import { config } from "../config/index.ts";
 import { credentialsFromEnv, sign, type Credentials } from "./signature-v4.ts";
 import { post, type Answer } from "./sqs.ts";
 import { AwsError } from "./error.ts";
@@ -22,7 +23,7 @@ export class SesError extends AwsError {
 }
 
 function region(): string {
-  return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+  return config().aws.region ?? "us-east-1";
 }
 
 function errorOf(answer: Answer): SesError {

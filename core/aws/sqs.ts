@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { config } from "../config/index.ts";
 import { credentialsFromEnv, sign, type Credentials } from "./signature-v4.ts";
 import { AwsError } from "./error.ts";
 
@@ -42,13 +43,12 @@ const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new htt
 
 /** AWS_ENDPOINT_URL_SQS (the local server, the tests), else the queue URL's own host. */
 function endpointFor(queueUrl: string): URL {
-  const custom = process.env.AWS_ENDPOINT_URL_SQS;
-  return new URL("/", custom ?? queueUrl);
+  return new URL("/", config().aws.sqsEndpoint ?? queueUrl);
 }
 
 function regionFor(endpoint: URL): string {
   const fromHost = /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(endpoint.hostname)?.[1];
-  return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? fromHost ?? "us-east-1";
+  return config().aws.region ?? fromHost ?? "us-east-1";
 }
 
 export interface Answer {

@@ -7,7 +7,6 @@ import { UnavailableError } from "../error/index.ts";
 import { log } from "../log/index.ts";
 
 export type CacheStatus = "ok" | "down" | "disabled";
-export type CacheClient = Redis;
 
 // A dead cache has to cost milliseconds: connects and commands give up fast and the caller falls
 // back to the database.
@@ -179,7 +178,7 @@ async function writeMarkers(keys: string[]): Promise<boolean> {
     const pipeline = redis.pipeline();
     for (const key of keys) pipeline.set(key, INVALIDATED, "PX", MARKER_TTL_MS);
     const results = await pipeline.exec();
-    return results !== null && results.every(([error, answer]) => !error && answer === "OK");
+    return results?.every(([error, answer]) => !error && answer === "OK") ?? false;
   } catch (error) {
     failed(error);
     return false;

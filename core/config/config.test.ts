@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { reloadConfig } from "./index.ts";
+import { logLevel, reloadConfig, searchConfig } from "./index.ts";
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -25,5 +25,31 @@ describe("config", () => {
     expect(config.databasePoolMax).toBe(2);
     expect(config.session.idleSeconds).toBe(7 * 24 * 3600);
     expect(config.session.absoluteSeconds).toBe(30 * 24 * 3600);
+  });
+
+  it("reads the log level alone, in any case, Lambda's first, without the rest", () => {
+    const env = { LOG_LEVEL: " warn " };
+    expect(logLevel(env)).toBe("WARN");
+    expect(logLevel({ ...env, AWS_LAMBDA_LOG_LEVEL: "FATAL" })).toBe("FATAL");
+    expect(logLevel({})).toBe("INFO");
+    expect(() => logLevel({ LOG_LEVEL: "loud" })).toThrow(/^VoxGuard cannot start: LOG_LEVEL is malformed/);
+  });
+
+  it("reads Quickwit's variables alone, with the index id rule", () => {
+    expect(searchConfig({ QUICKWIT_URL: "http://quickwit:7280" })).toEqual({
+      quickwitUrl: "http://quickwit:7280",
+      quickwitAuditIndex: "voxguard-audit",
+      quickwitAuditRetention: "90 days",
+    });
+    expect(searchConfig({ QUICKWIT_AUDIT_RETENTION: " 30 days " }).quickwitAuditRetention).toBe("30 days");
+    expect(() => searchConfig({ QUICKWIT_AUDIT_INDEX: "-bad" })).toThrow(/QUICKWIT_AUDIT_INDEX is malformed/);
+  });
+
+  it("reads the AWS endpoints and region", () => {
+    process.env.AWS_ENDPOINT_URL_SQS = "http://127.0.0.1:4566";
+    process.env.AWS_REGION = "eu-west-1";
+    expect(reloadConfig().aws).toMatchObject({ sqsEndpoint: "http://127.0.0.1:4566", region: "eu-west-1" });
+    process.env.AWS_ENDPOINT_URL_S3 = "not a url";
+    expect(() => reloadConfig()).toThrow(/AWS_ENDPOINT_URL_S3 is malformed/);
   });
 });

@@ -1,4 +1,5 @@
 import * as z from "../zod/index.ts";
+import { DEFAULT_AUDIT_INDEX_ID, DEFAULT_AUDIT_RETENTION, IndexId } from "../search/schema.ts";
 import { linkedVariables } from "./linked.ts";
 
 export { linkedVariables } from "./linked.ts";
@@ -18,15 +19,35 @@ const sender = z.pipe(
   ),
 );
 
+/** Lambda's own log levels (AWS_LAMBDA_LOG_LEVEL) and SILENT; any case. */
+export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "SILENT"] as const;
+const level = z.pipe(
+  blankAsMissing,
+  z.optional(z.pipe(z.pipe(z.string(), z.transform((value) => value.trim().toUpperCase())), z.enum(LOG_LEVELS))),
+);
+
+// Read on their own too, by what must not need the rest (the logger at import, `npm run quickwit:setup`).
+const Logging = z.object({
+  // Lambda's log-level control wins over ours, as it does for Powertools.
+  AWS_LAMBDA_LOG_LEVEL: level,
+  LOG_LEVEL: level,
+});
+const Search = z.object({
+  QUICKWIT_URL: optionalUrl,
+  QUICKWIT_AUDIT_INDEX: z._default(IndexId, DEFAULT_AUDIT_INDEX_ID),
+  // Quickwit's retention period for the audit index ("90 days"), set when the index is created.
+  QUICKWIT_AUDIT_RETENTION: z.pipe(blankAsMissing, z._default(z.string().check(z.trim(), z.minLength(1)), DEFAULT_AUDIT_RETENTION)),
+});
+
 const Environment = z.object({
+  ...Logging.shape,
+  ...Search.shape,
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   DATABASE_POOL_MAX: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 2),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
   REDIS_URL: optionalUrl,
   CACHE_KEY_PREFIX: z._default(z.string().check(z.maxLength(64)), "vg:"),
   AUDIT_QUEUE_URL: optionalUrl,
-  QUICKWIT_URL: optionalUrl,
-  QUICKWIT_AUDIT_INDEX: z._default(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9_-]{2,254}$/)), "voxguard-audit"),
   S3_BUCKET: z._default(z.string().check(z.minLength(3), z.maxLength(63)), "voxguard-exports"),
   // RustFS keys: Lambda reserves AWS_ACCESS_KEY_ID for the function's own role credentials.
   S3_ACCESS_KEY_ID: z.optional(z.string()),
@@ -49,6 +70,11 @@ const Environment = z.object({
   EXPORT_URL_SECONDS: positiveInt(15 * 60),
   MAIL_FROM: sender,
   MAIL_QUEUE_URL: optionalUrl,
+  // The AWS SDK's own variables, as Lambda (AWS_REGION) and the local server (the endpoints) set them.
+  AWS_REGION: z.pipe(blankAsMissing, z.optional(z.string())),
+  AWS_DEFAULT_REGION: z.pipe(blankAsMissing, z.optional(z.string())),
+  AWS_ENDPOINT_URL_SQS: optionalUrl,
+  AWS_ENDPOINT_URL_S3: optionalUrl,
   AWS_ENDPOINT_URL_SESV2: optionalUrl,
   APP_URL: z._default(z.url(), "http://localhost:3000"),
   EMAIL_VERIFY_SECONDS: positiveInt(24 * 3600),
@@ -66,27 +92,37 @@ const Environment = z.object({
 });
 
 export type Config = ReturnType<typeof parse>;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function validated<T extends z.ZodMiniType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = String(issue.path[0] ?? "environment");
+  const problem = env[name] === undefined ? "is missing" : `is malformed (${issue.message})`;
+  throw new ConfigError(`VoxGuard cannot start: ${name} ${problem}`);
+}
+
+function loggingOf(e: z.output<typeof Logging>) {
+  return { logLevel: e.AWS_LAMBDA_LOG_LEVEL ?? e.LOG_LEVEL ?? ("INFO" satisfies LogLevel) };
+}
+
+function searchOf(e: z.output<typeof Search>) {
+  return { quickwitUrl: e.QUICKWIT_URL, quickwitAuditIndex: e.QUICKWIT_AUDIT_INDEX, quickwitAuditRetention: e.QUICKWIT_AUDIT_RETENTION };
+}
 
 function parse(processEnv: NodeJS.ProcessEnv) {
   // Linked secrets first: a variable set explicitly (a test, `npm run dev`, an operator's shell) wins.
-  const env: NodeJS.ProcessEnv = { ...linkedVariables(processEnv), ...processEnv };
-  const result = Environment.safeParse(env);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const name = String(issue.path[0] ?? "environment");
-    const problem = env[name] === undefined ? "is missing" : `is malformed (${issue.message})`;
-    throw new ConfigError(`VoxGuard cannot start: ${name} ${problem}`);
-  }
-  const e = result.data;
+  const e = validated(Environment, { ...linkedVariables(processEnv), ...processEnv });
   return {
+    ...loggingOf(e),
+    ...searchOf(e),
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     auditQueueUrl: e.AUDIT_QUEUE_URL,
-    quickwitUrl: e.QUICKWIT_URL,
-    quickwitAuditIndex: e.QUICKWIT_AUDIT_INDEX,
     s3Bucket: e.S3_BUCKET,
     s3Credentials:
       e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
@@ -123,7 +159,6 @@ function parse(processEnv: NodeJS.ProcessEnv) {
       /** Unset: no mail is sent (logged once), and nothing waits for one. */
       from: e.MAIL_FROM,
       queueUrl: e.MAIL_QUEUE_URL,
-      sesEndpoint: e.AWS_ENDPOINT_URL_SESV2,
       /** Where the links in mails point: the web app that posts their token back. */
       appUrl: e.APP_URL,
     },
@@ -133,6 +168,14 @@ function parse(processEnv: NodeJS.ProcessEnv) {
       invitation: e.INVITATION_SECONDS,
     },
     auditSeal: { privateKey: e.AUDIT_SEAL_KEY, publicKeys: e.AUDIT_SEAL_PUBLIC_KEYS },
+    aws: {
+      /** Unset: the caller's fallback (the queue URL's region, else us-east-1). */
+      region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
+      /** Endpoint overrides (fauxqs, RustFS, a local SES); unset: AWS's own. */
+      sqsEndpoint: e.AWS_ENDPOINT_URL_SQS,
+      s3Endpoint: e.AWS_ENDPOINT_URL_S3,
+      sesEndpoint: e.AWS_ENDPOINT_URL_SESV2,
+    },
   };
 }
 
@@ -146,6 +189,19 @@ let current: Config | undefined;
 export function config(): Config {
   current ??= parse(process.env);
   return current;
+}
+
+/**
+ * The log level alone, for the logger at import: it must not need (or fail for) the rest. A
+ * malformed value stops start-up here as config() would.
+ */
+export function logLevel(processEnv: NodeJS.ProcessEnv = process.env): LogLevel {
+  return loggingOf(validated(Logging, processEnv)).logLevel;
+}
+
+/** Quickwit's variables alone, for a script that creates the index and needs no database. */
+export function searchConfig(processEnv: NodeJS.ProcessEnv = process.env): ReturnType<typeof searchOf> {
+  return searchOf(validated(Search, { ...linkedVariables(processEnv), ...processEnv }));
 }
 
 /** Tests and the local server change the environment after start; they call this to read it again. */

@@ -12,5 +12,3 @@ export const LINKED_SECRETS = {
   AuditSealKey: "AUDIT_SEAL_KEY",
   AuditSealPublicKeys: "AUDIT_SEAL_PUBLIC_KEYS",
 } as const;
-
-export type LinkedSecretName = keyof typeof LINKED_SECRETS;

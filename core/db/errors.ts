@@ -8,9 +8,8 @@ interface PgError {
  * again, because nothing of it was applied: serialization failures (on YugabyteDB also "Restart
  * read required", a read that hit a clock skew window during a leader move), deadlocks, and
  * XX000, the internal error YSQL answers with while a tablet leader moves or a tserver restarts.
- * golang-migrate's yugabytedb driver retries the same codes (database/yugabytedb/yugabytedb.go,
- * errIsRetryable). PostgreSQL's own XX000 ("can't happen") is rare enough that a few bounded
- * retries cost nothing.
+ * golang-migrate's yugabytedb driver retries the same codes. PostgreSQL's own XX000 ("can't
+ * happen") is rare enough that a few bounded retries cost nothing.
  */
 const RETRYABLE = new Set(["40001", "40P01", "XX000"]);
 /** Connection-level failures: the database is down, restarting or refusing connections. */

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { ColumnType, Generated, Selectable } from "kysely";
 
 /** A column the database fills in (DEFAULT) that may still be set explicitly. */
 type Defaulted<T> = ColumnType<T, T | undefined, T>;
@@ -152,12 +152,8 @@ export interface Database {
 }
 
 export type UserRow = Selectable<UsersTable>;
-export type SessionRow = Selectable<UserSessionsTable>;
 export type OrganizationRow = Selectable<OrganizationsTable>;
-export type MemberRow = Selectable<OrganizationMembersTable>;
 export type ResourceRow = Selectable<ResourcesTable>;
 /** An event as the trail shows it; which seal covers it is the sealer's business. */
 export type AuditRow = Omit<Selectable<AuditLogTable>, "seal_seq">;
 export type AuditSealRow = Selectable<AuditSealsTable>;
-export type NewAuditRow = Insertable<AuditLogTable>;
-export type ResourceUpdate = Updateable<ResourcesTable>;

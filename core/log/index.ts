@@ -11,19 +11,16 @@
  * nothing here filters them out after the fact.
  */
 
-const LEVELS = { DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, SILENT: 28 } as const;
-export type LogLevel = Exclude<keyof typeof LEVELS, "SILENT">;
+import { logLevel, type LogLevel as Level } from "../config/index.ts";
+
+// Powertools' numbers; Lambda's FATAL is its CRITICAL.
+const LEVELS = { TRACE: 6, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, FATAL: 24, SILENT: 28 } as const satisfies Record<Level, number>;
+export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 type Fields = Record<string, unknown>;
 
 const SERVICE = "voxguard";
 
-function threshold(): number {
-  // Lambda's own log-level control wins, as it does for Powertools.
-  const wanted = (process.env.AWS_LAMBDA_LOG_LEVEL ?? process.env.LOG_LEVEL ?? (process.env.VITEST ? "ERROR" : "INFO")).toUpperCase();
-  return wanted in LEVELS ? LEVELS[wanted as keyof typeof LEVELS] : LEVELS.INFO;
-}
-
-const minimum = threshold();
+const minimum = LEVELS[logLevel()];
 
 /** "file:line" of the first stack frame, as Powertools reports an error's location. */
 function locationOf(stack: string | undefined): string {

@@ -14,7 +14,8 @@ function link(path: string, token: string): string {
 }
 
 async function send(to: string, mail: Template): Promise<void> {
-  const { from, sesEndpoint } = config().mail;
+  const { from } = config().mail;
+  const { sesEndpoint } = config().aws;
   if (!from) throw new Error("MAIL_FROM is not set");
   const messageId = await sendEmail({ from, to, ...render(mail) }, sesEndpoint);
   // Never the address or the link: identifiers and outcomes only.

@@ -16,18 +16,19 @@ export type Template =
 
 const PRODUCT = "VoxGuard";
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function page(paragraphs: string[], action?: { label: string; link: string }): string {
-  const body = paragraphs.map((p) => `<p>${escape(p)}</p>`).join("\n");
-  const button = action ? `\n<p><a href="${escape(action.link)}">${escape(action.label)}</a></p>` : "";
+  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("\n");
+  const button = action ? `\n<p><a href="${escapeHtml(action.link)}">${escapeHtml(action.label)}</a></p>` : "";
   return `<!doctype html>\n<html><body style="font-family:sans-serif">\n${body}${button}\n<p style="color:#666">${PRODUCT}</p>\n</body></html>\n`;
 }
 
 function text(paragraphs: string[], link?: string): string {
-  return [...paragraphs, ...(link ? [link] : []), `— ${PRODUCT}`].join("\n\n") + "\n";
+  const blocks = [...paragraphs, ...(link ? [link] : []), `— ${PRODUCT}`];
+  return `${blocks.join("\n\n")}\n`;
 }
 
 export function render(mail: Template): Rendered {

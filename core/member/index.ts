@@ -7,7 +7,7 @@ import { atLeast, requireRole, requireUser } from "../org/access.ts";
 import type { Role } from "../org/schema.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { existingId, input } from "../validation/index.ts";
-import { Info, ListQuery, UpdateInput } from "./schema.ts";
+import { type Info, ListQuery, UpdateInput } from "./schema.ts";
 
 export { Email, Info, ListQuery, Params, UpdateInput } from "./schema.ts";
 
@@ -86,16 +86,6 @@ export async function list(actor: Actor, orgId: string, raw: ListQuery = {}): Pr
       page,
     );
     return { items: result.items.map(toInfo), nextCursor: result.nextCursor };
-  });
-}
-
-export async function fromID(actor: Actor, orgId: string, rawUserId: string): Promise<Info> {
-  const userId = existingId(rawUserId, "Member");
-  return useTransaction(async (executor) => {
-    await requireRole(actor, orgId, "viewer");
-    const row = await selectMembers(executor, orgId).where("m.user_id", "=", userId).executeTakeFirst();
-    if (!row) throw notFound("Member");
-    return toInfo(row);
   });
 }
 

@@ -16,9 +16,9 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 describe("lockId", () => {
   test("matches golang-migrate's GenerateAdvisoryLockId", () => {
-    // The expectation in golang-migrate's own database/util_test.go.
+    // The expectation golang-migrate's own tests state for GenerateAdvisoryLockId.
     expect(lockId("database_name")).toBe("1764327054");
-    // Derived by hand from database/util.go: crc32.ChecksumIEEE("/voxguard") = 583112378 (0x22c196ba),
+    // Derived by hand as GenerateAdvisoryLockId does: crc32.ChecksumIEEE("/voxguard") = 583112378 (0x22c196ba),
     // times the salt 1486364155 = 866717336996010590, kept to uint32 (mod 2^32) = 1884412510.
     expect(lockId("/voxguard")).toBe("1884412510");
     // The product wraps past 2^31: printed unsigned, as Go prints a uint32.
@@ -74,7 +74,7 @@ describe("lock", () => {
     const pool = db.pool();
     const migrator = createMigrator({ pool, dir });
     await migrator.up(3);
-    // Recreate the bookkeeping exactly as yugabytedb.go's ensureVersionTable does, at version 3.
+    // Recreate the bookkeeping exactly as golang-migrate's yugabytedb driver does, at version 3.
     await pool.query(`DROP TABLE migrations`);
     await pool.query(`CREATE TABLE "migrations" (version INT NOT NULL PRIMARY KEY, dirty BOOL NOT NULL)`);
     await pool.query(`INSERT INTO "migrations" (version, dirty) VALUES (3, false)`);

@@ -2,7 +2,7 @@ import { crc32 } from "node:zlib";
 import type { Pool } from "pg";
 import { ensureTable, LOCK_TABLE, pgCode, serializable } from "./state.ts";
 
-// golang-migrate database/util.go: the salt its GenerateAdvisoryLockId multiplies the CRC by.
+// The salt golang-migrate's GenerateAdvisoryLockId multiplies the CRC by.
 const LOCK_ID_SALT = 1486364155;
 
 /**

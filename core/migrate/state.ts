@@ -2,10 +2,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool, PoolClient } from "pg";
 
 /**
- * The bookkeeping golang-migrate's yugabytedb driver keeps (database/yugabytedb/yugabytedb.go),
- * reproduced table for table so an operator can run either tool against the same database:
- * one row `(version, dirty)` in "migrations" (no row = nothing applied, version -1 = none but
- * dirty), and one row a held lock in "migrations_locks". Both live in current_schema().
+ * The bookkeeping golang-migrate's yugabytedb driver keeps, reproduced table for table so an
+ * operator can run either tool against the same database: one row `(version, dirty)` in
+ * "migrations" (no row = nothing applied, version -1 = none but dirty), and one row a held lock in
+ * "migrations_locks". Both live in current_schema().
  */
 export const VERSION_TABLE = "migrations";
 export const LOCK_TABLE = "migrations_locks";

@@ -31,15 +31,20 @@ function isPgTimestamp(text: string): boolean {
   );
 }
 
+/** A cursor that doesn't decode: altered, truncated, or another listing's. */
+export function invalidCursor(): VisibleError {
+  return new VisibleError("validation_failed", "The cursor is not one this API issued", {
+    errors: [{ path: "query.cursor", message: "Invalid cursor" }],
+  });
+}
+
 function decode(cursor: string): [string, string] {
   try {
     const position = Position.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
     if (!isPgTimestamp(position[0])) throw new Error("bad timestamp");
     return position;
   } catch {
-    throw new VisibleError("validation_failed", "The cursor is not one this API issued", {
-      errors: [{ path: "query.cursor", message: "Invalid cursor" }],
-    });
+    throw invalidCursor();
   }
 }
 

@@ -12,9 +12,6 @@ const OPTIONS: Options = { algorithm: 2 satisfies Algorithm, memoryCost: 19_456,
  */
 const DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$UhHX06v5rI2ZKVwqQOvTjg$1NgaBlbDkZgQXBeabdFKbQeoKi+uEhxlBFuMdRJeUPc";
 
-export const MIN_LENGTH = 12;
-export const MAX_LENGTH = 256;
-
 let running = 0;
 let peak = 0;
 const waiting: (() => void)[] = [];

@@ -7,7 +7,7 @@ import { notFound } from "../error/index.ts";
 import { requireRole } from "../org/access.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { existingId, input } from "../validation/index.ts";
-import { CreateInput, Info, ListQuery, UpdateInput } from "./schema.ts";
+import { CreateInput, type Info, ListQuery, UpdateInput } from "./schema.ts";
 
 export { CreateInput, Info, ListQuery, Params, Status, Type, UpdateInput } from "./schema.ts";
 

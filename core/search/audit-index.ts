@@ -1,8 +1,9 @@
 import { isIP } from "node:net";
 import type { QuickwitFieldMapping, QuickwitIndexConfig } from "./quickwit.ts";
+import { DEFAULT_AUDIT_INDEX_ID, DEFAULT_AUDIT_RETENTION } from "./schema.ts";
 
-export const DEFAULT_AUDIT_INDEX_ID = "voxguard-audit";
-export const DEFAULT_AUDIT_RETENTION = "90 days";
+export { DEFAULT_AUDIT_INDEX_ID, DEFAULT_AUDIT_RETENTION } from "./schema.ts";
+
 /**
  * Seconds from an event's ingest to the commit that makes it searchable. Quickwit's default is 60;
  * an audit search a minute behind looks broken to the admin who just made the change, and the

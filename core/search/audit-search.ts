@@ -42,14 +42,14 @@ export interface AuditSearchResult {
 }
 
 /** Enough for any real search box; bounds the boolean query Quickwit has to build. */
-const MAX_WORDS = 32;
+export const MAX_SEARCH_WORDS = 32;
 /** Extra hits per page so that a few collapsed duplicates rarely cost a second request. */
 const OVERFETCH = 10;
 const MAX_ROUNDS = 5;
 /**
- * Quickwit refuses `start_offset` (and `max_hits`) over 10,000 with a 400
- * (quickwit-search/src/root.rs), and its REST search has no `search_after`: a text search pages
- * through its first 10,000 hits, and past them the caller is asked to narrow the query.
+ * Quickwit's root search refuses `start_offset` (and `max_hits`) over 10,000 with a 400, and its
+ * REST search has no `search_after`: a text search pages through its first 10,000 hits, and past
+ * them the caller is asked to narrow the query.
  */
 export const MAX_SEARCH_OFFSET = 10_000;
 
@@ -102,7 +102,7 @@ export function textClause(q: string): string | null {
   const words = q
     .split(/\s+/u)
     .filter((word) => /[\p{L}\p{N}]/u.test(word))
-    .slice(0, MAX_WORDS);
+    .slice(0, MAX_SEARCH_WORDS);
   if (words.length === 0) return null;
   return `(${words.map((word) => quoteQueryValue(word, "'")).join(" AND ")})`;
 }

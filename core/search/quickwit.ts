@@ -237,7 +237,7 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
       signal: AbortSignal.timeout(attempt.timeoutMs),
     });
     const text = await response.text();
-    let json: unknown = undefined;
+    let json: unknown;
     if (text.length > 0) {
       try {
         json = JSON.parse(text);
@@ -316,8 +316,7 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
   }
 
   // Learned from the first answer: Quickwit 0.9's legacy ingest (v1: ingest v2 off, or
-  // use_legacy_ingest) refuses `detailed_response=true` with a 400, 0.8 ignores it
-  // (quickwit-serve/src/ingest_api/rest_handler.rs, ingest_v1).
+  // use_legacy_ingest) refuses `detailed_response=true` with a 400, 0.8 ignores it.
   let detailedRefused = false;
 
   async function ingestChunk(

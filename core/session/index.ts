@@ -30,17 +30,15 @@ const CachedSession = z.object({
   createdAt: z.number(),
   lastUsedAt: z.number(),
   expiresAt: z.number(),
-  // The user's own account, so GET /me costs no second cache read. Optional: entries written
-  // before it existed are still valid sessions, and GET /me then reads the user itself.
-  profile: z.optional(
-    z.object({
-      email: z.string(),
-      displayName: z.string(),
-      emailVerified: z.optional(z.boolean()),
-      createdAt: z.iso.datetime(),
-      updatedAt: z.iso.datetime(),
-    }),
-  ),
+  // The user's own account, so GET /me costs no second read. An entry without it (written by an
+  // older release) fails to parse and is read again from the database, as a miss is.
+  profile: z.object({
+    email: z.string(),
+    displayName: z.string(),
+    emailVerified: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  }),
 });
 type CachedSession = z.infer<typeof CachedSession>;
 
@@ -416,13 +414,6 @@ interface ExpirySlice {
 }
 
 /**
- * Batches deleted at once, each on its own connection: a bulk delete is bound by the database's
- * work per row, which YugabyteDB spreads over tablets and PostgreSQL over cores only when the
- * statements run side by side. Two, the pool's default size.
- */
-export const CLEANUP_LANES = 2;
-
-/**
  * Stretches of expiry time each lane takes in turn. More than one a lane, so a lane that drew a
  * stretch with few sessions takes another instead of waiting for the busiest one.
  */
@@ -430,7 +421,7 @@ const SLICES_PER_LANE = 4;
 
 /**
  * Deletes expired sessions in bounded batches, each a statement of its own (its own transaction,
- * as YugabyteDB wants), CLEANUP_LANES of them at a time. The time from the oldest expiry to now is
+ * as YugabyteDB wants), one a pool connection at a time. The time from the oldest expiry to now is
  * cut into slices, and each lane walks one slice after another in batches along the expires_at
  * index, keyed on (expires_at, id) so ties never make a batch larger: an index-only read finds
  * where the batch ends, a range predicate on that index deletes it, with no re-scan of what
@@ -445,7 +436,10 @@ export async function removeExpired(options: RemoveExpiredOptions = {}): Promise
     .selectFrom("user_sessions")
     .select((eb) => eb.fn.min("expires_at").as("oldest"))
     .executeTakeFirstOrThrow();
-  const slices = oldest === null ? [] : sliceTime(new Date(oldest), cutoff, CLEANUP_LANES * SLICES_PER_LANE);
+  // A bulk delete is bound by the database's work per row, which YugabyteDB spreads over tablets and
+  // PostgreSQL over cores only when the statements run side by side: one lane a pool connection.
+  const lanes = config().databasePoolMax;
+  const slices = oldest === null ? [] : sliceTime(new Date(oldest), cutoff, lanes * SLICES_PER_LANE);
   let stopped = false;
   let deleted = 0;
   let batches = 0;
@@ -470,7 +464,7 @@ export async function removeExpired(options: RemoveExpiredOptions = {}): Promise
     }
   };
   try {
-    await Promise.all(Array.from({ length: CLEANUP_LANES }, lane));
+    await Promise.all(Array.from({ length: lanes }, lane));
   } catch (error) {
     // The other lane finishes its statement and takes no further batch.
     stopped = true;

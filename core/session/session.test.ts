@@ -1,6 +1,8 @@
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { register } from "../../test-support/identity.ts";
+import { until } from "../../test-support/until.ts";
 import * as Cache from "../cache/index.ts";
 import { config } from "../config/index.ts";
 import { closeDb, db, transaction } from "../db/index.ts";
@@ -124,24 +126,19 @@ describe("the cache", () => {
     expect(await User.me((await Session.authenticate(token, origin))!)).toEqual(user);
   });
 
-  it("still takes an entry written before it carried the profile; GET /me then reads the user", async () => {
-    const { token, user } = await register();
-    const { profile: _, ...older } = JSON.parse((await cached(token))!);
-    const redis = (await Cache.cache())!;
-    await redis.set(keyOf(token), JSON.stringify(older), "PX", 60_000);
-    const actor = await Session.authenticate(token, origin);
-    expect(actor.profile).toBeUndefined();
-    expect(await User.me(actor)).toEqual(user);
-  });
-
-  it("takes an entry whose profile predates emailVerified; GET /me then reads the user", async () => {
+  it("reads an entry written before sessions carried the whole profile as a miss", async () => {
     const { token, user } = await register();
     const entry = JSON.parse((await cached(token))!);
+    const { profile: _, ...withoutProfile } = entry;
     delete entry.profile.emailVerified;
-    await (await Cache.cache())!.set(keyOf(token), JSON.stringify(entry), "PX", 60_000);
     await db().updateTable("users").set({ email_verified: true }).where("id", "=", user.id).execute();
-    const actor = await Session.authenticate(token, origin);
-    expect(await User.me(actor)).toMatchObject({ id: user.id, emailVerified: true });
+    const redis = (await Cache.cache())!;
+    for (const older of [withoutProfile, entry]) {
+      await redis.set(keyOf(token), JSON.stringify(older), "PX", 60_000);
+      const actor = await Session.authenticate(token, origin);
+      expect(actor.profile).toMatchObject({ email: user.email, emailVerified: true });
+      expect(await User.me(actor)).toMatchObject({ id: user.id, emailVerified: true });
+    }
   });
 
   it("caches a new session with a change to its user that was still in flight, not the row from before it", async () => {
@@ -150,8 +147,10 @@ describe("the cache", () => {
     let release!: () => void;
     const atGate = new Promise<void>((resolve) => (reached = resolve));
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let renamer!: number;
     const renaming = transaction(async (tx) => {
       await tx.updateTable("users").set({ display_name: "Renamed", updated_at: sql`now()` }).where("id", "=", user.id).execute();
+      renamer = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx)).rows[0]!.pid;
       reached();
       await gate;
     });
@@ -159,7 +158,18 @@ describe("the cache", () => {
     // A login meanwhile: it can't finish while the rename is open, and must not cache the old name.
     let settled = false;
     const creating = Session.create({ id: user.id, role: "user", status: "active" }, origin).finally(() => (settled = true));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // On a connection of its own (the pool's are the rename's and the login's): the login waits on
+    // the rename's lock.
+    const observer = new pg.Client({ connectionString: config().databaseUrl });
+    await observer.connect();
+    try {
+      await until("the login to wait on the rename", async () => {
+        const { rows } = await observer.query("select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [renamer]);
+        return rows.length > 0 ? true : undefined;
+      });
+    } finally {
+      await observer.end();
+    }
     expect(settled).toBe(false);
     release();
     await renaming;

@@ -1,11 +1,8 @@
-import { performance } from "node:perf_hooks";
 import { sql, type Selectable, type Transaction } from "kysely";
 import { isPlatformAdmin, type Actor, type UserActor } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
-import * as Cache from "../cache/index.ts";
 import { diff } from "../changes/index.ts";
-import { config } from "../config/index.ts";
-import { afterCommit, isUniqueViolation, transaction, useTransaction, type Database } from "../db/index.ts";
+import { isUniqueViolation, transaction, useTransaction, type Database } from "../db/index.ts";
 import type { UserRow } from "../db/schema.ts";
 import { VisibleError, notFound } from "../error/index.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
@@ -21,7 +18,7 @@ import {
   CreateUserInput,
   UpdateUserInput,
   UserListQuery,
-  UserInfo,
+  type UserInfo,
   UserParams,
   type UserRole,
   type UserStatus,
@@ -96,31 +93,12 @@ export async function create(value: CreateUserInput, actor: Actor = { type: "pub
   return insert({ email: data.email, displayName: data.displayName, passwordHash }, actor);
 }
 
-function cacheKeyOf(userId: string): string {
-  return Cache.cacheKey("user", userId);
-}
-
-/** Drops the cached profile before the surrounding transaction commits (see Cache.invalidate). */
-async function forget(userId: string): Promise<void> {
-  await Cache.invalidate([cacheKeyOf(userId)]);
-}
-
-function parseCached(raw: string | null | undefined): UserInfo | undefined {
-  if (!raw || raw === Cache.INVALIDATED) return undefined;
-  try {
-    const parsed = UserInfo.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The caller's own account: the hottest read there is, so it is served from the cache when it can be. */
+/** The caller's own account: the hottest read there is, so it comes with the session when it can. */
 export async function me(actor: UserActor): Promise<UserInfo> {
   // The session's cache entry carries the profile, and every change to it invalidates the user's
   // sessions (Session.refreshForUser), so this copy is as fresh as the session itself.
   const { profile } = actor;
-  if (profile && profile.emailVerified !== undefined) {
+  if (profile) {
     return {
       id: actor.userId,
       email: profile.email,
@@ -133,15 +111,10 @@ export async function me(actor: UserActor): Promise<UserInfo> {
       updatedAt: profile.updatedAt,
     };
   }
-  const key = cacheKeyOf(actor.userId);
-  const raw = await Cache.get(key);
-  const hit = parseCached(raw);
-  if (hit) return hit;
-  const startedAt = performance.now();
+  // An actor built without Session.authenticate (a script, a test).
   const user = await fromID(actor.userId);
   // Sessions cascade with their user, so this only happens in a race with a deletion.
   if (!user) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
-  if (raw === null) await Cache.refill(key, JSON.stringify(user), config().session.cacheSeconds * 1000, startedAt);
   return user;
 }
 
@@ -159,7 +132,6 @@ export async function update(value: UpdateUserInput, actor: UserActor): Promise<
       .where("id", "=", actor.userId)
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
-    await forget(actor.userId);
     // Their cache entries carry the profile GET /me answers with.
     await Session.refreshForUser(actor.userId);
     await emit({ action: "user.updated", actor, resourceType: "user", resourceId: actor.userId, details: { ...changes } });
@@ -193,7 +165,6 @@ export async function changePassword(value: ChangePasswordInput, actor: UserActo
       .executeTakeFirst();
     if (!user) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
     const revoked = await Session.removeAllForUser(actor.userId);
-    await forget(actor.userId);
     const session = await Session.create({ id: user.id, role: user.role === "admin" ? "admin" : "user", status: user.status }, actor);
     await emit({ action: "user.password_changed", actor, resourceType: "user", resourceId: actor.userId, details: { sessionsRevoked: revoked } });
     await Mail.enqueue({ kind: "password_changed", userId: actor.userId });
@@ -218,7 +189,6 @@ export async function confirmEmail(token: string, actor: Actor): Promise<UserInf
       .returning(COLUMNS)
       .executeTakeFirst();
     if (!row) throw Token.invalidToken();
-    await forget(row.id);
     await Session.refreshForUser(row.id);
     await emit({ action: "user.email_verified", actor, userId: row.id, resourceType: "user", resourceId: row.id, details: { via: "link" } });
     return toInfo(row);
@@ -240,7 +210,6 @@ export async function markEmailVerified(userId: string, actor: Actor, via: strin
       .executeTakeFirst(),
   );
   if (!changed) return;
-  await forget(userId);
   await Session.refreshForUser(userId);
   await emit({ action: "user.email_verified", actor, userId, resourceType: "user", resourceId: userId, details: { via } });
 }
@@ -268,7 +237,6 @@ export async function resetPassword(token: string, newPassword: string, actor: A
     // Other reset links mailed earlier die with this one.
     await Token.revokeForUser("password_reset", row.id);
     const revoked = await Session.removeAllForUser(row.id);
-    await forget(row.id);
     const user = toInfo(row);
     const session = await Session.create({ id: user.id, role: user.role, status: user.status }, actor);
     await emit({ action: "user.password_reset", actor, userId: row.id, resourceType: "user", resourceId: row.id, details: { sessionsRevoked: revoked } });
@@ -350,7 +318,6 @@ export async function adminUpdate(params: { userId: string }, value: AdminUpdate
       .where("id", "=", userId)
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
-    await forget(userId);
     let sessionsRevoked = 0;
     if (after.status === "suspended") sessionsRevoked = await Session.removeAllForUser(userId);
     // Not only a new role: the sessions' cache entries carry the status and updatedAt too.

@@ -99,12 +99,10 @@ describe("the audit pipeline through the local server", () => {
     expect(await listAll(owner.token, `/orgs/${orgId}/audit`)).toEqual([]);
 
     startPoller();
-    const started = Date.now();
     const [event] = await until("resource.created in the trail", async () => {
       const items = await listAll(owner.token, `/orgs/${orgId}/audit`, { resourceId });
       return items.length > 0 ? items : undefined;
     });
-    console.log(`change visible in GET /orgs/{orgId}/audit ${Date.now() - started} ms after the consumer started`);
     expect(event).toMatchObject({ orgId, userId: owner.user.id, action: "resource.created", resourceType: "resource", resourceId, ipAddress: "127.0.0.1" });
 
     const found = await until("the search hit", async () => {

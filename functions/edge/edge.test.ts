@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VisibleError } from "@voxguard/core/error";
-import { startApi, type TestApi } from "../../test-support/http.ts";
+import { startApi, type ApiAnswer, type TestApi } from "../../test-support/http.ts";
 import { routes } from "../routes.ts";
 import { toProblem } from "./problem.ts";
 import { loadSchemas, type RouteDefinition } from "./route-definition.ts";
@@ -20,7 +20,7 @@ function pathOf(key: string): [string, string] {
   return [method, template.replace(/\{[^}]+\}/g, "00000000-0000-4000-8000-000000000000")];
 }
 
-function expectProblem(answer: { status: number; headers: Headers; body: any }, status: number, code: string) {
+function expectProblem(answer: ApiAnswer, status: number, code: string) {
   expect(answer.status).toBe(status);
   expect(answer.headers.get("content-type")).toBe("application/problem+json");
   expect(answer.body).toMatchObject({ type: "about:blank", status, code });
@@ -100,7 +100,7 @@ describe("the edge", () => {
     const sessionRoute = Object.entries(routes as Record<string, RouteDefinition>).find(([k, r]) => r.auth === "session" && k.startsWith("GET "));
     expect(sessionRoute).toBeDefined();
     const [, path] = pathOf(sessionRoute![0]);
-    for (const authorization of ["Bearer", "Bearer short", "Basic abc", "Bearer " + "a".repeat(43) + "'; drop table users; --"]) {
+    for (const authorization of ["Bearer", "Bearer short", "Basic abc", `Bearer ${"a".repeat(43)}'; drop table users; --`]) {
       expectProblem(await api.request("GET", path, { headers: { authorization } }), 401, "unauthorized");
     }
   });

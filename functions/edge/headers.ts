@@ -29,7 +29,7 @@ export function withCommonHeaders(
   if (origin && (allowed.includes("*") || allowed.includes(origin))) {
     all["access-control-allow-origin"] = origin;
     all["access-control-expose-headers"] = EXPOSE_HEADERS;
-    all["vary"] = "origin";
+    all.vary = "origin";
   }
   return all;
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as z from "@voxguard/core/zod";
 import { closeCache } from "@voxguard/core/cache";
-import { config } from "@voxguard/core/config";
 import { closeDb, db } from "@voxguard/core/db";
 import { atLeast, type Role as OrgRole } from "@voxguard/core/org";
 import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";

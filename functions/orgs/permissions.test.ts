@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type * as z from "@voxguard/core/zod";
 import { closeCache } from "@voxguard/core/cache";
 import { closeDb } from "@voxguard/core/db";
 import { atLeast } from "@voxguard/core/org";
