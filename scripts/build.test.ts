@@ -90,6 +90,16 @@ describe("function bundles", () => {
     }
   });
 
+  it("bundles each route's own definition and no other route's (but the OpenAPI document's, which describes them all)", async () => {
+    const definitions = Object.values(routes).map((route) => route.handler as string);
+    const own = expected.filter((fn) => definitions.includes(fn.handler) && fn.handler !== routes["GET /openapi.json"].handler);
+    expect(own.length).toBeGreaterThan(30);
+    for (const { handler, entry } of own) {
+      const code = await readFile(bundleOf(entry).outfile, "utf8");
+      expect(definitions.filter((other) => code.includes(`"${other}"`)), entry).toEqual([handler]);
+    }
+  });
+
   it("stubs out debug and keeps no names, as the bundles are measured", async () => {
     const { outputs } = JSON.parse(await readFile(join(scratch, "functions", "meta.json"), "utf8")) as Metafile;
     const me = Object.values(outputs).find((candidate) => candidate.entryPoint === "functions/me/get.ts")!;

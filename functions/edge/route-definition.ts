@@ -13,7 +13,11 @@ export interface RouteSchemas {
   responses: Record<number, z.ZodMiniType | null>;
 }
 
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
 export interface RouteDefinition {
+  /** The API Gateway route key, and the route table's key. */
+  key: `${Method} /${string}`;
   /** SST's handler notation: file path from the repo root, then the export. */
   handler: `functions/${string}.handler`;
   auth: RouteAuth;
@@ -30,6 +34,16 @@ export interface RouteDefinition {
 }
 
 export type RouteTable = Record<string, RouteDefinition>;
+
+/** The route table: definitions by their keys. A key stated twice is an error at load. */
+export function byKey<const T extends readonly RouteDefinition[]>(definitions: T): { [D in T[number] as D["key"]]: D } {
+  const table: RouteTable = {};
+  for (const definition of definitions) {
+    if (table[definition.key]) throw new Error(`route table: ${definition.key} is defined twice`);
+    table[definition.key] = definition;
+  }
+  return table as { [D in T[number] as D["key"]]: D };
+}
 
 /** Every route's schemas, loaded: for the OpenAPI document and tests that walk the whole table. */
 export async function loadSchemas<T extends RouteTable>(table: T): Promise<Record<keyof T & string, RouteSchemas>> {
