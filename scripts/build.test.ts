@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../bench/cold-start.ts";
+import { jobs } from "../functions/jobs.ts";
 import { routes } from "../functions/routes.ts";
 import { NATIVE_PACKAGES } from "../infra/native-packages.ts";
 import { buildFunctions, root, type BuiltFunction } from "./build.ts";
@@ -12,9 +13,7 @@ import { buildFunctions, root, type BuiltFunction } from "./build.ts";
 // Read here rather than from build.ts's own list, so a function the build forgot fails the test.
 const handlers = [
   ...Object.values(routes).map((route) => route.handler),
-  ...["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler", "functions/jobs/reindex-audit.handler", "functions/jobs/seal-audit.handler"].filter((handler) =>
-    existsSync(join(root, handler.replace(/\.[^.]+$/, ".ts"))),
-  ),
+  ...Object.values(jobs).map((job) => job.handler),
 ];
 const expected = [...new Set(handlers)].map((handler) => {
   const dot = handler.lastIndexOf(".");
