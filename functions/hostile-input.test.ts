@@ -12,7 +12,6 @@ import * as Token from "@voxguard/core/token";
 import { startLocalAws, type LocalAws } from "../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../test-support/http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "../test-support/identity.ts";
-import { ROUTE_CALLS } from "../test-support/org-routes.ts";
 import { createThrowawayDatabase } from "../test-support/throwaway-database.ts";
 import { STATUS } from "./edge/problem.ts";
 import { loadSchemas, type RouteDefinition } from "./edge/route-definition.ts";
@@ -55,7 +54,6 @@ interface World {
   orgId: string;
   resourceId: string;
   memberUserId: string;
-  candidateEmail: string;
   invitationId: string;
   /** Valid one-time tokens of the owner's: mailed links, as the mail would carry them. */
   tokens: { verify: string; reset: string; invitation: string };
@@ -71,9 +69,7 @@ let dropOwn: (() => Promise<void>) | undefined;
 let owner: Persona;
 let admin: Persona;
 let outsider: Persona;
-let victimId: string;
 let memberUserId: string;
-let candidateEmail: string;
 let revokedToken: string;
 let expiredToken: string;
 let expiredSessionId: string;
@@ -81,7 +77,6 @@ let world: World;
 let dirty = true;
 /** The rows as the last 4xx left them: the next case's "before" unless something changed since. */
 let known: Snapshot | undefined;
-let counter = 0;
 /** Answers by status, printed at the end: what the run actually exercised. */
 const tally = new Map<number, number>();
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
@@ -132,7 +127,7 @@ async function rebuild(): Promise<void> {
   for (const user of [owner, admin, outsider]) {
     await db().updateTable("users").set({ status: "active", role: user.role, password_hash: user.passwordHash }).where("id", "=", user.userId).execute();
   }
-  await db().updateTable("users").set({ status: "active" }).where("id", "in", [memberUserId, victimId]).execute();
+  await db().updateTable("users").set({ status: "active" }).where("id", "=", memberUserId).execute();
   // What earlier worlds and successful cases left behind goes, so the tables (and the cost of
   // checksumming them before and after every case) stay small.
   await db().deleteFrom("organizations").execute();
@@ -166,7 +161,6 @@ async function rebuild(): Promise<void> {
     orgId: own.orgId,
     resourceId: own.resourceId,
     memberUserId,
-    candidateEmail,
     invitationId: own.invitationId,
     tokens,
     foreign: { orgId: other.orgId, resourceId: other.resourceId, userId: outsider.userId, sessionId: outsiderSpare!.id },
@@ -187,39 +181,8 @@ interface Baseline {
 
 function baseline(key: string, w: World): Baseline {
   const params = { orgId: w.orgId, resourceId: w.resourceId, userId: w.memberUserId, sessionId: w.spareSessionId, invitationId: w.invitationId };
-  const n = ++counter;
-  const orgCall = ROUTE_CALLS[key];
-  if (orgCall) {
-    const call = orgCall({ orgId: w.orgId, resourceId: w.resourceId, targetUserId: w.memberUserId, outsiderEmail: w.candidateEmail, invitationId: w.invitationId });
-    return { params, query: call.query ?? {}, body: call.body };
-  }
-  switch (key) {
-    case "POST /auth/register":
-      return { params, query: {}, body: { email: `hostile-${n}-${databaseName}@example.test`, password: PASSWORD, displayName: "Hostile" } };
-    case "POST /auth/login":
-      return { params, query: {}, body: { email: owner.email, password: PASSWORD } };
-    case "PATCH /me":
-      return { params, query: {}, body: { displayName: "Renamed" } };
-    case "POST /me/password":
-      return { params, query: {}, body: { currentPassword: PASSWORD, newPassword: `${PASSWORD} again` } };
-    case "GET /admin/users":
-      return { params, query: { limit: "5" } };
-    case "PATCH /admin/users/{userId}":
-      return { params: { ...params, userId: victimId }, query: {}, body: { status: "active" } };
-    case "GET /me/audit":
-    case "GET /admin/audit":
-      return { params, query: { limit: "10" } };
-    case "POST /auth/email/verify":
-      return { params, query: {}, body: { token: w.tokens.verify } };
-    case "POST /invitations/accept":
-      return { params, query: {}, body: { token: w.tokens.invitation } };
-    case "POST /auth/password/forgot":
-      return { params, query: {}, body: { email: owner.email } };
-    case "POST /auth/password/reset":
-      return { params, query: {}, body: { token: w.tokens.reset, newPassword: `${PASSWORD} reset` } };
-    default:
-      return { params, query: {} };
-  }
+  const example = TABLE[key]!.example?.({ params, email: owner.email, password: PASSWORD, unique: randomUUID(), tokens: w.tokens }) ?? {};
+  return { params, query: example.query ?? {}, body: example.body };
 }
 
 function tokenFor(key: string, w: World): string | undefined {
@@ -1028,9 +991,7 @@ beforeAll(async () => {
   owner = await persona("owner");
   admin = await persona("admin", true);
   outsider = await persona("outsider");
-  victimId = (await plainUser("victim")).id;
   memberUserId = (await plainUser("member")).id;
-  candidateEmail = (await plainUser("candidate")).email;
   const revoked = await sessionOf(owner);
   await Session.logout({ type: "user", userId: owner.userId, sessionId: revoked.id, role: "user" });
   revokedToken = revoked.token;

@@ -39,6 +39,7 @@ export const register = {
   handler: "functions/auth/register.handler",
   auth: "none",
   summary: "Create an account and sign in",
+  example: (c) => ({ body: { email: `new-${c.unique}@example.com`, password: c.password, displayName: "Jane Doe" } }),
   schemas: async () => {
     const Auth = await import("@voxguard/core/auth/schema");
     return { body: Auth.RegisterInput, responses: { 201: Auth.AuthResult } };
@@ -50,6 +51,7 @@ export const login = {
   handler: "functions/auth/login.handler",
   auth: "none",
   summary: "Sign in with email and password; failed attempts are limited per account and per IP",
+  example: (c) => ({ body: { email: c.email, password: c.password } }),
   schemas: async () => {
     const Auth = await import("@voxguard/core/auth/schema");
     return { body: Auth.LoginInput, responses: { 200: Auth.AuthResult } };
@@ -110,6 +112,7 @@ export const updateMe = {
   handler: "functions/me/update.handler",
   auth: "session",
   summary: "Change the caller's display name",
+  example: () => ({ body: { displayName: "Jane Q. Doe" } }),
   schemas: async () => {
     const User = await import("@voxguard/core/user/schema");
     return { body: User.UpdateUserInput, responses: { 200: User.UserResult } };
@@ -121,6 +124,7 @@ export const changePassword = {
   handler: "functions/me/change-password.handler",
   auth: "session",
   summary: "Change the password: every session, the current one too, is revoked and a new token issued",
+  example: (c) => ({ body: { currentPassword: c.password, newPassword: `${c.password} again` } }),
   schemas: async () => {
     const User = await import("@voxguard/core/user/schema");
     const Session = await import("@voxguard/core/session/schema");
@@ -133,6 +137,7 @@ export const listUsers = {
   handler: "functions/admin/list-users.handler",
   auth: "platform-admin",
   summary: "Every user, newest first; `q` matches email or display name (platform administrators)",
+  example: () => ({ query: { limit: "5" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const User = await import("@voxguard/core/user/schema");
@@ -145,6 +150,7 @@ export const updateUser = {
   handler: "functions/admin/update-user.handler",
   auth: "platform-admin",
   summary: "Suspend, reactivate, promote or demote a user; suspending revokes every session (platform administrators)",
+  example: () => ({ body: { status: "active" } }),
   schemas: async () => {
     const User = await import("@voxguard/core/user/schema");
     return { params: User.UserParams, body: User.AdminUpdateUserInput, responses: { 200: User.UserResult } };
@@ -157,6 +163,7 @@ export const createOrg = {
   handler: "functions/orgs/create.handler",
   auth: "session",
   summary: "Create an organization; the caller becomes its owner",
+  example: (c) => ({ body: { name: "Acme Voice", slug: `acme-${c.unique}` } }),
   schemas: async () => {
     const Org = await import("@voxguard/core/org/schema");
     return { body: Org.CreateInput, responses: { 201: Org.Single } };
@@ -168,6 +175,7 @@ export const listOrgs = {
   handler: "functions/orgs/list.handler",
   auth: "session",
   summary: "The organizations the caller belongs to, with the caller's role, newest first",
+  example: () => ({ query: { limit: "5" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Org = await import("@voxguard/core/org/schema");
@@ -193,6 +201,7 @@ export const updateOrg = {
   auth: "session",
   orgRole: "admin",
   summary: "Rename an organization or replace its metadata; the plan only by a platform administrator",
+  example: () => ({ body: { name: "Acme Voice EU", metadata: { region: "eu" } } }),
   schemas: async () => {
     const Org = await import("@voxguard/core/org/schema");
     return { params: Org.Params, body: Org.UpdateInput, responses: { 200: Org.Single } };
@@ -217,6 +226,7 @@ export const listMembers = {
   auth: "session",
   orgRole: "viewer",
   summary: "An organization's members, newest first",
+  example: () => ({ query: { limit: "10" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Org = await import("@voxguard/core/org/schema");
@@ -231,6 +241,7 @@ export const updateMember = {
   auth: "session",
   orgRole: "admin",
   summary: "Change a member's role; only an owner grants or takes admin or owner; the last owner stays",
+  example: () => ({ body: { role: "viewer" } }),
   schemas: async () => {
     const Member = await import("@voxguard/core/member/schema");
     return { params: Member.Params, body: Member.UpdateInput, responses: { 200: Member.Single } };
@@ -256,6 +267,7 @@ export const createResource = {
   auth: "session",
   orgRole: "member",
   summary: "Create a resource",
+  example: () => ({ body: { type: "voice.line", name: "Support line", config: { number: "+15550100" } } }),
   schemas: async () => {
     const Org = await import("@voxguard/core/org/schema");
     const Resource = await import("@voxguard/core/resource/schema");
@@ -269,6 +281,7 @@ export const listResources = {
   auth: "session",
   orgRole: "viewer",
   summary: "An organization's resources, newest first, optionally of one type or status",
+  example: () => ({ query: { limit: "10", status: "active" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Org = await import("@voxguard/core/org/schema");
@@ -295,6 +308,7 @@ export const updateResource = {
   auth: "session",
   orgRole: "member",
   summary: "Rename a resource, replace its config or change its status",
+  example: () => ({ body: { name: "Sales line", status: "disabled" } }),
   schemas: async () => {
     const Resource = await import("@voxguard/core/resource/schema");
     return { params: Resource.Params, body: Resource.UpdateInput, responses: { 200: Resource.Single } };
@@ -319,6 +333,7 @@ export const verifyEmail = {
   handler: "functions/auth/verify-email.handler",
   auth: "none",
   summary: "Verify the account's email address with the mailed token",
+  example: (c) => ({ body: { token: c.tokens.verify } }),
   schemas: async () => {
     const Account = await import("@voxguard/core/account/schema");
     const User = await import("@voxguard/core/user/schema");
@@ -342,6 +357,7 @@ export const forgotPassword = {
   handler: "functions/auth/forgot-password.handler",
   auth: "none",
   summary: "Mail a password reset link; the same answer whether or not an account has the address",
+  example: (c) => ({ body: { email: c.email } }),
   schemas: async () => {
     const Account = await import("@voxguard/core/account/schema");
     return { body: Account.ForgotPasswordInput, responses: { 202: Account.Accepted } };
@@ -353,6 +369,7 @@ export const resetPassword = {
   handler: "functions/auth/reset-password.handler",
   auth: "none",
   summary: "Set a new password with the mailed token: every session is revoked and a new one issued",
+  example: (c) => ({ body: { token: c.tokens.reset, newPassword: `${c.password} reset` } }),
   schemas: async () => {
     const Account = await import("@voxguard/core/account/schema");
     const Auth = await import("@voxguard/core/auth/schema");
@@ -366,6 +383,7 @@ export const createInvitation = {
   auth: "session",
   orgRole: "admin",
   summary: "Invite an email address with a role; only an owner invites admins or owners",
+  example: (c) => ({ body: { email: `invitee-${c.unique}@example.com`, role: "member" } }),
   schemas: async () => {
     const Org = await import("@voxguard/core/org/schema");
     const Invitation = await import("@voxguard/core/invitation/schema");
@@ -379,6 +397,7 @@ export const listInvitations = {
   auth: "session",
   orgRole: "admin",
   summary: "An organization's pending invitations, newest first",
+  example: () => ({ query: { limit: "10" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Org = await import("@voxguard/core/org/schema");
@@ -404,6 +423,7 @@ export const acceptInvitation = {
   handler: "functions/invitations/accept.handler",
   auth: "session",
   summary: "Join an organization with the mailed token, signed in as the invited address",
+  example: (c) => ({ body: { token: c.tokens.invitation } }),
   schemas: async () => {
     const Invitation = await import("@voxguard/core/invitation/schema");
     return { body: Invitation.AcceptInput, responses: { 200: Invitation.Accepted } };
@@ -417,6 +437,7 @@ export const listOrgAudit = {
   auth: "session",
   orgRole: "admin",
   summary: "An organization's audit trail, newest first; `q` searches the action and details",
+  example: () => ({ query: { limit: "10" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Org = await import("@voxguard/core/org/schema");
@@ -431,6 +452,7 @@ export const exportAudit = {
   auth: "session",
   orgRole: "admin",
   summary: "Export an organization's audit trail as gzip NDJSON; answers a presigned download URL",
+  example: () => ({ body: {} }),
   schemas: async () => {
     const Org = await import("@voxguard/core/org/schema");
     const Audit = await import("@voxguard/core/audit/schema");
@@ -444,6 +466,7 @@ export const listMyAudit = {
   handler: "functions/audit/list-mine.handler",
   auth: "session",
   summary: "The caller's own audit events, newest first",
+  example: () => ({ query: { limit: "10" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Audit = await import("@voxguard/core/audit/schema");
@@ -456,6 +479,7 @@ export const listAllAudit = {
   handler: "functions/audit/list-all.handler",
   auth: "platform-admin",
   summary: "Every audit event, newest first (platform administrators)",
+  example: () => ({ query: { limit: "10" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Audit = await import("@voxguard/core/audit/schema");
@@ -481,6 +505,7 @@ export const verifyAudit = {
   auth: "session",
   orgRole: "admin",
   summary: "Recompute an organization's sealed audit chain over a time range: whether it holds, what it covers, the first break",
+  example: () => ({ query: { from: "2026-01-01T00:00:00Z" } }),
   schemas: async () => {
     const Org = await import("@voxguard/core/org/schema");
     const Seal = await import("@voxguard/core/audit-seal/schema");
