@@ -1,11 +1,12 @@
-import { SEAL_AUDIT_EVERY_MINUTES } from "../functions/jobs/seal-audit-schedule.ts";
+import { jobs } from "../functions/jobs.ts";
 import { addLinks, applyFunctionDefaults } from "./function-defaults.ts";
 import { writeSealDigests } from "./permissions.ts";
 import { auditSealKey, auditSealPublicKeys } from "./secrets.ts";
+import { rate } from "./rate.ts";
 import { storage } from "./storage.ts";
 
 const sealer: sst.aws.FunctionArgs = {
-  handler: "functions/jobs/seal-audit.handler",
+  handler: jobs.auditSeal.handler,
   // The run itself stops starting batches after 40 s; the rest covers the batch in flight.
   timeout: "60 seconds",
 };
@@ -20,7 +21,7 @@ storage.attach(sealer, writeSealDigests);
 // that overlaps the next (or a retry) is harmless: two sealers never cover an event twice. Created
 // after infra/database.ts, so its function waits for the deploy's migration (function-defaults.ts).
 export const auditSealing = new sst.aws.CronV2("AuditSeal", {
-  schedule: `rate(${SEAL_AUDIT_EVERY_MINUTES} minute${SEAL_AUDIT_EVERY_MINUTES === 1 ? "" : "s"})`,
+  schedule: rate(jobs.auditSeal.everyMinutes),
   function: sealer,
   retries: 1,
 });

@@ -1,10 +1,11 @@
+import { jobs } from "../functions/jobs.ts";
 import { applyFunctionDefaults, waitForMigration } from "./function-defaults.ts";
 
 // Runs `up` with the TypeScript runner against the linked DatabaseUrl. The migrations are copied
 // beside the bundle (migrations/ under LAMBDA_TASK_ROOT). A database already past these files (a
 // rollback deploys older code) is success: nothing runs, the deploy goes on.
 const migratorArgs: sst.aws.FunctionArgs = {
-  handler: "functions/jobs/migrate.handler",
+  handler: jobs.migrator.handler,
   timeout: "15 minutes",
   copyFiles: [{ from: "migrations", to: "migrations" }],
 };

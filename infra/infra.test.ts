@@ -3,6 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { LINKED_SECRETS } from "../core/config/linked-secrets.ts";
 import { Metric, METRICS_NAMESPACE } from "../core/metrics/names.ts";
+import { jobs } from "../functions/jobs.ts";
 import { routes } from "../functions/routes.ts";
 import { MAILING_ROUTES } from "./mailing-routes.ts";
 import { resolveSettings, type StageSettings } from "./stage-settings.ts";
@@ -24,12 +25,12 @@ import { LAMBDA_RUNTIME, NODE_MAJOR } from "./runtime.ts";
 // bucket from AWS (helpers/bootstrap.ts), neither of which exists offline.
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const CONSUMER = "functions/queue/audit-consumer.handler";
-const MAIL_CONSUMER = "functions/queue/mail-consumer.handler";
-const CLEANUP = "functions/jobs/cleanup-sessions.handler";
-const MIGRATOR = "functions/jobs/migrate.handler";
-const REINDEX = "functions/jobs/reindex-audit.handler";
-const SEALER = "functions/jobs/seal-audit.handler";
+const CONSUMER = jobs.auditConsumer.handler;
+const MAIL_CONSUMER = jobs.mailConsumer.handler;
+const CLEANUP = jobs.sessionCleanup.handler;
+const MIGRATOR = jobs.migrator.handler;
+const REINDEX = jobs.auditReindex.handler;
+const SEALER = jobs.auditSeal.handler;
 const ARGON2 = "@node-rs/argon2";
 const ARGON2_HANDLERS = ["functions/auth/register.handler", "functions/auth/login.handler", "functions/auth/reset-password.handler", "functions/me/change-password.handler"];
 const SQS_SUBSCRIBER_ACTIONS = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"];
@@ -317,7 +318,7 @@ describe("handler files", () => {
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
   });
 
-  it.each([CONSUMER, MAIL_CONSUMER, CLEANUP, MIGRATOR, REINDEX, SEALER])("%s exists and exports handler", (handler) => {
+  it.each(Object.values(jobs).map((job) => job.handler))("%s exists and exports handler", (handler) => {
     const file = handlerFile(handler);
     expect(existsSync(file), `${path.relative(ROOT, file)} is missing`).toBe(true);
     expect(exportsHandler(file), `${path.relative(ROOT, file)} does not export handler`).toBe(true);
@@ -367,7 +368,7 @@ describe("infra registers exactly the route table, the consumer, the crons and t
   });
 
   it("builds exactly the route handlers, the audit and mail consumers, the three crons and the migrator", () => {
-    const expected = [...routeEntries.map((entry) => entry.handler), CONSUMER, MAIL_CONSUMER, CLEANUP, REINDEX, SEALER, MIGRATOR].sort();
+    const expected = [...routeEntries.map((entry) => entry.handler), ...Object.values(jobs).map((job) => job.handler)].sort();
     expect(fake.functions.map((fn) => fn.handler).sort()).toEqual(expected);
   });
 

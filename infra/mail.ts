@@ -1,3 +1,4 @@
+import { jobs } from "../functions/jobs.ts";
 import { addEnvironment, applyFunctionDefaults } from "./function-defaults.ts";
 import { MAILING_ROUTES } from "./mailing-routes.ts";
 import { grant, sendMessages, type Permission } from "./permissions.ts";
@@ -57,7 +58,7 @@ export function addMailAccess(routeKey: string, args: sst.aws.FunctionArgs): voi
 }
 
 const consumer: sst.aws.FunctionArgs = {
-  handler: "functions/queue/mail-consumer.handler",
+  handler: jobs.mailConsumer.handler,
   timeout: `${CONSUMER_TIMEOUT_SECONDS} seconds`,
   environment: mailEnvironment,
 };
@@ -65,7 +66,7 @@ applyFunctionDefaults(consumer);
 grant(consumer, ...sendPermission);
 
 export const mailConsumer = mailQueue.subscribe(consumer, {
-  batch: { size: 10, window: "1 second", partialResponses: true },
+  batch: { size: jobs.mailConsumer.batchSize, window: "1 second", partialResponses: true },
   transform: {
     // Each sender holds database connections (it issues the mail's token): the same cap as the audit consumer's.
     eventSourceMapping: (args) => {

@@ -1,3 +1,4 @@
+import { jobs } from "../functions/jobs.ts";
 import { applyFunctionDefaults } from "./function-defaults.ts";
 import { settings } from "./settings.ts";
 
@@ -25,14 +26,14 @@ export const auditQueue = new sst.aws.Queue("Audit", {
 });
 
 const consumer: sst.aws.FunctionArgs = {
-  handler: "functions/queue/audit-consumer.handler",
+  handler: jobs.auditConsumer.handler,
   timeout: `${CONSUMER_TIMEOUT_SECONDS} seconds`,
 };
 applyFunctionDefaults(consumer);
 
 // The subscription grants the consumer exactly SQS's receive/delete/visibility actions on this queue.
 export const auditConsumer = auditQueue.subscribe(consumer, {
-  batch: { size: 100, window: "5 seconds", partialResponses: true },
+  batch: { size: jobs.auditConsumer.batchSize, window: "5 seconds", partialResponses: true },
   transform: {
     // At most this many consumers hold database connections at once, however deep the queue.
     eventSourceMapping: (args) => {

@@ -3,7 +3,7 @@ import pg from "pg";
 import { ConfigError, reloadConfig } from "@voxguard/core/config";
 import { closeDb, setPoolOverrides } from "@voxguard/core/db";
 import { createMigrator } from "@voxguard/core/migrate";
-import { SEAL_AUDIT_EVERY_MINUTES } from "../functions/jobs/seal-audit-schedule.ts";
+import { jobs } from "../functions/jobs.ts";
 import { ensureLocalSealKey } from "./audit-seal-key.ts";
 import { startCron, type Cron } from "./cron.ts";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.ts";
@@ -14,14 +14,11 @@ import { startLocalServer, type LocalServer } from "./server.ts";
 import { startLocalSes, type LocalSes } from "./ses.ts";
 
 const rootDir = path.resolve(import.meta.dirname, "..");
-const AUDIT_CONSUMER = "functions/queue/audit-consumer.handler";
-const MAIL_CONSUMER = "functions/queue/mail-consumer.handler";
 const LOCAL_SENDER = "VoxGuard <no-reply@voxguard.localhost>";
-const CLEANUP_JOB = "functions/jobs/cleanup-sessions.handler";
-const CLEANUP_INTERVAL_MS = 15 * 60 * 1000;
-const REINDEX_JOB = "functions/jobs/reindex-audit.handler";
-const REINDEX_INTERVAL_MS = 5 * 60 * 1000;
-const SEAL_JOB = "functions/jobs/seal-audit.handler";
+const AUDIT_CONSUMER = jobs.auditConsumer.handler;
+const CLEANUP_JOB = jobs.sessionCleanup.handler;
+const REINDEX_JOB = jobs.auditReindex.handler;
+const minutes = (n: number) => n * 60_000;
 
 interface Running {
   embedded?: EmbeddedDatabase;
@@ -92,32 +89,32 @@ async function start(): Promise<void> {
   else if (!queueUrl) say("no AUDIT_QUEUE_URL: the audit queue is not polled");
   else {
     const handler = await loadHandler(rootDir, AUDIT_CONSUMER);
-    running.poller = startQueuePoller({ queueUrl, handler, functionName: "voxguard-audit-consumer" });
-    say("polling the audit queue into the consumer (batches of up to 100, 1 s window)");
+    running.poller = startQueuePoller({ queueUrl, handler, functionName: "voxguard-audit-consumer", batchSize: jobs.auditConsumer.batchSize });
+    say(`polling the audit queue into the consumer (batches of up to ${jobs.auditConsumer.batchSize}, 1 s window)`);
   }
 
   const mailQueueUrl = process.env.MAIL_QUEUE_URL;
   if (mailQueueUrl) {
-    const handler = await loadHandler(rootDir, MAIL_CONSUMER);
-    running.mailPoller = startQueuePoller({ queueUrl: mailQueueUrl, handler, functionName: "voxguard-mail-consumer", batchSize: 10 });
+    const handler = await loadHandler(rootDir, jobs.mailConsumer.handler);
+    running.mailPoller = startQueuePoller({ queueUrl: mailQueueUrl, handler, functionName: "voxguard-mail-consumer", batchSize: jobs.mailConsumer.batchSize });
     say("polling the mail queue into the mail consumer");
   }
 
   if (!handlerFile(rootDir, CLEANUP_JOB)) say(`no ${CLEANUP_JOB} yet: no session cleanup schedule`);
   else {
     const handler = await loadHandler(rootDir, CLEANUP_JOB);
-    running.cron = startCron({ handler, intervalMs: CLEANUP_INTERVAL_MS, name: "cleanup-sessions" });
-    say("session cleanup runs every 15 minutes");
+    running.cron = startCron({ handler, intervalMs: minutes(jobs.sessionCleanup.everyMinutes), name: "cleanup-sessions" });
+    say(`session cleanup runs every ${jobs.sessionCleanup.everyMinutes} minutes`);
   }
   if (process.env.QUICKWIT_URL && handlerFile(rootDir, REINDEX_JOB)) {
     const handler = await loadHandler(rootDir, REINDEX_JOB);
-    running.reindexCron = startCron({ handler, intervalMs: REINDEX_INTERVAL_MS, name: "reindex-audit" });
-    say("the audit index backlog is re-driven into Quickwit every 5 minutes");
+    running.reindexCron = startCron({ handler, intervalMs: minutes(jobs.auditReindex.everyMinutes), name: "reindex-audit" });
+    say(`the audit index backlog is re-driven into Quickwit every ${jobs.auditReindex.everyMinutes} minutes`);
   }
 
-  const sealer = await loadHandler(rootDir, SEAL_JOB);
-  running.sealCron = startCron({ handler: sealer, intervalMs: SEAL_AUDIT_EVERY_MINUTES * 60_000, name: "seal-audit", runOnStart: true });
-  say(`the audit trail is sealed every ${SEAL_AUDIT_EVERY_MINUTES} minute(s); public keys at /.well-known/voxguard-audit-keys.json`);
+  const sealer = await loadHandler(rootDir, jobs.auditSeal.handler);
+  running.sealCron = startCron({ handler: sealer, intervalMs: minutes(jobs.auditSeal.everyMinutes), name: "seal-audit", runOnStart: true });
+  say(`the audit trail is sealed every ${jobs.auditSeal.everyMinutes} minute(s); public keys at /.well-known/voxguard-audit-keys.json`);
 
   say(`API on ${running.server.url}`);
 }

@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../bench/cold-start.ts";
+import { jobs } from "../functions/jobs.ts";
 import { routes } from "../functions/routes.ts";
 import { NATIVE_PACKAGES } from "../infra/native-packages.ts";
 import { buildFunctions, root, type BuiltFunction } from "./build.ts";
@@ -12,9 +13,7 @@ import { buildFunctions, root, type BuiltFunction } from "./build.ts";
 // Read here rather than from build.ts's own list, so a function the build forgot fails the test.
 const handlers = [
   ...Object.values(routes).map((route) => route.handler),
-  ...["functions/queue/audit-consumer.handler", "functions/jobs/cleanup-sessions.handler", "functions/jobs/migrate.handler", "functions/jobs/reindex-audit.handler", "functions/jobs/seal-audit.handler"].filter((handler) =>
-    existsSync(join(root, handler.replace(/\.[^.]+$/, ".ts"))),
-  ),
+  ...Object.values(jobs).map((job) => job.handler),
 ];
 const expected = [...new Set(handlers)].map((handler) => {
   const dot = handler.lastIndexOf(".");
@@ -87,6 +86,16 @@ describe("function bundles", () => {
         .map(({ handler }) => handler);
       expect(loading.length, name).toBeGreaterThan(0);
       expect([...handlers].sort(), name).toEqual(loading.sort());
+    }
+  });
+
+  it("bundles each route's own definition and no other route's (but the OpenAPI document's, which describes them all)", async () => {
+    const definitions = Object.values(routes).map((route) => route.handler as string);
+    const own = expected.filter((fn) => definitions.includes(fn.handler) && fn.handler !== routes["GET /openapi.json"].handler);
+    expect(own.length).toBeGreaterThan(30);
+    for (const { handler, entry } of own) {
+      const code = await readFile(bundleOf(entry).outfile, "utf8");
+      expect(definitions.filter((other) => code.includes(`"${other}"`)), entry).toEqual([handler]);
     }
   });
 

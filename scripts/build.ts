@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type BuildOptions, type Metafile } from "esbuild";
+import { jobs } from "../functions/jobs.ts";
 import { routes } from "../functions/routes.ts";
 import { NODE_MAJOR } from "../infra/runtime.ts";
 
@@ -19,17 +19,6 @@ export const INSTALLED = ["@node-rs/argon2"];
 /** SST always marks these external (pkg/runtime/node/build.go `forceExternal`): pg requires pg-native lazily. */
 const FORCE_EXTERNAL = ["sharp", "pg-native"];
 
-/**
- * The functions outside the route table. Listed even before they are written: a file that doesn't
- * exist yet is skipped, so the build follows the other issues as they land.
- */
-const NON_HTTP = [
-  "functions/queue/audit-consumer.handler",
-  "functions/jobs/cleanup-sessions.handler",
-  "functions/jobs/migrate.handler",
-  "functions/jobs/reindex-audit.handler",
-  "functions/jobs/seal-audit.handler",
-];
 
 export type Client = "s3" | "sqs";
 
@@ -50,7 +39,7 @@ const SDK_CLIENTS: Record<string, readonly Client[]> = {
   // The export streams the trail into the bucket (multipart) and presigns the download.
   "POST /orgs/{orgId}/audit/exports": ["s3"],
   // The sealer writes each seal's digest object into the bucket.
-  "functions/jobs/seal-audit.handler": ["s3"],
+  [jobs.auditSeal.handler]: ["s3"],
 };
 
 export interface FunctionSpec {
@@ -75,7 +64,7 @@ function allowedFor(id: string): readonly Client[] {
   return SDK_CLIENTS[id] ?? [];
 }
 
-/** Every function the app deploys: one per route-table handler, plus the queue consumer and jobs. */
+/** Every function the app deploys: one per route-table handler, plus the jobs table's. */
 export function listFunctions(): FunctionSpec[] {
   const byEntry = new Map<string, FunctionSpec>();
   const add = (id: string, handler: string) => {
@@ -89,9 +78,7 @@ export function listFunctions(): FunctionSpec[] {
     byEntry.set(parsed.entry, { id, ...parsed, allowed: allowedFor(id) });
   };
   for (const [routeKey, route] of Object.entries(routes)) add(routeKey, route.handler);
-  for (const handler of NON_HTTP) {
-    if (existsSync(join(root, parseHandler(handler).entry))) add(handler, handler);
-  }
+  for (const { handler } of Object.values(jobs)) add(handler, handler);
   return [...byEntry.values()];
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { db } from "@voxguard/core/db";
 import { routes } from "../functions/routes.ts";
-import { loadSchemas, type RouteDefinition, type RouteSchemas } from "../functions/edge/route-definition.ts";
+import { loadSchemas, type ExampleContext, type RouteDefinition, type RouteSchemas } from "../functions/edge/route-definition.ts";
 import type { TestApi } from "./http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "./identity.ts";
 
@@ -39,30 +39,26 @@ export interface Call {
 }
 
 /**
- * A valid request for every route under /orgs. The permission matrix and the cross-tenant probes
- * both read this table; a route that has no entry here makes both fail.
+ * What the routes under /orgs need of an example: this organization's ids. Nothing there signs in
+ * or redeems a mailed token, so those stay values no route accepts.
  */
-export const ROUTE_CALLS: Record<string, (ids: OrgIds) => Call> = {
-  "POST /orgs": () => ({ body: { name: "Matrix Org", slug: `matrix-${randomUUID()}` } }),
-  "GET /orgs": () => ({ query: { limit: "5" } }),
-  "GET /orgs/{orgId}": () => ({}),
-  "PATCH /orgs/{orgId}": () => ({ body: { name: "Renamed", metadata: { touched: true } } }),
-  "DELETE /orgs/{orgId}": () => ({}),
-  "GET /orgs/{orgId}/members": () => ({ query: { limit: "10" } }),
-  "PATCH /orgs/{orgId}/members/{userId}": () => ({ body: { role: "viewer" } }),
-  "DELETE /orgs/{orgId}/members/{userId}": () => ({}),
-  "POST /orgs/{orgId}/resources": () => ({ body: { type: "voice.line", name: "New line", config: { number: "+15550100" } } }),
-  "GET /orgs/{orgId}/resources": () => ({ query: { limit: "10", status: "active" } }),
-  "GET /orgs/{orgId}/resources/{resourceId}": () => ({}),
-  "PATCH /orgs/{orgId}/resources/{resourceId}": () => ({ body: { name: "Renamed line", status: "disabled" } }),
-  "DELETE /orgs/{orgId}/resources/{resourceId}": () => ({}),
-  "GET /orgs/{orgId}/audit": () => ({ query: { limit: "10" } }),
-  "POST /orgs/{orgId}/audit/exports": () => ({ body: {} }),
-  "POST /orgs/{orgId}/invitations": (ids) => ({ body: { email: ids.outsiderEmail, role: "member" } }),
-  "GET /orgs/{orgId}/invitations": () => ({ query: { limit: "10" } }),
-  "DELETE /orgs/{orgId}/invitations/{invitationId}": () => ({}),
-  "GET /orgs/{orgId}/audit/verify": () => ({ query: { from: "2026-01-01T00:00:00Z" } }),
-};
+function orgContext(ids: OrgIds): ExampleContext {
+  return {
+    params: { orgId: ids.orgId, resourceId: ids.resourceId, userId: ids.targetUserId, sessionId: "", invitationId: ids.invitationId },
+    email: "",
+    password: "",
+    unique: randomUUID(),
+    tokens: { verify: "", reset: "", invitation: "" },
+  };
+}
+
+/**
+ * A valid request for every route under /orgs: its example in the route table, in a seeded
+ * organization. The permission matrix and the cross-tenant probes both read this.
+ */
+export const ROUTE_CALLS: Record<string, (ids: OrgIds) => Call> = Object.fromEntries(
+  orgRoutes.map(({ key, definition }) => [key, (ids: OrgIds): Call => definition.example?.(orgContext(ids)) ?? {}]),
+);
 
 /** The path with its parameters filled in; an unknown parameter is an error, not a silent gap. */
 export function fillPath(path: string, params: Record<string, string>): string {

@@ -1,7 +1,8 @@
 import { exportTrail } from "@voxguard/core/audit";
 import { route } from "../edge/route.ts";
+import { exportAudit } from "../routes.ts";
 
-export const handler = route("POST /orgs/{orgId}/audit/exports", async ({ actor, params, body }) => ({
+export const handler = route(exportAudit, async ({ actor, params, body }) => ({
   status: 201,
   body: await exportTrail(actor, params.orgId, body),
 }));

@@ -1,7 +1,8 @@
 import { publishedKeys } from "@voxguard/core/audit-seal";
 import { route } from "../edge/route.ts";
+import { auditKeys } from "../routes.ts";
 
-export const handler = route("GET /.well-known/voxguard-audit-keys.json", async () => ({
+export const handler = route(auditKeys, async () => ({
   status: 200,
   body: publishedKeys(),
 }));

@@ -1,7 +1,8 @@
 import * as Account from "@voxguard/core/account";
 import { route } from "../edge/route.ts";
+import { forgotPassword } from "../routes.ts";
 
-export const handler = route("POST /auth/password/forgot", async ({ body, actor }) => ({
+export const handler = route(forgotPassword, async ({ body, actor }) => ({
   status: 202,
   body: await Account.forgotPassword(body, actor),
 }));

@@ -1,7 +1,8 @@
 import * as Session from "@voxguard/core/session";
 import { route } from "../edge/route.ts";
+import { logout } from "../routes.ts";
 
-export const handler = route("POST /auth/logout", async ({ actor }) => {
+export const handler = route(logout, async ({ actor }) => {
   await Session.logout(actor);
   return { status: 204 };
 });

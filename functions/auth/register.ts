@@ -1,7 +1,8 @@
 import * as Auth from "@voxguard/core/auth";
 import { route } from "../edge/route.ts";
+import { register } from "../routes.ts";
 
-export const handler = route("POST /auth/register", async ({ body, actor }) => ({
+export const handler = route(register, async ({ body, actor }) => ({
   status: 201,
   body: await Auth.register(body, actor),
 }));

@@ -1,7 +1,8 @@
 import * as Account from "@voxguard/core/account";
 import { route } from "../edge/route.ts";
+import { resendVerification } from "../routes.ts";
 
-export const handler = route("POST /auth/email/resend", async ({ actor }) => ({
+export const handler = route(resendVerification, async ({ actor }) => ({
   status: 202,
   body: await Account.resendVerification(actor),
 }));

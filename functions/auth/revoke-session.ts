@@ -1,7 +1,8 @@
 import * as Session from "@voxguard/core/session";
 import { route } from "../edge/route.ts";
+import { revokeSession } from "../routes.ts";
 
-export const handler = route("DELETE /auth/sessions/{sessionId}", async ({ params, actor }) => {
+export const handler = route(revokeSession, async ({ params, actor }) => {
   await Session.remove(params, actor);
   return { status: 204 };
 });

@@ -13,7 +13,33 @@ export interface RouteSchemas {
   responses: Record<number, z.ZodMiniType | null>;
 }
 
+/**
+ * What a route's example request is made of: the ids of a world the caller may act in, and the
+ * caller's credentials. The OpenAPI document passes sample values; tests pass a seeded world's.
+ */
+export interface ExampleContext {
+  /** Path parameters, by name. */
+  params: { orgId: string; resourceId: string; userId: string; sessionId: string; invitationId: string };
+  /** The caller's address and password. */
+  email: string;
+  password: string;
+  /** Different on every call: for what must not collide (a new account's address, a slug). */
+  unique: string;
+  /** One-time tokens as the mails carry them: the caller's (the invitation's is to the caller's address). */
+  tokens: { verify: string; reset: string; invitation: string };
+}
+
+/** A valid request, path parameters aside (they come from the context by name). */
+export interface RouteExample {
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
 export interface RouteDefinition {
+  /** The API Gateway route key, and the route table's key. */
+  key: `${Method} /${string}`;
   /** SST's handler notation: file path from the repo root, then the export. */
   handler: `functions/${string}.handler`;
   auth: RouteAuth;
@@ -23,6 +49,11 @@ export interface RouteDefinition {
   /** "self" routes also accept the member acting on itself (leaving an organization). */
   orgRoleException?: "self";
   /**
+   * A request that succeeds: the OpenAPI document's example, the permission matrix's and the
+   * hostile-input tests' starting point. Needed when the route takes a body or a required query.
+   */
+  example?: (context: ExampleContext) => RouteExample;
+  /**
    * Builds the route's schemas, importing their modules dynamically: the function behind a route
    * evaluates its own schemas and no other route's (see functions/routes.ts).
    */
@@ -30,6 +61,16 @@ export interface RouteDefinition {
 }
 
 export type RouteTable = Record<string, RouteDefinition>;
+
+/** The route table: definitions by their keys. A key stated twice is an error at load. */
+export function byKey<const T extends readonly RouteDefinition[]>(definitions: T): { [D in T[number] as D["key"]]: D } {
+  const table: RouteTable = {};
+  for (const definition of definitions) {
+    if (table[definition.key]) throw new Error(`route table: ${definition.key} is defined twice`);
+    table[definition.key] = definition;
+  }
+  return table as { [D in T[number] as D["key"]]: D };
+}
 
 /** Every route's schemas, loaded: for the OpenAPI document and tests that walk the whole table. */
 export async function loadSchemas<T extends RouteTable>(table: T): Promise<Record<keyof T & string, RouteSchemas>> {

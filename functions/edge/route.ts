@@ -5,7 +5,6 @@ import type * as z from "@voxguard/core/zod";
 import type { Actor, UserActor } from "@voxguard/core/actor";
 import { config } from "@voxguard/core/config";
 import { log, logsAt } from "@voxguard/core/log";
-import { routes } from "../routes.ts";
 import { identify } from "./authenticate.ts";
 import { readJsonBody } from "./body.ts";
 import { withCommonHeaders } from "./headers.ts";
@@ -13,16 +12,14 @@ import { toProblem } from "./problem.ts";
 import type { RouteDefinition } from "./route-definition.ts";
 import { validate } from "./validate.ts";
 
-type Routes = typeof routes;
-export type RouteKey = keyof Routes & string;
-type SchemasOf<K extends RouteKey> = Awaited<ReturnType<Routes[K]["schemas"]>>;
+type SchemasOf<D extends RouteDefinition> = Awaited<ReturnType<D["schemas"]>>;
 type Parsed<S, Part extends string> = S extends { [P in Part]: infer T extends z.ZodMiniType } ? z.output<T> : undefined;
 
-export interface ApiRequest<K extends RouteKey> {
-  params: Parsed<SchemasOf<K>, "params">;
-  query: Parsed<SchemasOf<K>, "query">;
-  body: Parsed<SchemasOf<K>, "body">;
-  actor: Routes[K]["auth"] extends "none" ? Actor : UserActor;
+export interface ApiRequest<D extends RouteDefinition> {
+  params: Parsed<SchemasOf<D>, "params">;
+  query: Parsed<SchemasOf<D>, "query">;
+  body: Parsed<SchemasOf<D>, "body">;
+  actor: D["auth"] extends "none" ? Actor : UserActor;
   requestId: string;
   event: APIGatewayProxyEventV2;
   context: Context;
@@ -83,19 +80,21 @@ function toResult(result: ApiResult): Result {
 }
 
 /**
- * The one HTTP stack: a handler file is `export const handler = route("POST /orgs", fn)`.
- * Auth, body limits, JSON and schema validation come from the route table entry, so the route
- * table, the deployed API and the OpenAPI document can never disagree.
+ * The one HTTP stack: a handler file is `export const handler = route(createOrg, fn)`, with its own
+ * route's definition from functions/routes.ts. Auth, body limits, JSON and schema validation come
+ * from that definition, so the route table, the deployed API and the OpenAPI document can never
+ * disagree. The handler carries its route key (`routeKey`): a test checks it against the table
+ * entry that deploys the file, so a handler can't serve one route with another's definition.
  */
-export function route<K extends RouteKey>(key: K, fn: (request: ApiRequest<K>) => Promise<ApiResult>) {
-  const definition: RouteDefinition = routes[key];
+export function route<const D extends RouteDefinition>(definition: D, fn: (request: ApiRequest<D>) => Promise<ApiResult>) {
+  const key = definition.key;
   // Read at init: a Lambda with a missing or malformed variable fails to start, with one clear line.
   config();
   // This route's schemas and no other's, built at init rather than on the first request. A failure
   // is answered (500, logged) by every request instead of going unhandled here.
   const loading = definition.schemas();
   loading.catch(() => undefined);
-  return middy<APIGatewayProxyEventV2, Result, Error, EdgeContext>()
+  const handler = middy<APIGatewayProxyEventV2, Result, Error, EdgeContext>()
     .use(edge(key))
     .handler(async (event, context) => {
       const json = readJsonBody(event);
@@ -105,6 +104,7 @@ export function route<K extends RouteKey>(key: K, fn: (request: ApiRequest<K>) =
       const query = schemas.query ? validate(schemas.query, event.queryStringParameters ?? {}, "query") : undefined;
       const body = schemas.body ? validate(schemas.body, json, "body") : undefined;
       const request = { params, query, body, actor, requestId: context.requestId, event, context };
-      return toResult(await fn(request as unknown as ApiRequest<K>));
+      return toResult(await fn(request as unknown as ApiRequest<D>));
     });
+  return Object.assign(handler, { routeKey: key as D["key"] });
 }

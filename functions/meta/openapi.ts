@@ -1,4 +1,5 @@
 import { openApiDocument } from "../edge/openapi.ts";
 import { route } from "../edge/route.ts";
+import { openApi } from "../routes.ts";
 
-export const handler = route("GET /openapi.json", async () => ({ status: 200, body: await openApiDocument() }));
+export const handler = route(openApi, async () => ({ status: 200, body: await openApiDocument() }));

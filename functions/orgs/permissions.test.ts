@@ -19,8 +19,8 @@ import {
 
 /**
  * The permission matrix: every route under /orgs × every kind of caller, the expected status
- * derived from the route table's auth and orgRole. A route added without orgRole, or without a
- * request in ROUTE_CALLS, fails here.
+ * derived from the route table's auth and orgRole. A route added without orgRole, or without an
+ * example request that succeeds, fails here.
  */
 
 const PERSONAS = ["owner", "admin", "member", "viewer", "nonMember", "platformAdmin", "anonymous"] as const;
@@ -64,9 +64,8 @@ function expected(path: string, definition: RouteDefinition, schemas: RouteSchem
 const CODE: Record<number, string> = { 401: "unauthorized", 403: "forbidden", 404: "not_found" };
 
 describe("the route table", () => {
-  it("has routes under /orgs, each with a request in the matrix and, under an organization, an orgRole", () => {
+  it("has routes under /orgs, each under an organization with an orgRole", () => {
     expect(orgRoutes.length).toBeGreaterThanOrEqual(16);
-    expect(Object.keys(ROUTE_CALLS).sort()).toEqual(orgRoutes.map((route) => route.key).sort());
     for (const route of orgRoutes) {
       if (route.path.startsWith("/orgs/{orgId}")) expect(route.definition.orgRole, route.key).toBeDefined();
       else expect(route.definition.orgRole, route.key).toBeUndefined();

@@ -1,7 +1,8 @@
 import * as Invitation from "@voxguard/core/invitation";
 import { route } from "../../edge/route.ts";
+import { createInvitation } from "../../routes.ts";
 
-export const handler = route("POST /orgs/{orgId}/invitations", async ({ actor, params, body }) => ({
+export const handler = route(createInvitation, async ({ actor, params, body }) => ({
   status: 201,
   body: { invitation: await Invitation.create(actor, params.orgId, body) },
 }));

@@ -1,7 +1,8 @@
 import * as Member from "@voxguard/core/member";
 import { route } from "../../edge/route.ts";
+import { removeMember } from "../../routes.ts";
 
-export const handler = route("DELETE /orgs/{orgId}/members/{userId}", async ({ actor, params }) => {
+export const handler = route(removeMember, async ({ actor, params }) => {
   await Member.remove(actor, params.orgId, params.userId);
   return { status: 204 };
 });
