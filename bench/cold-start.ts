@@ -41,7 +41,15 @@ export const WRITE_MAX_RATIO = 1.35;
  * 0.75 of its init and 0.55 of its size. Its milliseconds come from another machine; the
  * comparison is only as good as that.
  */
-export const PEER = { name: "Better Auth getSession", bytes: 858 * 1024, initMs: 149, maxInit: 0.75, maxSize: 0.55 };
+export const PEER = { name: "Better Auth getSession", bytes: 858 * 1024, initMs: 149, maxInit: 0.75, maxSize: 0.55, floorMs: 95 };
+
+/**
+ * The peer in floors, independent of this machine's load: outside the project the stack floor
+ * bundled as here (zod/mini, keepNames off, `debug` stubbed: the same 384 KB) took ~95 ms where the
+ * peer took ~149 ms. A read route at r× the floor in this run is then about r / PEER_FLOORS of the
+ * peer's init.
+ */
+export const PEER_FLOORS = PEER.initMs / PEER.floorMs;
 
 /**
  * What a function reads at init, dummy but valid so config() parses. Every address is a closed
@@ -284,13 +292,23 @@ function verdictOf(row: ColdStartRow): string {
 }
 
 /** The read routes against the off-the-shelf peer: the slowest and the largest of them. */
-export function peerComparison(rows: readonly ColdStartRow[]): { slowestMs: number; largestBytes: number; initRatio: number; sizeRatio: number; pass: boolean } {
+export function peerComparison(rows: readonly ColdStartRow[]): {
+  slowestMs: number;
+  largestBytes: number;
+  initRatio: number;
+  /** The slowest read route's ratio over the floor, in the peer's init (see PEER_FLOORS). */
+  scaledInitRatio: number;
+  sizeRatio: number;
+  pass: boolean;
+} {
   const reads = rows.filter((row) => row.kind === "read" && !row.error);
   const slowestMs = Math.max(...reads.map((row) => row.initMs));
   const largestBytes = Math.max(...reads.map((row) => row.bundleBytes));
+  // Judged by the floor: milliseconds from two machines (and loads) don't compare.
   const initRatio = round(slowestMs / PEER.initMs, 3);
+  const scaledInitRatio = round(Math.max(...reads.map((row) => row.ratio)) / PEER_FLOORS, 3);
   const sizeRatio = round(largestBytes / PEER.bytes, 3);
-  return { slowestMs, largestBytes, initRatio, sizeRatio, pass: initRatio < PEER.maxInit && sizeRatio < PEER.maxSize };
+  return { slowestMs, largestBytes, initRatio, scaledInitRatio, sizeRatio, pass: scaledInitRatio < PEER.maxInit && sizeRatio < PEER.maxSize };
 }
 
 const cachedText = (row: ColdStartRow): string =>
@@ -326,9 +344,9 @@ export async function run(): Promise<BenchResult[]> {
   const peer = peerComparison(rows);
   lines.push({
     name: "cold-start:vs-peer",
-    figures: `slowest read route ${peer.slowestMs.toFixed(1)} ms = ${peer.initRatio}× ${PEER.name}'s ${PEER.initMs} ms (target < ${PEER.maxInit}); largest ${kb(peer.largestBytes)} KB = ${peer.sizeRatio}× its ${kb(PEER.bytes)} KB (target < ${PEER.maxSize})`,
+    figures: `slowest read route ${peer.slowestMs.toFixed(1)} ms = ${peer.initRatio}× ${PEER.name}'s ${PEER.initMs} ms (target < ${PEER.maxInit}), by the floor ${peer.scaledInitRatio}×; largest ${kb(peer.largestBytes)} KB = ${peer.sizeRatio}× its ${kb(PEER.bytes)} KB (target < ${PEER.maxSize})`,
     pass: peer.pass,
-    note: "the peer's figures were measured on another machine; ours on this one, as loaded as it is",
+    note: `the peer's figures were measured on another machine; ours on this one, as loaded as it is. "By the floor": the slowest read's ratio over the floor divided by the peer's ${PEER_FLOORS.toFixed(2)} floors (${PEER.initMs} vs ${PEER.floorMs} ms, both measured outside), which this machine's load does not move`,
   });
   return lines;
 }
@@ -366,7 +384,7 @@ export function formatColdStart({ runs, bareNodeMs, emptyModuleMs, rows, stackFl
     ...body.map(line),
     "",
     `${judged.filter((row) => row.pass).length}/${judged.length} with a target pass`,
-    `read routes vs ${PEER.name} (${kb(PEER.bytes)} KB, ${PEER.initMs} ms, measured elsewhere): slowest ${peer.initRatio}× its init (< ${PEER.maxInit}), largest ${peer.sizeRatio}× its size (< ${PEER.maxSize}): ${peer.pass ? "PASS" : "BELOW TARGET"}`,
+    `read routes vs ${PEER.name} (${kb(PEER.bytes)} KB, ${PEER.initMs} ms, measured elsewhere): slowest ${peer.initRatio}× its init (< ${PEER.maxInit}; by the floor ${peer.scaledInitRatio}×, the peer being ${PEER_FLOORS.toFixed(2)} floors), largest ${peer.sizeRatio}× its size (< ${PEER.maxSize}): ${peer.pass ? "PASS" : "BELOW TARGET"}`,
     ...errors,
   ].join("\n");
 }
