@@ -1,6 +1,7 @@
+import { BUNDLING } from "./bundling.ts";
 import { nativePackagesOf } from "./native-packages.ts";
 import { vpc } from "./network.ts";
-import { LAMBDA_RUNTIME, NODE_MAJOR } from "./runtime.ts";
+import { LAMBDA_RUNTIME } from "./runtime.ts";
 import { databaseUrl, quickwitUrl, redisUrl } from "./secrets.ts";
 
 // The one place a new infra file takes its function patterns from:
@@ -47,12 +48,12 @@ export function applyFunctionDefaults(args: sst.aws.FunctionArgs): undefined {
   // anyone who may read the function's configuration.
   addLinks(args, [databaseUrl, redisUrl, quickwitUrl]);
   const install = nativePackagesOf(args.handler);
-  // ESM, minified and compiled for the runtime's Node, as `npm run build` measures them (SST's own
-  // default target is esnext).
+  // Bundled as `npm run build` and `npm run bench` measure the bundles (infra/bundling.ts).
   args.nodejs = $output(args.nodejs ?? {}).apply((own): Resolved<"nodejs"> => ({
-    format: "esm",
-    minify: true,
-    esbuild: { target: `node${NODE_MAJOR}` },
+    format: BUNDLING.format,
+    minify: BUNDLING.minify,
+    esbuild: { keepNames: BUNDLING.esbuild.keepNames, sourcemap: BUNDLING.esbuild.sourcemap },
+    plugins: BUNDLING.plugins,
     ...(install.length > 0 ? { install } : {}),
     ...own,
   }));

@@ -7,7 +7,8 @@ import { jobs } from "../functions/jobs.ts";
 import { routes } from "../functions/routes.ts";
 import { MAILING_ROUTES } from "./mailing-routes.ts";
 import { resolveSettings, type StageSettings } from "./stage-settings.ts";
-import { LAMBDA_RUNTIME, NODE_MAJOR } from "./runtime.ts";
+import { BUNDLING } from "./bundling.ts";
+import { LAMBDA_RUNTIME } from "./runtime.ts";
 
 // sst.config.ts and infra/ are evaluated for real here, against a stand-in for SST's globals that
 // records every component they construct. Components the stand-in does not know fail the test, so
@@ -411,7 +412,10 @@ describe("infra registers exactly the route table, the consumer, the crons and t
   it("gives every function the shared settings and the backends' secrets as links, never as plaintext variables", () => {
     const secrets = Object.fromEntries(ofType("sst.Secret").map((secret) => [secret.name, secret.self]));
     for (const fn of fake.functions) {
-      expect(fn.args, fn.via).toMatchObject({ runtime: LAMBDA_RUNTIME, nodejs: { format: "esm", minify: true, esbuild: { target: `node${NODE_MAJOR}` } } });
+      expect(fn.args.runtime, fn.via).toBe(LAMBDA_RUNTIME);
+      // Exactly the bundling scripts/build.ts measures: nothing added, nothing overridden.
+      const { install: _install, ...bundling } = fn.args.nodejs as Args;
+      expect(bundling, fn.via).toEqual(BUNDLING);
       expect(fn.args.memory, fn.via).toMatch(/^\d+ MB$/);
       expect(fn.args.timeout, fn.via).toMatch(/^\d+ (seconds|minutes)$/);
       for (const name of ["DatabaseUrl", "RedisUrl", "QuickwitUrl"]) expect(includes(fn.args.link, secrets[name]), `${fn.via} links ${name}`).toBe(true);

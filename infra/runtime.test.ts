@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { esbuildOptions } from "../scripts/build.ts";
+import { SST_TARGET } from "./bundling.ts";
 import { LAMBDA_RUNTIME, NODE_MAJOR } from "./runtime.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -29,7 +30,9 @@ describe(`runtime parity with Lambda's ${LAMBDA_RUNTIME}`, () => {
     expect(pkg.engines.node).toBe(`>=${NODE_MAJOR}`);
   });
 
-  it("compiles the bundles for that Node", () => {
-    expect(esbuildOptions().target).toBe(`node${NODE_MAJOR}`);
+  it("compiles the bundles to what SST targets for that runtime, as deployed", () => {
+    // SST 4.17.1 picks the target by runtime (es2024 for nodejs24.x) and ignores a "node24" one.
+    expect(SST_TARGET[LAMBDA_RUNTIME]).toMatch(/^es20\d\d$/);
+    expect(esbuildOptions().target).toBe(SST_TARGET[LAMBDA_RUNTIME]);
   });
 });

@@ -1,14 +1,18 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../bench/cold-start.ts";
 import { jobs } from "../functions/jobs.ts";
 import { routes } from "../functions/routes.ts";
+import { BUNDLING, type Bundling } from "../infra/bundling.ts";
 import { NATIVE_PACKAGES } from "../infra/native-packages.ts";
-import { buildFunctions, root, type BuiltFunction } from "./build.ts";
+import { LAMBDA_RUNTIME } from "../infra/runtime.ts";
+import { buildFunctions, esbuildOptions, root, type BuiltFunction } from "./build.ts";
 
 // Read here rather than from build.ts's own list, so a function the build forgot fails the test.
 const handlers = [
@@ -99,12 +103,77 @@ describe("function bundles", () => {
     }
   });
 
-  it("stubs out debug and keeps no names, as the bundles are measured", async () => {
+  it("stubs out debug and keeps no names in any bundle", async () => {
     const { outputs } = JSON.parse(await readFile(join(scratch, "functions", "meta.json"), "utf8")) as Metafile;
     const me = Object.values(outputs).find((candidate) => candidate.entryPoint === "functions/me/get.ts")!;
-    expect(Object.keys(me.inputs).filter((input) => input.includes("node_modules/debug/"))).toEqual([]);
     expect(me.inputs["scripts/no-debug.ts"]?.bytesInOutput).toBeGreaterThan(0);
-    expect(await readFile(bundleOf("functions/me/get.ts").outfile, "utf8")).not.toContain("__name(");
+    for (const fn of built) {
+      const output = Object.values(outputs).find((candidate) => candidate.entryPoint === fn.entry)!;
+      expect(Object.keys(output.inputs).filter((input) => input.includes("node_modules/debug/")), fn.id).toEqual([]);
+      expect(await readFile(fn.outfile, "utf8"), fn.id).not.toContain("__name(");
+    }
+  });
+});
+
+// SST 4.17.1 (pkg/runtime/node/build.go) restated for a deployed ESM function: the esbuild options
+// it builds from a function's `nodejs` option and runtime. What SST deploys is what is measured
+// only while scripts/build.ts builds with these.
+function sstEsbuildOptions(nodejs: Bundling, runtime: string, install: readonly string[]) {
+  const targets: Record<string, string> = { "nodejs24.x": "es2024", "nodejs22.x": "es2023", "nodejs20.x": "es2023" };
+  return {
+    platform: "node",
+    format: "esm",
+    target: targets[runtime],
+    mainFields: ["module", "main"],
+    bundle: true,
+    keepNames: nodejs.esbuild.keepNames ?? true,
+    minifyWhitespace: nodejs.minify,
+    minifySyntax: nodejs.minify,
+    minifyIdentifiers: nodejs.minify,
+    sourcemap: nodejs.esbuild.sourcemap === false ? false : "linked",
+    external: ["sharp", "pg-native", ...install],
+    banner: {
+      js: [
+        `import { createRequire as topLevelCreateRequire } from 'module';`,
+        `const require = topLevelCreateRequire(import.meta.url);`,
+        `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
+        `const __filename = topLevelFileUrlToPath(import.meta.url)`,
+        `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
+        "",
+      ].join("\n"),
+    },
+  };
+}
+
+describe("the measured build is the deployed one", () => {
+  it("builds with the esbuild options SST derives from the functions' `nodejs` option", () => {
+    const deployed = sstEsbuildOptions(BUNDLING, LAMBDA_RUNTIME, Object.keys(NATIVE_PACKAGES));
+    const measured = esbuildOptions();
+    expect(Object.fromEntries(Object.keys(deployed).map((key) => [key, measured[key as keyof typeof measured]]))).toEqual(deployed);
+    // Nothing SST would not pass on: esbuild options it drops (alias, define-by-us, …) stay out.
+    const measuredOnly = Object.keys(measured).filter((key) => !(key in deployed));
+    expect(measuredOnly.sort()).toEqual(["absWorkingDir", "logLevel", "metafile", "plugins", "write"]);
+    expect(BUNDLING.esbuild.keepNames).toBe(false);
+  });
+
+  it("uses the plugins SST loads, and they turn `debug` into the stub as SST's bridge runs them", () => {
+    expect(esbuildOptions().plugins?.map((plugin) => plugin.name)).toEqual(["no-debug"]);
+    // SST 4.17.1's bridge, restated: plain `node` imports the file and calls each plugin's setup
+    // with its own API; esbuild's every resolve arrives as {id, command, value: {path, …}}, and each
+    // filter is tested against the message's (absent) `path`, not value.path.
+    const script = `
+      const { default: plugins } = await import(process.argv[1]);
+      const hooks = [];
+      for (const plugin of plugins) plugin.setup({ onResolve: (options, callback) => hooks.push({ options, callback }), onLoad() {}, onEnd() {} });
+      const bridge = async (msg) => {
+        for (const { options, callback } of hooks) if (new RegExp(options.filter).test(msg.path)) { const reply = await callback(msg.value); if (reply) return reply; }
+        return {};
+      };
+      const resolve = (path, id) => bridge({ id, command: "resolve", value: { path, importer: "/x/node_modules/ioredis/built/utils/debug.js", kind: "require-call" } });
+      console.log(JSON.stringify([await resolve("debug", 0), await resolve("debug-like", 1), await resolve("./debug", 2)]));
+    `;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script, pathToFileURL(join(root, BUNDLING.plugins)).href], { encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual([{ path: join(root, "scripts", "no-debug.ts") }, {}, {}]);
   });
 });
 

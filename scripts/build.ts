@@ -1,11 +1,12 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build, type BuildOptions, type Metafile } from "esbuild";
+import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
 import { jobs } from "../functions/jobs.ts";
 import { routes } from "../functions/routes.ts";
-import { NODE_MAJOR } from "../infra/runtime.ts";
+import { BUNDLING, SST_TARGET } from "../infra/bundling.ts";
+import { LAMBDA_RUNTIME } from "../infra/runtime.ts";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultOutdir = join(root, "dist", "functions");
@@ -82,30 +83,30 @@ export function listFunctions(): FunctionSpec[] {
   return [...byEntry.values()];
 }
 
+/** The plugins SST loads from BUNDLING.plugins, loaded from the same file. */
+const plugins = ((await import(pathToFileURL(join(root, BUNDLING.plugins)).href)) as { default: Plugin[] }).default;
+
 /**
- * What SST's Node runtime hands esbuild for a deployed (non-dev) function with `format: "esm"`,
- * `minify: true`, `sourcemap` left off (sst/sst pkg/runtime/node/build.go), with three deviations
- * made for the cold start:
- * - the target is the Lambda runtime's Node, where SST's is `esnext` unless told otherwise;
- * - `keepNames` is off (SST turns it on): it wraps every function and class of every dependency in
- *   a `__name()` call run at load, ~25 KB and a few ms of init. Nothing here reads a minified
- *   function's name: every error class sets its `name` itself;
- * - `debug` is replaced by scripts/no-debug.ts: nothing in a function enables it.
+ * What SST 4.17.1's Node runtime hands esbuild for a deployed (non-dev) function given
+ * infra/bundling.ts as its `nodejs` option (sst/sst pkg/runtime/node/build.go): keepNames on unless
+ * told otherwise, the target by the Lambda runtime, the three minify flags together, `module`
+ * before `main`, a linked source map unless turned off, the force-external packages and the
+ * installed ones, and the banner that gives an ESM bundle `require` and `__dirname`.
  */
 export function esbuildOptions(): BuildOptions {
   return {
     absWorkingDir: root,
     platform: "node",
-    format: "esm",
-    target: `node${NODE_MAJOR}`,
+    format: BUNDLING.format,
+    target: SST_TARGET[LAMBDA_RUNTIME],
     mainFields: ["module", "main"],
     bundle: true,
-    keepNames: false,
-    alias: { debug: join(root, "scripts", "no-debug.ts") },
-    minifyWhitespace: true,
-    minifySyntax: true,
-    minifyIdentifiers: true,
-    sourcemap: false,
+    keepNames: BUNDLING.esbuild.keepNames,
+    plugins,
+    minifyWhitespace: BUNDLING.minify,
+    minifySyntax: BUNDLING.minify,
+    minifyIdentifiers: BUNDLING.minify,
+    sourcemap: BUNDLING.esbuild.sourcemap ? "linked" : false,
     metafile: true,
     write: true,
     external: [...FORCE_EXTERNAL, ...INSTALLED],
@@ -117,6 +118,8 @@ export function esbuildOptions(): BuildOptions {
         `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
         `const __filename = topLevelFileUrlToPath(import.meta.url)`,
         `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
+        // SST joins its lines and `nodejs.banner` (unset here) with newlines: one empty line last.
+        "",
       ].join("\n"),
     },
     logLevel: "warning",

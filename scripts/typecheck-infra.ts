@@ -71,7 +71,7 @@ interface Mutation {
 
 const MUTATIONS: Mutation[] = [
   { file: "infra/queue.ts", find: "visibilityTimeout:", replace: "visibilityTimeot:", expect: "visibilityTimeot" },
-  { file: "infra/function-defaults.ts", find: "minify: true,", replace: "minify: true,\n    minfy: true,", expect: "minfy" },
+  { file: "infra/function-defaults.ts", find: "minify: BUNDLING.minify,", replace: "minify: BUNDLING.minify,\n    minfy: true,", expect: "minfy" },
   { file: "infra/function-defaults.ts", find: "({ ...base, ...mine })", replace: "({ ...base, ...mine, PORT: 3000 })", expect: "number" },
   { file: "infra/permissions.ts", find: "[...mine, ...permissions]", replace: "[...mine, ...permissions, { action: [\"sqs:*\"], resources: [] }]", expect: "action" },
 ];
