@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UserActor } from "../actor/index.ts";
 import { config, reloadConfig } from "../config/index.ts";
 import { closeDb, db } from "../db/index.ts";
-import { createOrg, createUser } from "../../test-support/audit-fixtures.ts";
+import { createOrg, createUser } from "../../test-support/tenancy.ts";
 import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
 import { exportTrail } from "./index.ts";
 import { s3ClientOptions } from "./export.ts";
@@ -71,8 +71,8 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 beforeAll(async () => {
   // Out of process: the memory measured is the export's alone, not the object store's copy.
   aws = await startExportStorage({ separateProcess: true });
-  owner = await createUser();
-  outsider = await createUser();
+  owner = (await createUser()).actor;
+  outsider = (await createUser()).actor;
   orgId = await createOrg([[owner, "owner"]]);
   // Fast: the rows are made by the database. md5 keeps the file from compressing to almost nothing,
   // so the upload really goes in several parts. In slices: each statement stays well inside the

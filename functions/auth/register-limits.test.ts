@@ -1,28 +1,18 @@
 import { request } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeCache } from "@voxguard/core/cache";
-import { reloadConfig } from "@voxguard/core/config";
-import { closeDb, db } from "@voxguard/core/db";
+import { describe, expect, it } from "vitest";
+import { db } from "@voxguard/core/db";
 import { hashingPeak, resetHashingPeak } from "@voxguard/core/password";
-import { startApi, type TestApi } from "../../test-support/http.ts";
 import { PASSWORD, uniqueEmail } from "../../test-support/identity.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
-let api: TestApi;
 const LIMIT = 5;
-
-beforeAll(async () => {
-  process.env.CACHE_KEY_PREFIX = `${process.env.CACHE_KEY_PREFIX}register-limits:`;
-  process.env.REGISTER_LIMIT_PER_IP = String(LIMIT);
-  process.env.REGISTER_LIMIT_WINDOW_SECONDS = "3600";
-  process.env.PASSWORD_HASH_CONCURRENCY = "2";
-  reloadConfig();
-  api = await startApi();
-});
-
-afterAll(async () => {
-  await api.close();
-  await closeCache();
-  await closeDb();
+const api = useApi({
+  env: {
+    CACHE_KEY_PREFIX: `${process.env.CACHE_KEY_PREFIX}register-limits:`,
+    REGISTER_LIMIT_PER_IP: String(LIMIT),
+    REGISTER_LIMIT_WINDOW_SECONDS: "3600",
+    PASSWORD_HASH_CONCURRENCY: "2",
+  },
 });
 
 interface Answer {
