@@ -8,7 +8,7 @@ import { auditIndexConfig, createQuickwitClient } from "../search/index.ts";
 import { eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
 import { createOrg, createUser } from "../../test-support/tenancy.ts";
 import { withOwnDatabase } from "../../test-support/throwaway-database.ts";
-import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in/index.ts";
 import { until } from "../../test-support/until.ts";
 import { consume, deferIndexing, list, reindexBacklog, store, type AuditEvent, type QueueRecord } from "./index.ts";
 

@@ -6,7 +6,7 @@ import { closeDb } from "../db/index.ts";
 import { auditIndexConfig, createQuickwitClient, toAuditDocument } from "../search/index.ts";
 import { eventAt } from "../../test-support/audit-fixtures.ts";
 import { createOrg, createUser } from "../../test-support/tenancy.ts";
-import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in/index.ts";
 import { list, store, type AuditEvent, type AuditQuery, type AuditScope } from "./index.ts";
 
 let quickwit: QuickwitStandIn;

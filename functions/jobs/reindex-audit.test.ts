@@ -9,7 +9,7 @@ import { eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
 import { createOrg, createUser } from "../../test-support/tenancy.ts";
 import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
 import { withOwnDatabase } from "../../test-support/throwaway-database.ts";
-import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in/index.ts";
 import { until } from "../../test-support/until.ts";
 import { handler as consumer } from "../queue/audit-consumer.ts";
 import { handler as reindex } from "./reindex-audit.ts";
