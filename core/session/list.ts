@@ -2,10 +2,10 @@ import { sql } from "kysely";
 import type { UserActor } from "../actor/index.ts";
 import { useTransaction } from "../db/index.ts";
 import { expiryOf } from "./expiry.ts";
-import type { SessionInfo } from "./schema.ts";
+import type { Info } from "./schema.ts";
 
 /** The caller's live sessions, newest first. */
-export async function list(actor: UserActor): Promise<SessionInfo[]> {
+export async function list(actor: UserActor): Promise<Info[]> {
   const expiry = expiryOf("s");
   const rows = await useTransaction((tx) =>
     tx

@@ -7,7 +7,7 @@ import { transaction, useTransaction, type Database } from "../db/index.ts";
 import { notFound } from "../error/index.ts";
 import { input } from "../validation/index.ts";
 import { cacheKeyOf } from "./cache-entry.ts";
-import { SessionParams } from "./schema.ts";
+import { Params } from "./schema.ts";
 
 /**
  * Invalidates each session's cache entry before the surrounding transaction commits, or fails it
@@ -41,8 +41,8 @@ export async function logout(actor: UserActor): Promise<void> {
 }
 
 /** Revokes one of the caller's sessions; somebody else's is answered as not found. */
-export async function remove(params: z.input<typeof SessionParams>, actor: UserActor): Promise<void> {
-  const { sessionId } = input(SessionParams, params);
+export async function remove(actor: UserActor, params: z.input<typeof Params>): Promise<void> {
+  const { sessionId } = input(Params, params);
   await transaction(async () => {
     if ((await revoke(actor.userId, (query) => query.where("id", "=", sessionId))) === 0) throw notFound("Session");
     await emit({ action: "session.revoked", actor, resourceType: "session", resourceId: sessionId, details: { current: sessionId === actor.sessionId } });

@@ -3,5 +3,5 @@ import { route } from "../edge/route.ts";
 
 export const handler = route("POST /auth/password/forgot", async ({ body, actor }) => ({
   status: 202,
-  body: await Account.forgotPassword(body, actor),
+  body: await Account.forgotPassword(actor, body),
 }));

@@ -3,5 +3,5 @@ import { route } from "../edge/route.ts";
 
 export const handler = route("POST /auth/login", async ({ body, actor }) => ({
   status: 200,
-  body: await Auth.login(body, actor),
+  body: await Auth.login(actor, body),
 }));

@@ -3,5 +3,5 @@ import { route } from "../edge/route.ts";
 
 export const handler = route("POST /auth/register", async ({ body, actor }) => ({
   status: 201,
-  body: await Auth.register(body, actor),
+  body: await Auth.register(actor, body),
 }));

@@ -3,5 +3,5 @@ import { route } from "../edge/route.ts";
 
 export const handler = route("POST /auth/password/reset", async ({ body, actor }) => ({
   status: 200,
-  body: await Account.resetPassword(body, actor),
+  body: await Account.resetPassword(actor, body),
 }));

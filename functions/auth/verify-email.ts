@@ -3,5 +3,5 @@ import { route } from "../edge/route.ts";
 
 export const handler = route("POST /auth/email/verify", async ({ body, actor }) => ({
   status: 200,
-  body: { user: await Account.verifyEmail(body, actor) },
+  body: { user: await Account.verifyEmail(actor, body) },
 }));

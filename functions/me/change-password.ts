@@ -3,5 +3,5 @@ import { route } from "../edge/route.ts";
 
 export const handler = route("POST /me/password", async ({ body, actor }) => ({
   status: 200,
-  body: await User.changePassword(body, actor),
+  body: await User.changePassword(actor, body),
 }));

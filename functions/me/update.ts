@@ -3,5 +3,5 @@ import { route } from "../edge/route.ts";
 
 export const handler = route("PATCH /me", async ({ body, actor }) => ({
   status: 200,
-  body: { user: await User.update(body, actor) },
+  body: { user: await User.update(actor, body) },
 }));
