@@ -1,7 +1,7 @@
-import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { db } from "@voxguard/core/db";
 import { hashingPeak, resetHashingPeak } from "@voxguard/core/password";
+import { postFrom, type SourcedAnswer } from "../../test-support/http.ts";
 import { PASSWORD, uniqueEmail } from "../../test-support/identity.ts";
 import { useApi } from "../../test-support/use-api.ts";
 
@@ -15,28 +15,8 @@ const api = useApi({
   },
 });
 
-interface Answer {
-  status: number;
-  retryAfter: string | undefined;
-  body: { code?: string; user?: { id: string } };
-}
-
-function registerFrom(localAddress: string, email: string): Promise<Answer> {
-  const url = new URL("/auth/register", api.url);
-  const payload = JSON.stringify({ email, password: PASSWORD, displayName: "Flood" });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, body: JSON.parse(text) }));
-      },
-    );
-    req.on("error", reject);
-    req.end(payload);
-  });
+function registerFrom(localAddress: string, email: string): Promise<SourcedAnswer<{ code?: string; user?: { id: string } }>> {
+  return postFrom(api, localAddress, "/auth/register", { email, password: PASSWORD, displayName: "Flood" });
 }
 
 describe("registrations", () => {
