@@ -9,6 +9,7 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createAuditQueues, startFauxqs, startLocalQueue, type AuditQueues, type FauxqsServer } from "./queue.ts";
+import { until } from "../test-support/until.ts";
 import { startQueuePoller, succeededIds, type QueuePoller, type SqsHandler } from "./queue-poller.ts";
 
 const REGION = "us-east-1";
@@ -56,14 +57,6 @@ async function send(queueUrl: string, bodies: string[]): Promise<void> {
   }
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function messagesLeft(queueUrl: string): Promise<number> {
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({
@@ -106,7 +99,7 @@ describe("startQueuePoller", () => {
     poll(queueUrl, async (event) => {
       events.push(event);
     });
-    await until(() => events.length === 1, "the event");
+    await until("the event", () => events.length === 1);
 
     const [record] = events[0]!.Records as [SQSRecord];
     expect(events[0]!.Records).toHaveLength(1);
@@ -123,7 +116,7 @@ describe("startQueuePoller", () => {
       Attribute1: { stringValue: "AttributeValue1", stringListValues: [], binaryListValues: [], dataType: "String" },
       Attribute3: { binaryValue: "MTEwMA==", stringListValues: [], binaryListValues: [], dataType: "Binary" },
     });
-    await until(async () => (await messagesLeft(queueUrl)) === 0, "the delete");
+    await until("the delete", async () => (await messagesLeft(queueUrl)) === 0);
   });
 
   it("gathers more than one receive's worth into a batch", async () => {
@@ -133,10 +126,10 @@ describe("startQueuePoller", () => {
     poll(queueUrl, async (event) => {
       sizes.push(event.Records.length);
     });
-    await until(() => sizes.reduce((a, b) => a + b, 0) === 25, "all 25 messages");
+    await until("all 25 messages", () => sizes.reduce((a, b) => a + b, 0) === 25);
     expect(Math.max(...sizes)).toBeGreaterThan(10);
     // The poller deletes a batch after its handler returned: wait for that, don't race it.
-    await until(async () => (await messagesLeft(queueUrl)) === 0, "an empty queue");
+    await until("an empty queue", async () => (await messagesLeft(queueUrl)) === 0);
   });
 
   it("deletes what succeeded and redelivers only the batchItemFailures", async () => {
@@ -153,8 +146,8 @@ describe("startQueuePoller", () => {
       }
       return { batchItemFailures: failures };
     });
-    await until(() => seen.some((entry) => entry.body === "fail-once" && entry.receiveCount === "2"), "the redelivery");
-    await until(async () => (await messagesLeft(queueUrl)) === 0, "an empty queue");
+    await until("the redelivery", () => seen.some((entry) => entry.body === "fail-once" && entry.receiveCount === "2"));
+    await until("an empty queue", async () => (await messagesLeft(queueUrl)) === 0);
     expect(seen.filter((entry) => entry.body === "ok-1")).toEqual([{ body: "ok-1", receiveCount: "1" }]);
     expect(seen.filter((entry) => entry.body === "ok-2")).toEqual([{ body: "ok-2", receiveCount: "1" }]);
     expect(seen.filter((entry) => entry.body === "fail-once").map((entry) => entry.receiveCount)).toEqual(["1", "2"]);
@@ -168,7 +161,7 @@ describe("startQueuePoller", () => {
       deliveries.push(event.Records.map((record) => `${record.body}@${record.attributes.ApproximateReceiveCount}`));
       if (deliveries.length === 1) throw new Error("the whole batch fails");
     });
-    await until(async () => deliveries.length === 2 && (await messagesLeft(queueUrl)) === 0, "the retried batch");
+    await until("the retried batch", async () => deliveries.length === 2 && (await messagesLeft(queueUrl)) === 0);
     expect(deliveries[0]!.sort()).toEqual(["a@1", "b@1"]);
     expect(deliveries[1]!.sort()).toEqual(["a@2", "b@2"]);
   });
@@ -183,11 +176,11 @@ describe("startQueuePoller", () => {
       return { batchItemFailures: poison.map((record) => ({ itemIdentifier: record.messageId })) };
     });
     let dead: string[] = [];
-    await until(async () => {
+    await until("the dead-letter queue", async () => {
       const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: deadLetterQueueUrl, MaxNumberOfMessages: 10 }));
       dead = dead.concat((Messages ?? []).map((message) => message.Body ?? ""));
       return dead.length > 0;
-    }, "the dead-letter queue");
+    });
     expect(dead).toEqual(["poison"]);
     expect(attempts).toEqual(["1", "2"]);
     expect(await messagesLeft(queueUrl)).toBe(0);

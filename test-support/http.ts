@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import path from "node:path";
 import { routes } from "../functions/routes.ts";
 import { startLocalServer } from "../local/server.ts";
@@ -49,4 +50,28 @@ export async function startApi(): Promise<TestApi> {
       return { status: response.status, headers: response.headers, body: parsed as never };
     },
   };
+}
+
+export interface SourcedAnswer<T = any> {
+  status: number;
+  retryAfter: string | undefined;
+  body: T;
+}
+
+/** A JSON POST sent from a loopback address of our choosing: API Gateway's sourceIp is the peer address. */
+export function postFrom<T = any>(api: Pick<TestApi, "url">, localAddress: string, target: string, body: unknown, token?: string): Promise<SourcedAnswer<T>> {
+  const url = new URL(target, api.url);
+  const payload = JSON.stringify(body);
+  const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(payload) };
+  if (token) headers.authorization = `Bearer ${token}`;
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress, headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, body: JSON.parse(text) }));
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
 }

@@ -3,7 +3,7 @@ import type { UserActor } from "@voxguard/core/actor";
 import * as Auth from "@voxguard/core/auth";
 import { db } from "@voxguard/core/db";
 import * as Session from "@voxguard/core/session";
-import type { UserInfo } from "@voxguard/core/user";
+import type { Info as UserInfo } from "@voxguard/core/user";
 import type { TestApi } from "./http.ts";
 
 export const PASSWORD = "correct horse battery staple";
@@ -32,7 +32,7 @@ export async function signUp(api: TestApi, options: { email?: string; password?:
 export async function register(options: { email?: string; password?: string; ip?: string } = {}): Promise<SignedUp & { actor: UserActor }> {
   const email = options.email ?? uniqueEmail();
   const password = options.password ?? PASSWORD;
-  const result = await Auth.register({ email, password, displayName: "Test User" }, { type: "public", ip: options.ip ?? "203.0.113.10" });
+  const result = await Auth.register({ type: "public", ip: options.ip ?? "203.0.113.10" }, { email, password, displayName: "Test User" });
   const actor = await Session.authenticate(result.token, { ip: options.ip ?? "203.0.113.10" });
   return { user: result.user, token: result.token, email, password, actor };
 }

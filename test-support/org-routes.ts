@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { db } from "@voxguard/core/db";
+import type { Role as OrgRole } from "@voxguard/core/org/schema";
 import { routes } from "../functions/routes.ts";
 import { loadSchemas, type ExampleContext, type RouteDefinition, type RouteSchemas } from "../functions/edge/route-definition.ts";
 import type { TestApi } from "./http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "./identity.ts";
 
-export type OrgRole = "owner" | "admin" | "member" | "viewer";
+export type { OrgRole };
 
 const SCHEMAS = await loadSchemas(routes);
 

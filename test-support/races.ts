@@ -8,6 +8,7 @@ import * as Session from "@voxguard/core/session";
 import * as Token from "@voxguard/core/token";
 import { startApi, type ApiAnswer, type TestApi } from "./http.ts";
 import { PASSWORD } from "./identity.ts";
+import { createOrg, createUser, ownersOf } from "./tenancy.ts";
 import { createThrowawayDatabase, type Isolation, type ThrowawayDatabase } from "./throwaway-database.ts";
 
 /**
@@ -31,10 +32,7 @@ export function describeRaces(isolation: Isolation): void {
   let api: TestApi;
 
   beforeAll(async () => {
-    const maintenance = new URL(process.env.DATABASE_URL!);
-    maintenance.pathname = "/postgres";
-    const adminUrl = process.env.TEST_ADMIN_DATABASE_URL ?? maintenance.toString();
-    database = await createThrowawayDatabase({ adminUrl, prefix: "voxguard_races", isolation });
+    database = await createThrowawayDatabase({ adminUrl: process.env.TEST_ADMIN_DATABASE_URL, prefix: "voxguard_races", isolation });
     process.env.DATABASE_URL = database.url;
     process.env.CACHE_KEY_PREFIX = `vgraces:${database.name}:`;
     delete process.env.AUDIT_QUEUE_URL;
@@ -52,31 +50,15 @@ export function describeRaces(isolation: Isolation): void {
   });
 
   async function user(label: string, role: "user" | "admin" = "user"): Promise<Actor> {
-    const id = randomUUID();
-    const email = `${label}-${id}@example.test`;
-    await db().insertInto("users").values({ id, email, display_name: label, password_hash: null, role }).execute();
+    const { actor, email } = await createUser({ label, platformAdmin: role === "admin" });
     // A session straight from core: no password hash to pay for on every round.
-    const session = await Session.create({ id, role, status: "active" }, { ip: "203.0.113.40" });
-    return { userId: id, email, token: session.token };
+    const session = await Session.create({ id: actor.userId, role, status: "active" }, { ip: "203.0.113.40" });
+    return { userId: actor.userId, email, token: session.token };
   }
 
   /** An organization whose two owners are `a` and `b`, written straight to the database. */
-  async function orgOwnedBy(a: Actor, b: Actor): Promise<string> {
-    const orgId = randomUUID();
-    await db().insertInto("organizations").values({ id: orgId, name: "Race", slug: `race-${orgId}` }).execute();
-    await db()
-      .insertInto("organization_members")
-      .values([
-        { org_id: orgId, user_id: a.userId, role: "owner" },
-        { org_id: orgId, user_id: b.userId, role: "owner" },
-      ])
-      .execute();
-    return orgId;
-  }
-
-  async function ownersOf(orgId: string): Promise<string[]> {
-    const rows = await db().selectFrom("organization_members").select("user_id").where("org_id", "=", orgId).where("role", "=", "owner").execute();
-    return rows.map((row) => row.user_id);
+  function orgOwnedBy(a: Actor, b: Actor): Promise<string> {
+    return createOrg([[a, "owner"], [b, "owner"]], { name: "Race" });
   }
 
   function statuses(answers: ApiAnswer[]): number[] {

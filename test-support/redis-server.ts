@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, connect } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
+import { until } from "./until.ts";
 
 /** A redis-server of the test's own, on its own port, that the test may kill and restart. */
 export interface RedisServer {
@@ -50,11 +50,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     async start() {
       child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-      for (let i = 0; i < 100; i++) {
-        if (await answersPing(port)) return;
-        await sleep(50);
-      }
-      throw new Error(`redis-server on port ${port} did not start`);
+      await until(`redis-server on port ${port} to answer`, () => answersPing(port), 5_000, 50);
     },
     pause() {
       if (!child?.kill("SIGSTOP")) throw new Error("redis-server is not running");

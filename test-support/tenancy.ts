@@ -2,25 +2,34 @@ import { randomUUID } from "node:crypto";
 import type { UserActor } from "@voxguard/core/actor";
 import { db } from "@voxguard/core/db";
 import * as Org from "@voxguard/core/org";
+import { Role, type Role as OrgRole } from "@voxguard/core/org/schema";
 
-export type OrgRole = "owner" | "admin" | "member" | "viewer";
+export type { OrgRole };
 
 export interface TestUser {
   actor: UserActor;
   email: string;
 }
 
-/** A user row written directly: core tests need real ids for the foreign keys, not sessions. */
-export async function createUser(options: { platformAdmin?: boolean; label?: string } = {}): Promise<TestUser> {
+/** A user row written directly (no password): tests need real ids for the foreign keys, not sessions. */
+export async function createUser(options: { platformAdmin?: boolean; label?: string; ip?: string } = {}): Promise<TestUser> {
   const id = randomUUID();
   const email = `${options.label ?? "tenant"}-${id}@example.test`;
   const role = options.platformAdmin ? "admin" : "user";
   await db().insertInto("users").values({ id, email, display_name: `User ${id.slice(0, 8)}`, password_hash: null, role }).execute();
-  return { actor: { type: "user", userId: id, sessionId: randomUUID(), role, ip: "203.0.113.20" }, email };
+  return { actor: { type: "user", userId: id, sessionId: randomUUID(), role, ip: options.ip ?? "203.0.113.7" }, email };
 }
 
 export function uniqueSlug(label = "org"): string {
   return `${label}-${randomUUID()}`;
+}
+
+/** An organization written straight to the database with these members: setup, not the operation under test. */
+export async function createOrg(members: [Pick<UserActor, "userId">, OrgRole][] = [], options: { name?: string } = {}): Promise<string> {
+  const id = randomUUID();
+  await db().insertInto("organizations").values({ id, name: options.name ?? `Org ${id}`, slug: `org-${id}` }).execute();
+  for (const [actor, role] of members) await join(id, actor.userId, role);
+  return id;
 }
 
 export interface TestOrg {
@@ -34,9 +43,10 @@ export async function createOrgWithRoles(): Promise<TestOrg> {
   const owner = await createUser({ label: "owner" });
   const org = await Org.create(owner.actor, { name: "Test Org", slug: uniqueSlug() });
   const members = {} as TestOrg["members"];
-  for (const role of ["admin", "member", "viewer"] as const) {
+  for (const role of Role.options) {
+    if (role === "owner") continue;
     const user = await createUser({ label: role });
-    await db().insertInto("organization_members").values({ org_id: org.id, user_id: user.actor.userId, role }).execute();
+    await addMember(org.id, user, role);
     members[role] = user;
   }
   return { id: org.id, owner, members };
@@ -47,7 +57,11 @@ export async function createOrgWithRoles(): Promise<TestOrg> {
  * itself (invitation, mail, accept) is tested in core/invitation and functions/account.
  */
 export async function addMember(orgId: string, user: TestUser, role: OrgRole): Promise<void> {
-  await db().insertInto("organization_members").values({ org_id: orgId, user_id: user.actor.userId, role }).execute();
+  await join(orgId, user.actor.userId, role);
+}
+
+async function join(orgId: string, userId: string, role: OrgRole): Promise<void> {
+  await db().insertInto("organization_members").values({ org_id: orgId, user_id: userId, role }).execute();
 }
 
 export async function ownersOf(orgId: string): Promise<string[]> {

@@ -18,12 +18,14 @@ export type Isolation = "read committed" | "repeatable read";
 export interface ThrowawayDatabase {
   name: string;
   url: string;
+  /** A pool on the database (a few connections), ended by `drop`. */
+  pool(): pg.Pool;
   drop(): Promise<void>;
 }
 
 export interface ThrowawayOptions {
-  /** A server's maintenance database URL (user with CREATEDB). */
-  adminUrl: string;
+  /** A server's maintenance database URL (user with CREATEDB); default: the one of DATABASE_URL's server. */
+  adminUrl?: string;
   /** Prefix of the database name; a random suffix keeps parallel runs apart. */
   prefix: string;
   isolation?: Isolation;
@@ -85,11 +87,59 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
   await onAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
+/** The maintenance database of the server the tests use (DATABASE_URL's). */
+export function defaultAdminUrl(): string {
+  return urlOf(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", "postgres");
+}
+
 /** A database of its own under a random name (parallel runs never share one), and its drop. */
 export async function createThrowawayDatabase(options: ThrowawayOptions): Promise<ThrowawayDatabase> {
+  const adminUrl = options.adminUrl ?? defaultAdminUrl();
   const name = throwawayName(options.prefix);
-  const url = await createDatabase({ ...options, name });
-  return { name, url, drop: () => dropDatabase(options.adminUrl, name) };
+  const url = await createDatabase({ ...options, adminUrl, name });
+  const pools: pg.Pool[] = [];
+  return {
+    name,
+    url,
+    pool() {
+      const pool = new pg.Pool({ connectionString: url, max: 3 });
+      // pool.end() resolves before every socket is closed; DROP ... WITH (FORCE) then terminates the
+      // stragglers, and an error event nobody listens to would crash the test run.
+      pool.on("error", () => {});
+      pool.on("connect", (client) => client.on("error", () => {}));
+      pools.push(pool);
+      return pool;
+    },
+    async drop() {
+      await Promise.all(pools.map((pool) => pool.end()));
+      await dropDatabase(adminUrl, name);
+    },
+  };
+}
+
+/**
+ * Runs `fn` with DATABASE_URL on a migrated database of its own, then puts the run's database back
+ * and drops this one. For tests of jobs that work on a whole table (the audit index backlog): in
+ * the run's shared database they would take other test files' rows.
+ */
+export async function withOwnDatabase<T>(fn: (own: ThrowawayDatabase) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+  // Loaded here, not at the top: the benches and the global setup import this file before they set
+  // the environment the app modules read.
+  const { reloadConfig } = await import("@voxguard/core/config");
+  const { closeDb } = await import("@voxguard/core/db");
+  const own = await createThrowawayDatabase({ prefix: "voxguard_own", ...options });
+  const shared = process.env.DATABASE_URL;
+  try {
+    await closeDb();
+    process.env.DATABASE_URL = own.url;
+    reloadConfig();
+    return await fn(own);
+  } finally {
+    await closeDb();
+    process.env.DATABASE_URL = shared;
+    reloadConfig();
+    await own.drop();
+  }
 }
 
 export function throwawayName(prefix: string): string {

@@ -9,9 +9,9 @@ import { ForgotPasswordInput, ResetPasswordInput, VerifyEmailInput, type Accepte
 export * from "./schema.ts";
 
 /** Proves the address with the mailed token; answers the account, now verified. */
-export async function verifyEmail(value: VerifyEmailInput, actor: Actor): Promise<User.UserInfo> {
+export async function verifyEmail(actor: Actor, value: VerifyEmailInput): Promise<User.Info> {
   const { token } = input(VerifyEmailInput, value);
-  return User.confirmEmail(token, actor);
+  return User.confirmEmail(actor, token);
 }
 
 /** Mails a new verification link to the caller, unless the address is verified already. */
@@ -29,7 +29,7 @@ export const FORGOT_ANSWER: Accepted = { message: "If an account has this addres
  * consumer, so neither the answer nor its timing tells whether an account has it. Limited per
  * address (existing or not) and per client IP.
  */
-export async function forgotPassword(value: ForgotPasswordInput, actor: Actor): Promise<Accepted> {
+export async function forgotPassword(actor: Actor, value: ForgotPasswordInput): Promise<Accepted> {
   const { email } = input(ForgotPasswordInput, value);
   if (actor.ip) await RateLimit.take("password-forgot-ip", actor.ip, { actor });
   await RateLimit.take("password-forgot-account", email, { actor, details: { email } });
@@ -38,9 +38,9 @@ export async function forgotPassword(value: ForgotPasswordInput, actor: Actor): 
 }
 
 /** Sets a new password with the mailed token: every session ends, a new one is issued. */
-export async function resetPassword(value: ResetPasswordInput, actor: Actor): Promise<AuthResult> {
+export async function resetPassword(actor: Actor, value: ResetPasswordInput): Promise<AuthResult> {
   const { token, newPassword } = input(ResetPasswordInput, value);
-  const result = await User.resetPassword(token, newPassword, actor);
+  const result = await User.resetPassword(actor, token, newPassword);
   // The owner of the mailbox just proved who they are: earlier failed logins no longer count.
   await RateLimit.clear("login-account", result.user.email);
   return result;

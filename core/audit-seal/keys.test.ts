@@ -3,7 +3,8 @@ import type { UserActor } from "../actor/index.ts";
 import { store } from "../audit/index.ts";
 import { ConfigError, reloadConfig } from "../config/index.ts";
 import { closeDb, db } from "../db/index.ts";
-import { createOrg, createUser, eventAt } from "../../test-support/audit-fixtures.ts";
+import { eventAt } from "../../test-support/audit-fixtures.ts";
+import { createOrg, createUser } from "../../test-support/tenancy.ts";
 import { generateSealKey, publicJwk, publishedKeys, sealPending, verifyStored } from "./index.ts";
 
 const runKey = process.env.AUDIT_SEAL_KEY;
@@ -17,7 +18,7 @@ function useKeys(privateKey: string | undefined, publicKeys: unknown[] = []): vo
 }
 
 beforeAll(async () => {
-  actor = await createUser();
+  actor = (await createUser()).actor;
 });
 
 afterEach(() => useKeys(runKey));

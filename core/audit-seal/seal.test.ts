@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UserActor } from "../actor/index.ts";
 import { store, type AuditEvent } from "../audit/index.ts";
 import { closeDb, db } from "../db/index.ts";
-import { createOrg, createUser, eventAt } from "../../test-support/audit-fixtures.ts";
+import { eventAt } from "../../test-support/audit-fixtures.ts";
+import { createOrg, createUser } from "../../test-support/tenancy.ts";
 import { canonicalJson, eventLeaf, leafHash, merkleRoot, nodeHash, sealPending, verifyStored } from "./index.ts";
 import { eventJson } from "./record.ts";
 
@@ -25,7 +26,7 @@ async function sealOf(ids: string[]) {
 }
 
 beforeAll(async () => {
-  actor = await createUser();
+  actor = (await createUser()).actor;
 });
 
 afterAll(async () => {

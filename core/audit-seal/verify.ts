@@ -4,7 +4,7 @@ import { toInfo } from "../audit/list.ts";
 import { db } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
-import { requireRole } from "../org/access.ts";
+import { requireRole } from "../access/index.ts";
 import { timeRange } from "../validation/index.ts";
 import { loadSeals, sealSpan, type DateRange } from "./evidence.ts";
 import { verificationKeys } from "./keys.ts";

@@ -5,9 +5,10 @@ import type { UserActor } from "../actor/index.ts";
 import { reloadConfig } from "../config/index.ts";
 import { closeDb, db } from "../db/index.ts";
 import { auditIndexConfig, createQuickwitClient } from "../search/index.ts";
-import { createOrg, createUser, eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
-import { withOwnDatabase } from "../../test-support/own-database.ts";
-import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
+import { createOrg, createUser } from "../../test-support/tenancy.ts";
+import { withOwnDatabase } from "../../test-support/throwaway-database.ts";
+import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in/index.ts";
 import { until } from "../../test-support/until.ts";
 import { consume, list, type AuditEvent, type QueueRecord } from "./index.ts";
 
@@ -39,7 +40,7 @@ async function useQuickwit(indexId: string | undefined): Promise<void> {
 
 beforeAll(async () => {
   quickwit = await startQuickwitStandIn();
-  admin = await createUser();
+  admin = (await createUser()).actor;
   orgId = await createOrg([[admin, "admin"]]);
 });
 
@@ -149,7 +150,7 @@ describe("consume", () => {
     await withOwnDatabase(async () => {
       const indexId = `audit-nobacklog-${randomUUID().slice(0, 8)}`;
       await useQuickwit(indexId);
-      const owner = await createUser();
+      const owner = (await createUser()).actor;
       const org = await createOrg([[owner, "owner"]]);
       const events = Array.from({ length: 3 }, () => eventAt(1, { action: "resource.created", actor: owner, orgId: org }));
       const delivered = records(events);

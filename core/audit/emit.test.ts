@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reloadConfig } from "../config/index.ts";
 import { sql } from "kysely";
 import { closeDb, db, transaction } from "../db/index.ts";
-import { createUser } from "../../test-support/audit-fixtures.ts";
+import { createUser } from "../../test-support/tenancy.ts";
 import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
 import { emit, toEvent, type AuditEvent } from "./index.ts";
 import { MAX_BATCH_BYTES, planBatches } from "./queue.ts";
@@ -41,7 +41,7 @@ async function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   aws = await startLocalAws();
-  actor = await createUser();
+  actor = (await createUser()).actor;
 });
 
 afterEach(() => {

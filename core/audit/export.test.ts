@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UserActor } from "../actor/index.ts";
 import { config, reloadConfig } from "../config/index.ts";
 import { closeDb, db } from "../db/index.ts";
-import { createOrg, createUser } from "../../test-support/audit-fixtures.ts";
+import { createOrg, createUser } from "../../test-support/tenancy.ts";
 import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
 import { exportTrail } from "./index.ts";
 import { s3ClientOptions } from "./export.ts";
@@ -49,8 +49,8 @@ async function download(url: string): Promise<{ lines: string[]; header: Record<
 beforeAll(async () => {
   // Out of process: the object store's copy of a large file stays out of the tests' memory.
   aws = await startExportStorage({ separateProcess: true });
-  owner = await createUser();
-  outsider = await createUser();
+  owner = (await createUser()).actor;
+  outsider = (await createUser()).actor;
   orgId = await createOrg([[owner, "owner"]]);
   // Fast: the rows are made by the database. md5 keeps the file from compressing to almost nothing,
   // so the upload really goes in several parts. In slices: each statement stays well inside the

@@ -11,7 +11,7 @@ import { config, type Config } from "../config/index.ts";
 import { db } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
-import { requireRole } from "../org/access.ts";
+import { requireRole } from "../access/index.ts";
 import { timeRange } from "../validation/index.ts";
 import { loadSeals, sealSpan } from "../audit-seal/evidence.ts";
 import { emit } from "./emit.ts";
@@ -67,9 +67,9 @@ export function s3ClientOptions(endpoint: string | undefined, credentials: Confi
  * `npm run audit:verify` can check the file without the database. Rows stream from a database cursor
  * through gzip into a multipart upload, so memory stays bounded whatever the trail's size.
  */
-export async function exportTrail(caller: Actor, orgId: string, range: AuditExportRequest): Promise<AuditExportInfo> {
-  if (caller.type !== "user") throw new VisibleError("unauthorized", "Log in to export the audit trail");
-  await requireRole(caller, orgId, "admin");
+export async function exportTrail(actor: Actor, orgId: string, range: AuditExportRequest): Promise<AuditExportInfo> {
+  if (actor.type !== "user") throw new VisibleError("unauthorized", "Log in to export the audit trail");
+  await requireRole(actor, orgId, "admin");
   const { from, to } = timeRange(range.from, range.to, "body");
 
   const settings = config();
@@ -159,7 +159,7 @@ export async function exportTrail(caller: Actor, orgId: string, range: AuditExpo
   const expiresAt = new Date(signedAt.getTime() + settings.exportUrlSeconds * 1000).toISOString();
   await emit({
     action: "audit.exported",
-    actor: caller,
+    actor,
     orgId,
     details: { exportId: id, count, ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) },
   });

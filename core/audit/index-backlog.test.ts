@@ -5,9 +5,10 @@ import type { UserActor } from "../actor/index.ts";
 import { reloadConfig } from "../config/index.ts";
 import { db } from "../db/index.ts";
 import { auditIndexConfig, createQuickwitClient } from "../search/index.ts";
-import { createOrg, createUser, eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
-import { withOwnDatabase } from "../../test-support/own-database.ts";
-import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { eventAt, rowsOf } from "../../test-support/audit-fixtures.ts";
+import { createOrg, createUser } from "../../test-support/tenancy.ts";
+import { withOwnDatabase } from "../../test-support/throwaway-database.ts";
+import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in/index.ts";
 import { until } from "../../test-support/until.ts";
 import { consume, deferIndexing, list, reindexBacklog, store, type AuditEvent, type QueueRecord } from "./index.ts";
 
@@ -40,7 +41,7 @@ async function useIndex(): Promise<string> {
 }
 
 async function setting(): Promise<{ admin: UserActor; orgId: string }> {
-  const admin = await createUser();
+  const admin = (await createUser()).actor;
   return { admin, orgId: await createOrg([[admin, "admin"]]) };
 }
 

@@ -4,8 +4,9 @@ import type { UserActor } from "../actor/index.ts";
 import { reloadConfig } from "../config/index.ts";
 import { closeDb } from "../db/index.ts";
 import { auditIndexConfig, createQuickwitClient, toAuditDocument } from "../search/index.ts";
-import { createOrg, createUser, eventAt } from "../../test-support/audit-fixtures.ts";
-import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { eventAt } from "../../test-support/audit-fixtures.ts";
+import { createOrg, createUser } from "../../test-support/tenancy.ts";
+import { startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in/index.ts";
 import { list, store, type AuditEvent, type AuditQuery, type AuditScope } from "./index.ts";
 
 let quickwit: QuickwitStandIn;
@@ -53,10 +54,10 @@ beforeAll(async () => {
   quickwit = await startQuickwitStandIn();
   indexId = `audit-list-${randomUUID().slice(0, 8)}`;
   await createQuickwitClient({ baseUrl: quickwit.url }).createIndex(auditIndexConfig({ indexId }));
-  adminA = await createUser();
-  adminB = await createUser();
-  viewerA = await createUser();
-  platformAdmin = await createUser({ platformAdmin: true });
+  adminA = (await createUser()).actor;
+  adminB = (await createUser()).actor;
+  viewerA = (await createUser()).actor;
+  platformAdmin = (await createUser({ platformAdmin: true })).actor;
   orgA = await createOrg([[adminA, "owner"], [viewerA, "viewer"]]);
   orgB = await createOrg([[adminB, "admin"]]);
 

@@ -5,11 +5,11 @@ import { config } from "../config/index.ts";
 import { db, type Database } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
-import { requireRole } from "../org/access.ts";
+import { requireRole } from "../access/index.ts";
 import { invalidCursor, paginate, type PageResult } from "../pagination/index.ts";
 import { MAX_SEARCH_WORDS, searchAudit } from "../search/index.ts";
 import { timeRange } from "../validation/index.ts";
-import type { AuditEventInfo, AuditQuery } from "./schema.ts";
+import type { AuditQuery, Info } from "./schema.ts";
 import { quickwit } from "./search.ts";
 
 /** Whose trail: one organization's, the caller's own, or everything (platform administrators). */
@@ -19,7 +19,7 @@ type AuditSelect = SelectQueryBuilder<Database, "audit_log", AuditRow>;
 
 const COLUMNS = ["id", "org_id", "user_id", "action", "resource_type", "resource_id", "details", "ip_address", "created_at"] as const;
 
-export function toInfo(row: AuditRow): AuditEventInfo {
+export function toInfo(row: AuditRow): Info {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -37,7 +37,7 @@ export function toInfo(row: AuditRow): AuditEventInfo {
  * The audit trail in `scope`, newest first. Structured filters read the database with keyset
  * pages; a text query `q` goes to Quickwit when one is configured, else to the database.
  */
-export async function list(caller: Actor, scope: AuditScope, query: AuditQuery): Promise<PageResult<AuditEventInfo>> {
+export async function list(caller: Actor, scope: AuditScope, query: AuditQuery): Promise<PageResult<Info>> {
   const actor = await authorize(caller, scope);
   const { from, to } = timeRange(query.from, query.to, "query");
   const search = query.q ? quickwit() : undefined;
@@ -98,7 +98,7 @@ async function searchPage(
   q: string,
   from: Date | undefined,
   to: Date | undefined,
-): Promise<PageResult<AuditEventInfo>> {
+): Promise<PageResult<Info>> {
   const result = await searchAudit(quickwit()!, config().quickwitAuditIndex, {
     q,
     orgId: scope.type === "org" ? scope.orgId : undefined,

@@ -13,13 +13,13 @@ import { LoginInput, RegisterInput, type AuthResult } from "./schema.ts";
 export * from "./schema.ts";
 
 /** A new account, signed in at once. Limited per address: each one costs an argon2 hash. */
-export async function register(value: RegisterInput, actor: Actor): Promise<AuthResult> {
+export async function register(actor: Actor, value: RegisterInput): Promise<AuthResult> {
   const data = input(RegisterInput, value);
   if (actor.ip) await RateLimit.take("register-ip", actor.ip, { actor });
   // Before the transaction: no connection is held while argon2 works.
   const passwordHash = await hashPassword(data.password);
   return transaction(async () => {
-    const user = await User.insert({ email: data.email, displayName: data.displayName, passwordHash }, actor);
+    const user = await User.insert(actor, { email: data.email, displayName: data.displayName, passwordHash });
     const session = await Session.create(user, actor);
     await Mail.enqueue({ kind: "verify_email", userId: user.id });
     return { user, token: session.token, expiresAt: session.expiresAt.toISOString() };
@@ -31,7 +31,7 @@ export async function register(value: RegisterInput, actor: Actor): Promise<Auth
  * password get the same answer after the same argon2 work; only a correct password learns that an
  * account is suspended. The attempt is counted before the password is checked (see RateLimit).
  */
-export async function login(value: LoginInput, actor: Actor): Promise<AuthResult> {
+export async function login(actor: Actor, value: LoginInput): Promise<AuthResult> {
   const { email, password } = input(LoginInput, value);
   const attempt = await RateLimit.takePasswordAttempt(email, { actor, details: { email } });
   const row = await User.withCredentials(email);

@@ -1,6 +1,6 @@
 import * as z from "../zod/index.ts";
 import { SessionToken } from "../session/schema.ts";
-import { CreateUserInput, UserInfo } from "../user/schema.ts";
+import { CreateInput as CreateUserInput, Info as UserInfo } from "../user/schema.ts";
 
 export const RegisterInput = CreateUserInput;
 export type RegisterInput = z.input<typeof RegisterInput>;

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { freePort, startRedisServer } from "../../test-support/redis-server.ts";
+import { until } from "../../test-support/until.ts";
 import { reloadConfig } from "../config/index.ts";
 import { UnavailableError } from "../error/index.ts";
 import * as Cache from "./index.ts";
@@ -15,15 +15,6 @@ function useRedis(url: string | undefined): void {
 
 afterEach(() => useRedis(sharedUrl));
 afterAll(() => Cache.closeCache());
-
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {
-  let value = await probe();
-  for (let i = 0; i < 100 && !accept(value); i++) {
-    await sleep(100);
-    value = await probe();
-  }
-  return value;
-}
 
 describe("the cache client", () => {
   it("is disabled without REDIS_URL, and its helpers do nothing", async () => {
@@ -87,13 +78,13 @@ describe("the cache client", () => {
       expect(await Cache.set(key, "before", { ttlMs: 60_000 })).toBe(true);
 
       await server.stop();
-      expect(await eventually(() => Cache.cacheStatus(), (status) => status === "down")).toBe("down");
+      expect(await until("the cache to be down", async () => (await Cache.cacheStatus()) === "down" && "down")).toBe("down");
       expect(await Cache.get(key)).toBeUndefined();
       // Nobody can be told: the caller's change must not go ahead.
       await expect(Cache.invalidate([key])).rejects.toBeInstanceOf(UnavailableError);
 
       await server.start();
-      expect(await eventually(() => Cache.cacheStatus(), (status) => status === "ok")).toBe("ok");
+      expect(await until("the cache to be ok", async () => (await Cache.cacheStatus()) === "ok" && "ok")).toBe("ok");
       await Cache.invalidate([key]);
       expect(await Cache.get(key)).toBe("invalidated");
       const redis = (await Cache.cache())!;
@@ -120,7 +111,7 @@ describe("the cache client", () => {
         clearTimeout(timer);
         server.resume();
       }
-      expect(await eventually(() => Cache.get(key), (value) => value !== undefined)).toBe("invalidated");
+      expect(await until("the marker to be readable", () => Cache.get(key))).toBe("invalidated");
 
       server.pause();
       try {

@@ -7,7 +7,7 @@ import { notFound, VisibleError } from "../error/index.ts";
 import * as Mail from "../mail/index.ts";
 import * as Member from "../member/index.ts";
 import * as Org from "../org/index.ts";
-import { requireRole, requireUser } from "../org/access.ts";
+import { requireRole, requireUser } from "../access/index.ts";
 import type { Role } from "../org/schema.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import * as RateLimit from "../rate-limit/index.ts";
@@ -157,7 +157,7 @@ export async function accept(actor: UserActor, raw: AcceptInput): Promise<Accept
     await tx.selectFrom("organizations").select("id").where("id", "=", invitation.org_id).forNoKeyUpdate().executeTakeFirst();
     const member = await Member.join(actor, invitation.org_id, user, invitation.role as Role, { invitationId: invitation.id });
     await tx.updateTable("invitations").set({ accepted_at: sql<Date>`now()` }).where("id", "=", invitation.id).execute();
-    await User.markEmailVerified(user.id, actor, "invitation");
+    await User.markEmailVerified(actor, user.id, "invitation");
     await emit({
       action: "invitation.accepted",
       actor,

@@ -3,7 +3,7 @@ import { isPlatformAdmin, type Actor } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
 import { isForeignKeyViolation, transaction, useTransaction, type Database } from "../db/index.ts";
 import { notFound, VisibleError } from "../error/index.ts";
-import { atLeast, requireRole, requireUser } from "../org/access.ts";
+import { atLeast, requireRole, requireUser } from "../access/index.ts";
 import type { Role } from "../org/schema.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { existingId, input } from "../validation/index.ts";

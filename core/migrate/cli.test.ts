@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { createTempDatabase, repositoryVersions } from "./test-db.ts";
-import type { TempDatabase } from "./test-db.ts";
+import { repositoryVersions } from "./test-db.ts";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "../../test-support/throwaway-database.ts";
 
 // Real databases (CREATE DATABASE per test) and child processes: slow on a loaded machine, never a timing assertion.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -25,10 +25,10 @@ function cli(args: string[], env: Record<string, string>): Promise<Result> {
 }
 
 describe("npm run migrate", () => {
-  let db: TempDatabase;
+  let db: ThrowawayDatabase;
   let dir: string;
   beforeAll(async () => {
-    db = await createTempDatabase();
+    db = await createThrowawayDatabase({ prefix: "migrate_test", migrate: false });
     dir = await mkdtemp(join(tmpdir(), "migrate-cli-"));
   });
   afterAll(async () => {
@@ -77,7 +77,7 @@ describe("npm run migrate", () => {
   });
 
   test("up on a database one version ahead of the files exits 0 and says so; dirty still fails", async () => {
-    const own = await createTempDatabase();
+    const own = await createThrowawayDatabase({ prefix: "migrate_test", migrate: false });
     try {
       const env = { DATABASE_URL: own.url };
       const last = (await repositoryVersions()).at(-1)!;

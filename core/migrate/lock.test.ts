@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createMigrator, defaultMigrationsDir, lockId, MigrationLockedError } from "./index.ts";
 import { readMigrations } from "./files.ts";
-import { createTempDatabase } from "./test-db.ts";
-import type { TempDatabase } from "./test-db.ts";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "../../test-support/throwaway-database.ts";
 
 // The real migrations' versions (gaps allowed); test migrations go far past the last one.
 const REAL = (await readMigrations(defaultMigrationsDir)).migrations.map((m) => m.version);
@@ -27,10 +26,10 @@ describe("lockId", () => {
 });
 
 describe("lock", () => {
-  let db: TempDatabase;
+  let db: ThrowawayDatabase;
   let dir: string;
   beforeEach(async () => {
-    db = await createTempDatabase();
+    db = await createThrowawayDatabase({ prefix: "migrate_test", migrate: false });
     dir = await mkdtemp(join(tmpdir(), "migrate-lock-"));
     await cp(defaultMigrationsDir, dir, { recursive: true });
   });

@@ -5,16 +5,16 @@ import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createMigrator, defaultMigrationsDir, MigrationError, migrateUp } from "./index.ts";
 import { readMigrations } from "./files.ts";
-import { createTempDatabase, padVersion, repositoryVersions, snapshot } from "./test-db.ts";
-import type { TempDatabase } from "./test-db.ts";
+import { padVersion, repositoryVersions, snapshot } from "./test-db.ts";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "../../test-support/throwaway-database.ts";
 
 // Real databases (CREATE DATABASE per test) and child processes: slow on a loaded machine, never a timing assertion.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
-let db: TempDatabase;
+let db: ThrowawayDatabase;
 let pool: pg.Pool;
 beforeEach(async () => {
-  db = await createTempDatabase();
+  db = await createThrowawayDatabase({ prefix: "migrate_test", migrate: false });
   pool = db.pool();
 });
 afterEach(async () => {

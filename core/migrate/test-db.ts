@@ -1,55 +1,5 @@
-// Test helpers for core/migrate: a throw-away database per test, and a catalog snapshot to compare schemas.
-import { randomBytes } from "node:crypto";
-import pg from "pg";
-
-export type TempDatabase = { name: string; url: string; pool(): pg.Pool; drop(): Promise<void> };
-
-function adminUrl(): string {
-  // The server the rest of the tests use, but its maintenance database.
-  const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
-  url.pathname = "/postgres";
-  return url.toString();
-}
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-export async function createTempDatabase(): Promise<TempDatabase> {
-  const name = `migrate_test_${randomBytes(6).toString("hex")}`;
-  await admin(async (client) => {
-    await client.query(`CREATE DATABASE ${name}`);
-    // YugabyteDB's default isolation, as for every database the tests create (core can't import
-    // test-support, which has the shared helper).
-    await client.query(`ALTER DATABASE ${name} SET default_transaction_isolation = 'repeatable read'`);
-  });
-  const url = new URL(adminUrl());
-  url.pathname = `/${name}`;
-  const pools: pg.Pool[] = [];
-  return {
-    name,
-    url: url.toString(),
-    pool() {
-      const pool = new pg.Pool({ connectionString: url.toString(), max: 3 });
-      // pool.end() resolves before every socket is closed; DROP ... WITH (FORCE) then terminates the
-      // stragglers, and an error event nobody listens to would crash the test run.
-      pool.on("error", () => {});
-      pool.on("connect", (client) => client.on("error", () => {}));
-      pools.push(pool);
-      return pool;
-    },
-    async drop() {
-      await Promise.all(pools.map((pool) => pool.end()));
-      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    },
-  };
-}
+// Test helpers for core/migrate: a catalog snapshot to compare schemas, and the repository's versions.
+import type pg from "pg";
 
 /** The user-visible schema of public (bookkeeping tables left out), in a stable order. */
 export async function snapshot(pool: pg.Pool): Promise<Record<string, unknown[]>> {

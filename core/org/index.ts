@@ -6,11 +6,10 @@ import type { OrganizationRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { input } from "../validation/index.ts";
-import { requireRole, requireUser } from "./access.ts";
-import { CreateInput, type Info, ListQuery, UpdateInput, type Role } from "./schema.ts";
+import { requireRole, requireUser } from "../access/index.ts";
+import { CreateInput, Info, ListQuery, UpdateInput, type Role } from "./schema.ts";
 
 export { CreateInput, Info, ListQuery, Params, Plan, Role, Slug, UpdateInput } from "./schema.ts";
-export { atLeast, requireRole, requireUser } from "./access.ts";
 
 function toInfo(row: OrganizationRow, role: Role | null): Info {
   return {

@@ -4,7 +4,7 @@ import { diff, snapshot } from "../changes/index.ts";
 import { isForeignKeyViolation, transaction, useTransaction, type Executor } from "../db/index.ts";
 import type { ResourceRow } from "../db/schema.ts";
 import { notFound } from "../error/index.ts";
-import { requireRole } from "../org/access.ts";
+import { requireRole } from "../access/index.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { existingId, input } from "../validation/index.ts";
 import { CreateInput, type Info, ListQuery, UpdateInput } from "./schema.ts";

@@ -1,6 +1,6 @@
 import * as z from "../zod/index.ts";
 
-export const SessionInfo = z.object({
+export const Info = z.object({
   id: z.uuid(),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
@@ -10,12 +10,16 @@ export const SessionInfo = z.object({
   /** The session making this request. */
   current: z.boolean(),
 });
-export type SessionInfo = z.infer<typeof SessionInfo>;
+export type Info = z.infer<typeof Info>;
 
-export const SessionList = z.object({ items: z.array(SessionInfo) });
+export const List = z.object({ items: z.array(Info) });
 
 /** A new bearer token: shown once, never stored. */
 export const SessionToken = z.object({ token: z.string(), expiresAt: z.iso.datetime() });
 export type SessionToken = z.infer<typeof SessionToken>;
 
-export const SessionParams = z.object({ sessionId: z.uuid() });
+export const Params = z.object({ sessionId: z.uuid() });
+
+// The names the route table reads until it moves to the ones above.
+export const SessionList = List;
+export const SessionParams = Params;

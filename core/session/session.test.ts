@@ -281,8 +281,8 @@ describe("revocation", () => {
     const stranger = await register();
     await Session.authenticate(second.token, origin);
 
-    await expect(Session.remove({ sessionId: second.id }, stranger.actor)).rejects.toMatchObject({ code: "not_found" });
-    await Session.remove({ sessionId: second.id }, first.actor);
+    await expect(Session.remove(stranger.actor, { sessionId: second.id })).rejects.toMatchObject({ code: "not_found" });
+    await Session.remove(first.actor, { sessionId: second.id });
     await rejects401(Session.authenticate(second.token, origin));
     expect((await Session.authenticate(first.token, origin)).sessionId).toBe(first.actor.sessionId);
   });
@@ -318,7 +318,7 @@ describe("revocation", () => {
     await db().updateTable("users").set({ role: "admin" }).where("id", "=", admin.user.id).execute();
     const adminActor = { ...admin.actor, role: "admin" as const };
     await Session.authenticate(token, origin);
-    await User.adminUpdate({ userId: user.id }, { status: "suspended" }, adminActor);
+    await User.adminUpdate(adminActor, { userId: user.id }, { status: "suspended" });
     await rejects401(Session.authenticate(token, origin));
   });
 

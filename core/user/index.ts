@@ -13,13 +13,13 @@ import * as Session from "../session/index.ts";
 import * as Token from "../token/index.ts";
 import { input } from "../validation/index.ts";
 import {
-  AdminUpdateUserInput,
+  AdminUpdateInput,
   ChangePasswordInput,
-  CreateUserInput,
-  UpdateUserInput,
-  UserListQuery,
-  type UserInfo,
-  UserParams,
+  CreateInput,
+  UpdateInput,
+  ListQuery,
+  Info,
+  Params,
   type UserRole,
   type UserStatus,
 } from "./schema.ts";
@@ -29,7 +29,7 @@ export * from "./schema.ts";
 type UserColumns = Omit<Selectable<Database["users"]>, "password_hash">;
 const COLUMNS = ["id", "email", "display_name", "role", "status", "email_verified", "created_at", "updated_at"] as const;
 
-export function toInfo(row: UserColumns): UserInfo {
+export function toInfo(row: UserColumns): Info {
   return {
     id: row.id,
     email: row.email,
@@ -42,12 +42,12 @@ export function toInfo(row: UserColumns): UserInfo {
   };
 }
 
-export async function fromID(id: string): Promise<UserInfo | undefined> {
+export async function fromID(id: string): Promise<Info | undefined> {
   const row = await useTransaction((tx) => tx.selectFrom("users").select(COLUMNS).where("id", "=", id).executeTakeFirst());
   return row && toInfo(row);
 }
 
-export async function fromEmail(email: string): Promise<UserInfo | undefined> {
+export async function fromEmail(email: string): Promise<Info | undefined> {
   const row = await useTransaction((tx) =>
     tx.selectFrom("users").select(COLUMNS).where("email", "=", email.toLowerCase()).executeTakeFirst(),
   );
@@ -69,7 +69,7 @@ export interface NewUser {
  * Inserts a user whose password is already hashed: registration hashes before its transaction, so
  * no connection is held during the (deliberately slow) hash.
  */
-export async function insert(user: NewUser, actor: Actor): Promise<UserInfo> {
+export async function insert(actor: Actor, user: NewUser): Promise<Info> {
   return transaction(async (tx) => {
     let row: UserColumns;
     try {
@@ -87,14 +87,14 @@ export async function insert(user: NewUser, actor: Actor): Promise<UserInfo> {
   });
 }
 
-export async function create(value: CreateUserInput, actor: Actor = { type: "public" }): Promise<UserInfo> {
-  const data = input(CreateUserInput, value);
+export async function create(actor: Actor, value: CreateInput): Promise<Info> {
+  const data = input(CreateInput, value);
   const passwordHash = await hashPassword(data.password);
-  return insert({ email: data.email, displayName: data.displayName, passwordHash }, actor);
+  return insert(actor, { email: data.email, displayName: data.displayName, passwordHash });
 }
 
 /** The caller's own account: the hottest read there is, so it comes with the session when it can. */
-export async function me(actor: UserActor): Promise<UserInfo> {
+export async function me(actor: UserActor): Promise<Info> {
   // The session's cache entry carries the profile, and every change to it invalidates the user's
   // sessions (Session.refreshForUser), so this copy is as fresh as the session itself.
   const { profile } = actor;
@@ -119,8 +119,8 @@ export async function me(actor: UserActor): Promise<UserInfo> {
 }
 
 /** The caller changes their own profile. */
-export async function update(value: UpdateUserInput, actor: UserActor): Promise<UserInfo> {
-  const data = input(UpdateUserInput, value);
+export async function update(actor: UserActor, value: UpdateInput): Promise<Info> {
+  const data = input(UpdateInput, value);
   return transaction(async (tx) => {
     const before = await tx.selectFrom("users").select(COLUMNS).where("id", "=", actor.userId).forUpdate().executeTakeFirst();
     if (!before) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
@@ -143,7 +143,7 @@ export async function update(value: UpdateUserInput, actor: UserActor): Promise<
  * Every earlier session, the current one too, is revoked and a new one issued: whoever may have
  * stolen a token loses it with the old password.
  */
-export async function changePassword(value: ChangePasswordInput, actor: UserActor): Promise<Session.SessionToken> {
+export async function changePassword(actor: UserActor, value: ChangePasswordInput): Promise<Session.SessionToken> {
   const data = input(ChangePasswordInput, value);
   const current = await useTransaction((tx) => tx.selectFrom("users").selectAll().where("id", "=", actor.userId).executeTakeFirst());
   if (!current) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
@@ -177,7 +177,7 @@ export async function changePassword(value: ChangePasswordInput, actor: UserActo
  * Marks the address verified with a verify_email token. The token names the address it was mailed
  * to: if the account's address is no longer that one, the token proves nothing and is refused.
  */
-export async function confirmEmail(token: string, actor: Actor): Promise<UserInfo> {
+export async function confirmEmail(actor: Actor, token: string): Promise<Info> {
   return transaction(async (tx) => {
     const redeemed = await Token.redeem("verify_email", token);
     if (!redeemed.userId) throw Token.invalidToken();
@@ -199,7 +199,7 @@ export async function confirmEmail(token: string, actor: Actor): Promise<UserInf
  * Marks an address verified inside the caller's transaction (an accepted invitation proves it too).
  * Emits user.email_verified only when it changes something.
  */
-export async function markEmailVerified(userId: string, actor: Actor, via: string): Promise<void> {
+export async function markEmailVerified(actor: Actor, userId: string, via: string): Promise<void> {
   const changed = await useTransaction((tx) =>
     tx
       .updateTable("users")
@@ -220,7 +220,7 @@ export async function markEmailVerified(userId: string, actor: Actor, via: strin
  * before the transaction (no connection held meanwhile), so an invalid token costs as much as a
  * valid one.
  */
-export async function resetPassword(token: string, newPassword: string, actor: Actor): Promise<{ user: UserInfo; token: string; expiresAt: string }> {
+export async function resetPassword(actor: Actor, token: string, newPassword: string): Promise<{ user: Info; token: string; expiresAt: string }> {
   const passwordHash = await hashPassword(newPassword);
   return transaction(async (tx) => {
     const redeemed = await Token.redeem("password_reset", token);
@@ -254,9 +254,9 @@ function likePattern(text: string): string {
 }
 
 /** Every user, newest first, for platform administrators; `q` matches email or display name. */
-export async function list(value: UserListQuery, actor: Actor): Promise<PageResult<UserInfo>> {
+export async function list(actor: Actor, value: ListQuery): Promise<PageResult<Info>> {
   if (!isPlatformAdmin(actor)) throw forbidden();
-  const query = input(UserListQuery, value);
+  const query = input(ListQuery, value);
   const page = await useTransaction((tx) => {
     let select = tx.selectFrom("users").select(COLUMNS);
     if (query.q) {
@@ -291,10 +291,10 @@ async function lockActiveAdmins(tx: Transaction<Database>): Promise<string[]> {
  * A platform administrator changes a user's status or role. Suspending revokes every session;
  * any other change makes the cached sessions re-read the user.
  */
-export async function adminUpdate(params: { userId: string }, value: AdminUpdateUserInput, actor: Actor): Promise<UserInfo> {
+export async function adminUpdate(actor: Actor, params: { userId: string }, value: AdminUpdateInput): Promise<Info> {
   if (actor.type !== "user" || actor.role !== "admin") throw forbidden();
-  const { userId } = input(UserParams, params);
-  const data = input(AdminUpdateUserInput, value);
+  const { userId } = input(Params, params);
+  const data = input(AdminUpdateInput, value);
   // The last administrator could otherwise lock everybody out of the platform.
   if (userId === actor.userId) throw new VisibleError("conflict", "Administrators can't change their own role or status");
   return transaction(async (tx) => {

@@ -12,7 +12,7 @@ export const Email = z.email().check(z.maxLength(255), z.toLowerCase());
 export const Password = z.string().check(z.minLength(12), z.maxLength(256));
 export const DisplayName = Label;
 
-export const UserInfo = z.object({
+export const Info = z.object({
   id: z.uuid(),
   email: z.string(),
   displayName: z.string(),
@@ -23,15 +23,15 @@ export const UserInfo = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
-export type UserInfo = z.infer<typeof UserInfo>;
+export type Info = z.infer<typeof Info>;
 
-export const UserResult = z.object({ user: UserInfo });
+export const Single = z.object({ user: Info });
 
-export const CreateUserInput = z.object({ email: Email, password: Password, displayName: DisplayName });
-export type CreateUserInput = z.input<typeof CreateUserInput>;
+export const CreateInput = z.object({ email: Email, password: Password, displayName: DisplayName });
+export type CreateInput = z.input<typeof CreateInput>;
 
-export const UpdateUserInput = z.object({ displayName: DisplayName });
-export type UpdateUserInput = z.input<typeof UpdateUserInput>;
+export const UpdateInput = z.object({ displayName: DisplayName });
+export type UpdateInput = z.input<typeof UpdateInput>;
 
 export const ChangePasswordInput = z.object({
   // Any length: a wrong current password is answered invalid_credentials, not a validation error.
@@ -40,12 +40,22 @@ export const ChangePasswordInput = z.object({
 });
 export type ChangePasswordInput = z.input<typeof ChangePasswordInput>;
 
-export const AdminUpdateUserInput = z
+export const AdminUpdateInput = z
   .object({ status: z.optional(UserStatus), role: z.optional(UserRole) })
   .check(z.refine((input) => input.status !== undefined || input.role !== undefined, { message: "Send status, role or both" }));
-export type AdminUpdateUserInput = z.input<typeof AdminUpdateUserInput>;
+export type AdminUpdateInput = z.input<typeof AdminUpdateInput>;
 
-export const UserParams = z.object({ userId: z.uuid() });
+export const Params = z.object({ userId: z.uuid() });
 
-export const UserListQuery = z.extend(PageQuery, { q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) });
-export type UserListQuery = z.input<typeof UserListQuery>;
+export const ListQuery = z.extend(PageQuery, { q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) });
+export type ListQuery = z.input<typeof ListQuery>;
+
+// The names the route table and the audit seal read until they move to the ones above.
+export const UserInfo = Info;
+export type UserInfo = Info;
+export const UserResult = Single;
+export const CreateUserInput = CreateInput;
+export const UpdateUserInput = UpdateInput;
+export const AdminUpdateUserInput = AdminUpdateInput;
+export const UserParams = Params;
+export const UserListQuery = ListQuery;

@@ -1,23 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeCache } from "@voxguard/core/cache";
-import { closeDb, db } from "@voxguard/core/db";
-import { startApi, type TestApi } from "../../test-support/http.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "@voxguard/core/db";
 import { PASSWORD, makePlatformAdmin, signUp, uniqueEmail, type SignedUp } from "../../test-support/identity.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
-let api: TestApi;
+const api = useApi();
 let admin: SignedUp;
 
 beforeAll(async () => {
-  api = await startApi();
   admin = await signUp(api, { displayName: "Platform Admin" });
   await makePlatformAdmin(admin.user.id);
-});
-
-afterAll(async () => {
-  await api.close();
-  await closeCache();
-  await closeDb();
 });
 
 describe("GET /admin/users", () => {

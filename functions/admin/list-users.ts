@@ -4,5 +4,5 @@ import { listUsers } from "../routes.ts";
 
 export const handler = route(listUsers, async ({ query, actor }) => ({
   status: 200,
-  body: await User.list(query, actor),
+  body: await User.list(actor, query),
 }));

@@ -4,5 +4,5 @@ import { updateUser } from "../routes.ts";
 
 export const handler = route(updateUser, async ({ params, body, actor }) => ({
   status: 200,
-  body: { user: await User.adminUpdate(params, body, actor) },
+  body: { user: await User.adminUpdate(actor, params, body) },
 }));

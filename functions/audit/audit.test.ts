@@ -11,7 +11,7 @@ import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type ApiAnswer, type TestApi } from "../../test-support/http.ts";
 import { makePlatformAdmin, signUp, type SignedUp } from "../../test-support/identity.ts";
 import { addMember } from "../../test-support/org-routes.ts";
-import { QUICKWIT_MAX_OFFSET, startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in.ts";
+import { QUICKWIT_MAX_OFFSET, startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in/index.ts";
 import { handler as consumer } from "../queue/audit-consumer.ts";
 import { until } from "../../test-support/until.ts";
 

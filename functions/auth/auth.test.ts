@@ -1,22 +1,12 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeCache, cacheKey } from "@voxguard/core/cache";
-import { closeDb, db } from "@voxguard/core/db";
+import { describe, expect, it } from "vitest";
+import { cacheKey } from "@voxguard/core/cache";
+import { db } from "@voxguard/core/db";
 import { hashToken } from "@voxguard/core/session";
-import { startApi, type TestApi } from "../../test-support/http.ts";
 import { PASSWORD, signUp, uniqueEmail } from "../../test-support/identity.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
-let api: TestApi;
-
-beforeAll(async () => {
-  api = await startApi();
-});
-
-afterAll(async () => {
-  await api.close();
-  await closeCache();
-  await closeDb();
-});
+const api = useApi();
 
 async function actionsOf(userId: string): Promise<string[]> {
   const rows = await db().selectFrom("audit_log").select("action").where("user_id", "=", userId).orderBy("created_at").execute();

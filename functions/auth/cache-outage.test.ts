@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheKey, closeCache } from "@voxguard/core/cache";
@@ -8,6 +7,7 @@ import { hashToken } from "@voxguard/core/session";
 import { startApi, type TestApi } from "../../test-support/http.ts";
 import { PASSWORD, signUp } from "../../test-support/identity.ts";
 import { startRedisServer, type RedisServer } from "../../test-support/redis-server.ts";
+import { until } from "../../test-support/until.ts";
 
 let api: TestApi;
 let server: RedisServer;
@@ -37,14 +37,6 @@ const sessionKey = (token: string) => cacheKey("session", hashToken(token));
 
 async function health() {
   return api.request("GET", "/health");
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`gave up waiting: ${what}`);
 }
 
 describe("with the cache killed mid-test", () => {
@@ -84,7 +76,7 @@ describe("with the cache killed mid-test", () => {
     expect(down.body.checks).toMatchObject({ db: "ok", cache: "down" });
 
     await server.start();
-    await until(async () => (await health()).body.checks.cache === "ok", "the cache to be reported ok again");
+    await until("the cache to be reported ok again", async () => (await health()).body.checks.cache === "ok");
 
     // Once it is back the same revocation goes through, and holds.
     expect((await api.request("POST", "/auth/logout", { token: first.token })).status).toBe(204);

@@ -1,29 +1,19 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeCache } from "@voxguard/core/cache";
-import { closeDb, db } from "@voxguard/core/db";
+import { db } from "@voxguard/core/db";
 import { hashToken } from "@voxguard/core/token";
-import { startApi, type TestApi } from "../../test-support/http.ts";
 import { PASSWORD, signUp, uniqueEmail } from "../../test-support/identity.ts";
 import { startMailPipeline, tokenIn, type MailPipeline } from "../../test-support/mail.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
-let api: TestApi;
 let mail: MailPipeline;
-
 beforeAll(async () => {
-  process.env.EMAIL_RESEND_LIMIT = "2";
-  process.env.PASSWORD_FORGOT_LIMIT_PER_ACCOUNT = "3";
-  // Every request here comes from 127.0.0.1: the per-IP limit is tested in core.
-  process.env.PASSWORD_FORGOT_LIMIT_PER_IP = "100000";
   mail = await startMailPipeline();
-  api = await startApi();
 });
-
-afterAll(async () => {
-  await api.close();
-  await mail.close();
-  await closeCache();
-  await closeDb();
+afterAll(() => mail.close());
+const api = useApi({
+  // Every request here comes from 127.0.0.1: the per-IP limit is tested in core.
+  env: { EMAIL_RESEND_LIMIT: "2", PASSWORD_FORGOT_LIMIT_PER_ACCOUNT: "3", PASSWORD_FORGOT_LIMIT_PER_IP: "100000" },
 });
 
 async function actionsOf(userId: string): Promise<string[]> {

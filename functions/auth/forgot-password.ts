@@ -4,5 +4,5 @@ import { forgotPassword } from "../routes.ts";
 
 export const handler = route(forgotPassword, async ({ body, actor }) => ({
   status: 202,
-  body: await Account.forgotPassword(body, actor),
+  body: await Account.forgotPassword(actor, body),
 }));

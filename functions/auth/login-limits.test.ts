@@ -1,9 +1,8 @@
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cache, closeCache } from "@voxguard/core/cache";
 import { reloadConfig } from "@voxguard/core/config";
 import { closeDb, db } from "@voxguard/core/db";
-import { startApi, type TestApi } from "../../test-support/http.ts";
+import { postFrom, startApi, type SourcedAnswer, type TestApi } from "../../test-support/http.ts";
 import { PASSWORD, signUp, uniqueEmail } from "../../test-support/identity.ts";
 import { until } from "../../test-support/until.ts";
 
@@ -31,29 +30,9 @@ afterAll(async () => {
   await closeDb();
 });
 
-interface Answer {
-  status: number;
-  retryAfter: string | undefined;
-  body: { code?: string; token?: string };
-}
+type Answer = SourcedAnswer<{ code?: string; token?: string }>;
 
-/** A request sent from a loopback address of our choosing: API Gateway's sourceIp is the peer address. */
-function send(localAddress: string, path: string, body: unknown, token?: string): Promise<Answer> {
-  const url = new URL(path, api.url);
-  const payload = JSON.stringify(body);
-  const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(payload) };
-  if (token) headers.authorization = `Bearer ${token}`;
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress, headers }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, body: JSON.parse(text) }));
-    });
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
+const send = (localAddress: string, path: string, body: unknown, token?: string): Promise<Answer> => postFrom(api, localAddress, path, body, token);
 
 const loginFrom = (localAddress: string, email: string, password: string) => send(localAddress, "/auth/login", { email, password });
 

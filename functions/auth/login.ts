@@ -4,5 +4,5 @@ import { login } from "../routes.ts";
 
 export const handler = route(login, async ({ body, actor }) => ({
   status: 200,
-  body: await Auth.login(body, actor),
+  body: await Auth.login(actor, body),
 }));

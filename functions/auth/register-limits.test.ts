@@ -1,52 +1,22 @@
-import { request } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeCache } from "@voxguard/core/cache";
-import { reloadConfig } from "@voxguard/core/config";
-import { closeDb, db } from "@voxguard/core/db";
+import { describe, expect, it } from "vitest";
+import { db } from "@voxguard/core/db";
 import { hashingPeak, resetHashingPeak } from "@voxguard/core/password";
-import { startApi, type TestApi } from "../../test-support/http.ts";
+import { postFrom, type SourcedAnswer } from "../../test-support/http.ts";
 import { PASSWORD, uniqueEmail } from "../../test-support/identity.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
-let api: TestApi;
 const LIMIT = 5;
-
-beforeAll(async () => {
-  process.env.CACHE_KEY_PREFIX = `${process.env.CACHE_KEY_PREFIX}register-limits:`;
-  process.env.REGISTER_LIMIT_PER_IP = String(LIMIT);
-  process.env.REGISTER_LIMIT_WINDOW_SECONDS = "3600";
-  process.env.PASSWORD_HASH_CONCURRENCY = "2";
-  reloadConfig();
-  api = await startApi();
+const api = useApi({
+  env: {
+    CACHE_KEY_PREFIX: `${process.env.CACHE_KEY_PREFIX}register-limits:`,
+    REGISTER_LIMIT_PER_IP: String(LIMIT),
+    REGISTER_LIMIT_WINDOW_SECONDS: "3600",
+    PASSWORD_HASH_CONCURRENCY: "2",
+  },
 });
 
-afterAll(async () => {
-  await api.close();
-  await closeCache();
-  await closeDb();
-});
-
-interface Answer {
-  status: number;
-  retryAfter: string | undefined;
-  body: { code?: string; user?: { id: string } };
-}
-
-function registerFrom(localAddress: string, email: string): Promise<Answer> {
-  const url = new URL("/auth/register", api.url);
-  const payload = JSON.stringify({ email, password: PASSWORD, displayName: "Flood" });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, body: JSON.parse(text) }));
-      },
-    );
-    req.on("error", reject);
-    req.end(payload);
-  });
+function registerFrom(localAddress: string, email: string): Promise<SourcedAnswer<{ code?: string; user?: { id: string } }>> {
+  return postFrom(api, localAddress, "/auth/register", { email, password: PASSWORD, displayName: "Flood" });
 }
 
 describe("registrations", () => {

@@ -4,5 +4,5 @@ import { register } from "../routes.ts";
 
 export const handler = route(register, async ({ body, actor }) => ({
   status: 201,
-  body: await Auth.register(body, actor),
+  body: await Auth.register(actor, body),
 }));

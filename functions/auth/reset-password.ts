@@ -4,5 +4,5 @@ import { resetPassword } from "../routes.ts";
 
 export const handler = route(resetPassword, async ({ body, actor }) => ({
   status: 200,
-  body: await Account.resetPassword(body, actor),
+  body: await Account.resetPassword(actor, body),
 }));

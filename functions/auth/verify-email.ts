@@ -4,5 +4,5 @@ import { verifyEmail } from "../routes.ts";
 
 export const handler = route(verifyEmail, async ({ body, actor }) => ({
   status: 200,
-  body: { user: await Account.verifyEmail(body, actor) },
+  body: { user: await Account.verifyEmail(actor, body) },
 }));

@@ -1,8 +1,9 @@
+import type { Role as OrgRole } from "@voxguard/core/org/schema";
 import type * as z from "@voxguard/core/zod";
 
 /** Who may call a route at all; organization roles are checked by the core operation itself. */
 export type RouteAuth = "none" | "session" | "platform-admin";
-export type OrgRole = "owner" | "admin" | "member" | "viewer";
+export type { OrgRole };
 
 /** A route's request and response schemas (zod/mini). */
 export interface RouteSchemas {

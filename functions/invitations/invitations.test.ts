@@ -1,27 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeCache } from "@voxguard/core/cache";
-import { closeDb, db } from "@voxguard/core/db";
-import { startApi, type TestApi } from "../../test-support/http.ts";
+import { db } from "@voxguard/core/db";
 import { signUp, uniqueEmail, type SignedUp } from "../../test-support/identity.ts";
 import { startMailPipeline, tokenIn, type MailPipeline } from "../../test-support/mail.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
-let api: TestApi;
 let mail: MailPipeline;
-
 beforeAll(async () => {
-  process.env.INVITATION_LIMIT_PER_ORG = "8";
   mail = await startMailPipeline();
-  api = await startApi();
 });
-
-afterAll(async () => {
-  await api.close();
-  await mail.close();
-  await closeCache();
-  await closeDb();
-});
+afterAll(() => mail.close());
+const api = useApi({ env: { INVITATION_LIMIT_PER_ORG: "8" } });
 
 /** A user whose verification mail has been read, so the next mail to them is the one a test waits for. */
 async function person(email = uniqueEmail("person")): Promise<SignedUp> {

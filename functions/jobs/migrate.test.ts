@@ -1,10 +1,10 @@
 import { readdirSync } from "node:fs";
 import pg from "pg";
-import { reloadConfig } from "@voxguard/core/config";
 import { log } from "@voxguard/core/log";
 import { createMigrator, defaultMigrationsDir } from "@voxguard/core/migrate";
 import { describe, expect, it, vi } from "vitest";
-import { createTempDatabase, repositoryVersions } from "../../core/migrate/test-db.ts";
+import { repositoryVersions } from "../../core/migrate/test-db.ts";
+import { withOwnDatabase } from "../../test-support/throwaway-database.ts";
 import { handler } from "./migrate.ts";
 
 describe("the deploy-time migrator", () => {
@@ -24,30 +24,28 @@ describe("the deploy-time migrator", () => {
   });
 
   it("succeeds without running anything when the database is ahead of its files (a code rollback); dirty still fails", async () => {
-    const own = await createTempDatabase();
-    const shared = process.env.DATABASE_URL;
     const lines: string[] = [];
     const info = vi.spyOn(log, "info").mockImplementation((...args: unknown[]) => void lines.push(String(args[0])));
     try {
-      const pool = own.pool();
-      const migrator = createMigrator({ pool, dir: defaultMigrationsDir });
-      await migrator.up();
-      const last = (await repositoryVersions()).at(-1)!;
-      await migrator.force(last + 1);
-      process.env.DATABASE_URL = own.url;
-      reloadConfig();
+      await withOwnDatabase(
+        async (own) => {
+          const pool = own.pool();
+          const migrator = createMigrator({ pool, dir: defaultMigrationsDir });
+          await migrator.up();
+          const last = (await repositoryVersions()).at(-1)!;
+          await migrator.force(last + 1);
 
-      expect(await handler({ command: "up" })).toEqual({ applied: [] });
-      expect(lines).toContain(`database is at version ${last + 1}, ahead of the newest file (${last}): nothing to apply`);
-      expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: last + 1, dirty: false }]);
+          expect(await handler({ command: "up" })).toEqual({ applied: [] });
+          expect(lines).toContain(`database is at version ${last + 1}, ahead of the newest file (${last}): nothing to apply`);
+          expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: last + 1, dirty: false }]);
 
-      await pool.query("UPDATE migrations SET dirty = true");
-      await expect(handler({ command: "up" })).rejects.toThrow(`Dirty database version ${last + 1}`);
+          await pool.query("UPDATE migrations SET dirty = true");
+          await expect(handler({ command: "up" })).rejects.toThrow(`Dirty database version ${last + 1}`);
+        },
+        { migrate: false },
+      );
     } finally {
       info.mockRestore();
-      process.env.DATABASE_URL = shared;
-      reloadConfig();
-      await own.drop();
     }
   });
 });

@@ -4,5 +4,5 @@ import { changePassword } from "../routes.ts";
 
 export const handler = route(changePassword, async ({ body, actor }) => ({
   status: 200,
-  body: await User.changePassword(body, actor),
+  body: await User.changePassword(actor, body),
 }));

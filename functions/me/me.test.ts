@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeCache } from "@voxguard/core/cache";
-import { closeDb, db } from "@voxguard/core/db";
-import { startApi, type TestApi } from "../../test-support/http.ts";
+import { describe, expect, it } from "vitest";
+import { db } from "@voxguard/core/db";
 import { PASSWORD, signUp } from "../../test-support/identity.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
-let api: TestApi;
-
-beforeAll(async () => {
-  api = await startApi();
-});
-
-afterAll(async () => {
-  await api.close();
-  await closeCache();
-  await closeDb();
-});
+const api = useApi();
 
 async function auditOf(userId: string, action: string) {
   return db().selectFrom("audit_log").selectAll().where("user_id", "=", userId).where("action", "=", action).execute();

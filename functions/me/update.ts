@@ -4,5 +4,5 @@ import { updateMe } from "../routes.ts";
 
 export const handler = route(updateMe, async ({ body, actor }) => ({
   status: 200,
-  body: { user: await User.update(body, actor) },
+  body: { user: await User.update(actor, body) },
 }));

@@ -1,26 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeCache } from "@voxguard/core/cache";
-import { reloadConfig } from "@voxguard/core/config";
-import { closeDb, db } from "@voxguard/core/db";
-import { startApi, type TestApi } from "../../test-support/http.ts";
+import { describe, expect, it } from "vitest";
+import { db } from "@voxguard/core/db";
 import { signUp, uniqueEmail } from "../../test-support/identity.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
-let api: TestApi;
 const LIMIT = 5;
-
-beforeAll(async () => {
-  process.env.CACHE_KEY_PREFIX = `${process.env.CACHE_KEY_PREFIX}member-add-limit:`;
-  process.env.MEMBER_ADD_LIMIT_PER_ACTOR = String(LIMIT);
-  reloadConfig();
-  api = await startApi();
-});
-
-afterAll(async () => {
-  await api.close();
-  await closeCache();
-  await closeDb();
-});
+const api = useApi({ env: { CACHE_KEY_PREFIX: `${process.env.CACHE_KEY_PREFIX}member-add-limit:`, MEMBER_ADD_LIMIT_PER_ACTOR: String(LIMIT) } });
 
 async function orgOf(token: string): Promise<string> {
   const answer = await api.request("POST", "/orgs", { token, body: { name: "Probe", slug: `probe-${randomUUID().slice(0, 8)}` } });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeCache } from "@voxguard/core/cache";
 import { closeDb } from "@voxguard/core/db";
-import { atLeast } from "@voxguard/core/org";
+import { atLeast } from "@voxguard/core/access";
 import type { RouteDefinition, RouteSchemas } from "../edge/route-definition.ts";
 import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../../test-support/http.ts";

@@ -7,7 +7,8 @@ import { toEvent } from "@voxguard/core/audit";
 import { reloadConfig } from "@voxguard/core/config";
 import { closeDb } from "@voxguard/core/db";
 import { startQueuePoller } from "../../local/queue-poller.ts";
-import { createOrg, createUser, rowsOf } from "../../test-support/audit-fixtures.ts";
+import { rowsOf } from "../../test-support/audit-fixtures.ts";
+import { createOrg, createUser } from "../../test-support/tenancy.ts";
 import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
 import { handler } from "./audit-consumer.ts";
 import { until } from "../../test-support/until.ts";
@@ -20,7 +21,7 @@ beforeAll(async () => {
   aws = await startLocalAws();
   delete process.env.AUDIT_QUEUE_URL;
   reloadConfig();
-  actor = await createUser();
+  actor = (await createUser()).actor;
   orgId = await createOrg([[actor, "owner"]]);
 });
 

@@ -2,7 +2,7 @@ import { isPlatformAdmin, type Actor, type UserActor } from "../actor/index.ts";
 import { useTransaction } from "../db/index.ts";
 import { notFound, VisibleError } from "../error/index.ts";
 import { existingId } from "../validation/index.ts";
-import type { Role } from "./schema.ts";
+import type { Role } from "../org/schema.ts";
 
 const RANK: Record<Role, number> = { viewer: 1, member: 2, admin: 3, owner: 4 };
 
