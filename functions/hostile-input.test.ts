@@ -489,7 +489,8 @@ function checkAnswer(key: string, wire: Wire, answer: Answer): void {
   try {
     problem = JSON.parse(answer.text);
   } catch {
-    return fail("a problem+json body that does not parse");
+    fail("a problem+json body that does not parse");
+    return;
   }
   if (problem.status !== answer.status) fail("problem.status differs from the HTTP status");
   if (typeof problem.code !== "string" || STATUS[problem.code as keyof typeof STATUS] !== answer.status) fail(`problem code ${String(problem.code)} is not documented for ${answer.status}`);

@@ -73,7 +73,7 @@ export const listSessions = {
   summary: "The caller's live sessions",
   schemas: async () => {
     const Session = await import("@voxguard/core/session/schema");
-    return { responses: { 200: Session.SessionList } };
+    return { responses: { 200: Session.List } };
   },
 } as const satisfies RouteDefinition;
 
@@ -92,7 +92,7 @@ export const revokeSession = {
   summary: "Revoke one of the caller's sessions",
   schemas: async () => {
     const Session = await import("@voxguard/core/session/schema");
-    return { params: Session.SessionParams, responses: { 204: null } };
+    return { params: Session.Params, responses: { 204: null } };
   },
 } as const satisfies RouteDefinition;
 
@@ -103,7 +103,7 @@ export const getMe = {
   summary: "The caller's account",
   schemas: async () => {
     const User = await import("@voxguard/core/user/schema");
-    return { responses: { 200: User.UserResult } };
+    return { responses: { 200: User.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -115,7 +115,7 @@ export const updateMe = {
   example: () => ({ body: { displayName: "Jane Q. Doe" } }),
   schemas: async () => {
     const User = await import("@voxguard/core/user/schema");
-    return { body: User.UpdateUserInput, responses: { 200: User.UserResult } };
+    return { body: User.UpdateInput, responses: { 200: User.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -141,7 +141,7 @@ export const listUsers = {
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const User = await import("@voxguard/core/user/schema");
-    return { query: User.UserListQuery, responses: { 200: Pagination.Page(User.UserInfo) } };
+    return { query: User.ListQuery, responses: { 200: Pagination.Page(User.Info) } };
   },
 } as const satisfies RouteDefinition;
 
@@ -153,7 +153,7 @@ export const updateUser = {
   example: () => ({ body: { status: "active" } }),
   schemas: async () => {
     const User = await import("@voxguard/core/user/schema");
-    return { params: User.UserParams, body: User.AdminUpdateUserInput, responses: { 200: User.UserResult } };
+    return { params: User.Params, body: User.AdminUpdateInput, responses: { 200: User.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -337,7 +337,7 @@ export const verifyEmail = {
   schemas: async () => {
     const Account = await import("@voxguard/core/account/schema");
     const User = await import("@voxguard/core/user/schema");
-    return { body: Account.VerifyEmailInput, responses: { 200: User.UserResult } };
+    return { body: Account.VerifyEmailInput, responses: { 200: User.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -442,7 +442,7 @@ export const listOrgAudit = {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Org = await import("@voxguard/core/org/schema");
     const Audit = await import("@voxguard/core/audit/schema");
-    return { params: Org.Params, query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.AuditEventInfo) } };
+    return { params: Org.Params, query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.Info) } };
   },
 } as const satisfies RouteDefinition;
 
@@ -470,7 +470,7 @@ export const listMyAudit = {
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Audit = await import("@voxguard/core/audit/schema");
-    return { query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.AuditEventInfo) } };
+    return { query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.Info) } };
   },
 } as const satisfies RouteDefinition;
 
@@ -483,7 +483,7 @@ export const listAllAudit = {
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Audit = await import("@voxguard/core/audit/schema");
-    return { query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.AuditEventInfo) } };
+    return { query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.Info) } };
   },
 } as const satisfies RouteDefinition;
 

@@ -24,6 +24,7 @@ export const INJECTIONS = [
   "$where: '1 == 1'",
   "[$ne]=1",
   "{$regex: '.*'}",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent as it is
   "${7*7}",
   "{{constructor.constructor('return process')()}}",
   "<script>alert(1)</script>",
@@ -96,8 +97,8 @@ export function hostileString(maxHuge: number) {
 export function deepJson() {
   return fc.record({ depth: fc.constantFrom(11, 64, 1_000, 9_000), kind: fc.constantFrom("array", "object", "mixed") }).map(({ depth, kind }) => {
     if (kind === "array") return "[".repeat(depth) + "]".repeat(depth);
-    if (kind === "object") return '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
-    return '{"a":['.repeat(depth) + "null" + "]}".repeat(depth);
+    if (kind === "object") return `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+    return `${'{"a":['.repeat(depth)}null${"]}".repeat(depth)}`;
   });
 }
 

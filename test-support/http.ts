@@ -52,14 +52,14 @@ export async function startApi(): Promise<TestApi> {
   };
 }
 
-export interface SourcedAnswer<T = any> {
+export interface SourcedAnswer<T = unknown> {
   status: number;
   retryAfter: string | undefined;
   body: T;
 }
 
 /** A JSON POST sent from a loopback address of our choosing: API Gateway's sourceIp is the peer address. */
-export function postFrom<T = any>(api: Pick<TestApi, "url">, localAddress: string, target: string, body: unknown, token?: string): Promise<SourcedAnswer<T>> {
+export function postFrom<T = unknown>(api: Pick<TestApi, "url">, localAddress: string, target: string, body: unknown, token?: string): Promise<SourcedAnswer<T>> {
   const url = new URL(target, api.url);
   const payload = JSON.stringify(body);
   const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(payload) };

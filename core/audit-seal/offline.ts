@@ -1,6 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import * as z from "../zod/index.ts";
-import type { AuditEventInfo } from "../audit/schema.ts";
+import type { Info as AuditEvent } from "../audit/schema.ts";
 import { SealDigest, type VerifyResult } from "./schema.ts";
 import { verifyChain } from "./verify-chain.ts";
 
@@ -41,7 +41,7 @@ export interface ExportVerification extends VerifyResult {
 export function verifyExport(text: string, keys: ReadonlyMap<string, KeyObject>): ExportVerification {
   let header: ExportHeader | undefined;
   const seals: SealDigest[] = [];
-  const events: { event: AuditEventInfo; sealSeq: number | null }[] = [];
+  const events: { event: AuditEvent; sealSeq: number | null }[] = [];
   const lines = text.split("\n");
   for (const [index, line] of lines.entries()) {
     if (line.trim() === "") continue;

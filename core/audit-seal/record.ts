@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
-import type { AuditEventInfo } from "../audit/schema.ts";
+import type { Info as AuditEvent } from "../audit/schema.ts";
 import type { AuditSealRow } from "../db/schema.ts";
 import { leafHash, unpackLeaves } from "./merkle.ts";
 import type { SealBody, SealDigest } from "./schema.ts";
@@ -16,7 +16,7 @@ export function canonicalJson(value: unknown): string {
  * The leaf of an event: its canonical JSON as the API and exports show it (the nine fields, nothing
  * else), so anybody holding an exported line can recompute it.
  */
-export function eventLeaf(event: AuditEventInfo): Buffer {
+export function eventLeaf(event: AuditEvent): Buffer {
   return leafHash(eventJson(event));
 }
 
@@ -28,7 +28,7 @@ const text = (value: string | null) => JSON.stringify(value);
  * which is what RFC 8785 specifies; `details`, arbitrary JSON, goes through the library. The test
  * holds it equal to canonicalize() of the whole object.
  */
-export function eventJson(event: AuditEventInfo): string {
+export function eventJson(event: AuditEvent): string {
   return (
     `{"action":${text(event.action)},"createdAt":${text(event.createdAt)},"details":${canonicalJson(event.details)},"id":${text(event.id)},` +
     `"ipAddress":${text(event.ipAddress)},"orgId":${text(event.orgId)},"resourceId":${text(event.resourceId)},` +

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { toInfo } from "../audit/list.ts";
-import type { AuditEventInfo } from "../audit/schema.ts";
+import type { Info as AuditEvent } from "../audit/schema.ts";
 import { config } from "../config/index.ts";
 import { db, isUniqueViolation, transaction } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
@@ -156,7 +156,7 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
       `.execute(tx);
       if (rows.length === 0) return [];
 
-      const byChain = new Map<string, { orgId: string | null; events: AuditEventInfo[] }>();
+      const byChain = new Map<string, { orgId: string | null; events: AuditEvent[] }>();
       for (const row of rows) {
         const chain = chainOf(row.org_id);
         const entry = byChain.get(chain) ?? { orgId: row.org_id, events: [] };

@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import type { AuditEventInfo } from "../audit/schema.ts";
+import type { Info as AuditEvent } from "../audit/schema.ts";
 import { verifyMessage } from "./keys.ts";
 import { merkleRoot } from "./merkle.ts";
 import { bodyOf, canonicalJson, compareEvents, eventLeaf, indexHash, sealHash } from "./record.ts";
@@ -12,7 +12,7 @@ export interface ChainEvidence {
   /** The seal just before the first one, when there is one and it is at hand: the link is checked too. */
   predecessor?: SealDigest | null;
   /** The events that claim one of those seals (sealSeq) or none yet (null). */
-  events: readonly { event: AuditEventInfo; sealSeq: number | null }[];
+  events: readonly { event: AuditEvent; sealSeq: number | null }[];
   keys: ReadonlyMap<string, KeyObject>;
   /**
    * The creation times the events at hand were selected by: a sealed event outside it may be
@@ -35,7 +35,7 @@ export interface TimeRange {
  */
 export function verifyChain(input: ChainEvidence): VerifyResult {
   const seals = [...input.seals].sort((a, b) => a.seq - b.seq);
-  const bySeal = new Map<number, AuditEventInfo[]>();
+  const bySeal = new Map<number, AuditEvent[]>();
   let unsealed = 0;
   let sealed = 0;
   for (const { event, sealSeq } of input.events) {
@@ -99,9 +99,9 @@ function checkSeal(seal: SealDigest, previous: SealDigest | undefined, keys: Rea
   return undefined;
 }
 
-function checkEvents(seal: SealDigest, events: AuditEventInfo[], range: TimeRange): ChainBreak | undefined {
+function checkEvents(seal: SealDigest, events: AuditEvent[], range: TimeRange): ChainBreak | undefined {
   const at = (kind: ChainBreak["kind"], eventId: string, detail: string): ChainBreak => ({ kind, seq: seal.seq, eventId, detail });
-  const present = new Map<string, AuditEventInfo>();
+  const present = new Map<string, AuditEvent>();
   for (const event of events) {
     if (present.has(event.id)) return at("event_inserted", event.id, `event ${event.id} appears more than once`);
     present.set(event.id, event);

@@ -86,6 +86,3 @@ export const AuditExportInfo = z.object({
 });
 export type AuditExportInfo = z.infer<typeof AuditExportInfo>;
 
-// The name the route table and the audit seal read until they move to the one above.
-export const AuditEventInfo = Info;
-export type AuditEventInfo = Info;

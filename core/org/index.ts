@@ -7,7 +7,7 @@ import { VisibleError } from "../error/index.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { input } from "../validation/index.ts";
 import { requireRole, requireUser } from "../access/index.ts";
-import { CreateInput, Info, ListQuery, UpdateInput, type Role } from "./schema.ts";
+import { CreateInput, type Info, ListQuery, UpdateInput, type Role } from "./schema.ts";
 
 export { CreateInput, Info, ListQuery, Params, Plan, Role, Slug, UpdateInput } from "./schema.ts";
 

@@ -42,7 +42,7 @@ export async function authenticate(token: string, origin: Origin, hooks: Authent
   const startedAt = performance.now();
   let session = await load(tokenHash);
   await hooks.afterDatabaseRead?.();
-  if (!session || session.status !== "active") throw unauthorized();
+  if (session?.status !== "active") throw unauthorized();
   if (needsTouch(session)) session = await touch(session, tokenHash);
   // Only a plain miss is refilled: a marker means the session just changed (see Cache.INVALIDATED),
   // and undefined means the cache could not be asked.

@@ -1,5 +1,5 @@
 import type { DeleteQueryBuilder, DeleteResult } from "kysely";
-import * as z from "../zod/index.ts";
+import type * as z from "../zod/index.ts";
 import type { UserActor } from "../actor/index.ts";
 import { emit } from "../audit/index.ts";
 import * as Cache from "../cache/index.ts";

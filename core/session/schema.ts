@@ -20,6 +20,3 @@ export type SessionToken = z.infer<typeof SessionToken>;
 
 export const Params = z.object({ sessionId: z.uuid() });
 
-// The names the route table reads until it moves to the ones above.
-export const SessionList = List;
-export const SessionParams = Params;

@@ -18,7 +18,7 @@ import {
   CreateInput,
   UpdateInput,
   ListQuery,
-  Info,
+  type Info,
   Params,
   type UserRole,
   type UserStatus,

@@ -50,12 +50,3 @@ export const Params = z.object({ userId: z.uuid() });
 export const ListQuery = z.extend(PageQuery, { q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) });
 export type ListQuery = z.input<typeof ListQuery>;
 
-// The names the route table and the audit seal read until they move to the ones above.
-export const UserInfo = Info;
-export type UserInfo = Info;
-export const UserResult = Single;
-export const CreateUserInput = CreateInput;
-export const UpdateUserInput = UpdateInput;
-export const AdminUpdateUserInput = AdminUpdateInput;
-export const UserParams = Params;
-export const UserListQuery = ListQuery;
