@@ -16,26 +16,40 @@ const POLL_MS = 10;
 const VISIBILITY_TIMEOUT_MS = 30_000;
 const QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:voxguard-audit";
 
-const ACTIONS: AuditAction[] = ["resource.created", "resource.updated", "resource.deleted", "member.added", "org.updated", "auth.login"];
+const ACTIONS: AuditAction[] = [
+  "resource.created",
+  "resource.updated",
+  "resource.deleted",
+  "member.added",
+  "org.updated",
+  "auth.login",
+];
 
 /** Events with the variety the trail really holds: several users and orgs, before/after details. */
 function makeEvents(userIds: string[], orgIds: string[]): AuditEvent[] {
   const start = Date.now() - EVENTS * 10;
-  return Array.from({ length: EVENTS }, (_, i): AuditEvent => ({
-    id: uuidv7(),
-    orgId: orgIds[i % orgIds.length]!,
-    userId: userIds[i % userIds.length]!,
-    action: ACTIONS[i % ACTIONS.length]!,
-    resourceType: "resource",
-    resourceId: randomUUID(),
-    details: {
-      type: "voice.agent",
-      before: { name: `resource ${i}`, status: "active" },
-      after: { name: `resource ${i} renamed`, status: i % 7 === 0 ? "disabled" : "active", config: { region: "eu-west-1", replicas: i % 5 } },
-    },
-    ipAddress: `203.0.113.${i % 250}`,
-    createdAt: new Date(start + i * 10).toISOString(),
-  }));
+  return Array.from(
+    { length: EVENTS },
+    (_, i): AuditEvent => ({
+      id: uuidv7(),
+      orgId: orgIds[i % orgIds.length]!,
+      userId: userIds[i % userIds.length]!,
+      action: ACTIONS[i % ACTIONS.length]!,
+      resourceType: "resource",
+      resourceId: randomUUID(),
+      details: {
+        type: "voice.agent",
+        before: { name: `resource ${i}`, status: "active" },
+        after: {
+          name: `resource ${i} renamed`,
+          status: i % 7 === 0 ? "disabled" : "active",
+          config: { region: "eu-west-1", replicas: i % 5 },
+        },
+      },
+      ipAddress: `203.0.113.${i % 250}`,
+      createdAt: new Date(start + i * 10).toISOString(),
+    }),
+  );
 }
 
 /** What the event source mapping hands the consumer (see local/queue-poller.ts toRecord). */
@@ -48,7 +62,12 @@ function toSqsEvent(events: AuditEvent[]): SQSEvent {
         messageId: randomUUID(),
         receiptHandle: randomUUID(),
         body,
-        attributes: { ApproximateReceiveCount: "1", SentTimestamp: now, SenderId: "AIDABENCH", ApproximateFirstReceiveTimestamp: now },
+        attributes: {
+          ApproximateReceiveCount: "1",
+          SentTimestamp: now,
+          SenderId: "AIDABENCH",
+          ApproximateFirstReceiveTimestamp: now,
+        },
         messageAttributes: {},
         md5OfBody: createHash("md5").update(body).digest("hex"),
         eventSource: "aws:sqs",
@@ -59,13 +78,33 @@ function toSqsEvent(events: AuditEvent[]): SQSEvent {
   };
 }
 
-const COLUMNS = ["id", "org_id", "user_id", "action", "resource_type", "resource_id", "details", "ip_address", "created_at"];
+const COLUMNS = [
+  "id",
+  "org_id",
+  "user_id",
+  "action",
+  "resource_type",
+  "resource_id",
+  "details",
+  "ip_address",
+  "created_at",
+];
 
 /** The floor: one plain multi-row INSERT a batch, nothing parsed, validated or deduplicated. */
 async function rawInsert(client: pg.Client, batch: AuditEvent[]): Promise<void> {
   const values: unknown[] = [];
   const rows = batch.map((e, row) => {
-    values.push(e.id, e.orgId, e.userId, e.action, e.resourceType, e.resourceId, JSON.stringify(e.details), e.ipAddress, e.createdAt);
+    values.push(
+      e.id,
+      e.orgId,
+      e.userId,
+      e.action,
+      e.resourceType,
+      e.resourceId,
+      JSON.stringify(e.details),
+      e.ipAddress,
+      e.createdAt,
+    );
     return `(${COLUMNS.map((_, column) => `$${row * COLUMNS.length + column + 1}`).join(", ")})`;
   });
   await client.query(`INSERT INTO audit_log (${COLUMNS.join(", ")}) VALUES ${rows.join(", ")}`, values);
@@ -82,7 +121,10 @@ async function throughput(client: pg.Client): Promise<BenchResult> {
     `INSERT INTO users (email, display_name) SELECT 'bench-audit-' || i || '@example.test', 'Bench' FROM generate_series(1, 20) AS i RETURNING id`,
   );
   const orgIds = Array.from({ length: 10 }, () => randomUUID());
-  const events = makeEvents(users.rows.map((row) => row.id), orgIds);
+  const events = makeEvents(
+    users.rows.map((row) => row.id),
+    orgIds,
+  );
   // The floor writes the same rows under ids of its own, so both sides can share one table.
   const floorEvents = events.map((event) => ({ ...event, id: uuidv7() }));
   const batches: AuditEvent[][] = [];
@@ -100,13 +142,17 @@ async function throughput(client: pg.Client): Promise<BenchResult> {
   // background load (on a shared 2-core box other work comes and goes within seconds).
   let consumerMs = 0;
   let floorMs = 0;
-  progress("audit-consumer", `${count(EVENTS)} events through the consumer and ${count(EVENTS)} by raw INSERT, batches of ${BATCH}, interleaved`);
+  progress(
+    "audit-consumer",
+    `${count(EVENTS)} events through the consumer and ${count(EVENTS)} by raw INSERT, batches of ${BATCH}, interleaved`,
+  );
   for (let i = 0; i < batches.length; i++) {
     const consume = async () => {
       const started = performance.now();
       const answer = await handler(sqsEvents[i]!);
       consumerMs += performance.now() - started;
-      if (answer.batchItemFailures.length > 0) throw new Error(`the consumer failed ${answer.batchItemFailures.length} records`);
+      if (answer.batchItemFailures.length > 0)
+        throw new Error(`the consumer failed ${answer.batchItemFailures.length} records`);
     };
     const insert = async () => {
       const started = performance.now();
@@ -169,17 +215,30 @@ async function visibility(pipeline: Pipeline, windowMs: number): Promise<number[
   const { startQueuePoller } = await import("../local/queue-poller.ts");
   const { handler } = await import("../functions/queue/audit-consumer.ts");
   const { api, queueUrl } = pipeline;
-  const poller = startQueuePoller({ queueUrl, handler, batchSize: BATCH, batchWindowMs: windowMs, waitTimeSeconds: 20 });
+  const poller = startQueuePoller({
+    queueUrl,
+    handler,
+    batchSize: BATCH,
+    batchWindowMs: windowMs,
+    waitTimeSeconds: 20,
+  });
   try {
     const { token } = await signUp(api);
-    const org = await api.request("POST", "/orgs", { token, body: { name: "Bench Audit", slug: `bench-audit-${randomUUID()}` } });
+    const org = await api.request("POST", "/orgs", {
+      token,
+      body: { name: "Bench Audit", slug: `bench-audit-${randomUUID()}` },
+    });
     if (org.status !== 201) throw new Error(`POST /orgs answered ${org.status}`);
     const orgId: string = org.body.org.id;
 
     const latencies: number[] = [];
     for (let i = 0; i < CHANGES; i++) {
-      const created = await api.request("POST", `/orgs/${orgId}/resources`, { token, body: { type: "voice.agent", name: `agent ${i}` } });
-      if (created.status !== 201) throw new Error(`POST resources answered ${created.status}: ${JSON.stringify(created.body)}`);
+      const created = await api.request("POST", `/orgs/${orgId}/resources`, {
+        token,
+        body: { type: "voice.agent", name: `agent ${i}` },
+      });
+      if (created.status !== 201)
+        throw new Error(`POST resources answered ${created.status}: ${JSON.stringify(created.body)}`);
       // From the change's answer: the change is committed and the client has seen it succeed.
       const changedAt = performance.now();
       const resourceId: string = created.body.resource.id;
@@ -187,7 +246,8 @@ async function visibility(pipeline: Pipeline, windowMs: number): Promise<number[
         const trail = await api.request("GET", `/orgs/${orgId}/audit?resourceId=${resourceId}&limit=1`, { token });
         if (trail.status !== 200) throw new Error(`GET audit answered ${trail.status}`);
         if (trail.body.items.length > 0) break;
-        if (performance.now() - changedAt > VISIBILITY_TIMEOUT_MS) throw new Error(`change ${i} not visible after ${VISIBILITY_TIMEOUT_MS} ms`);
+        if (performance.now() - changedAt > VISIBILITY_TIMEOUT_MS)
+          throw new Error(`change ${i} not visible after ${VISIBILITY_TIMEOUT_MS} ms`);
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
       latencies.push(performance.now() - changedAt);

@@ -35,14 +35,19 @@ async function seedBacklog(client: pg.Client): Promise<void> {
     FROM generate_series(1, ${EVENTS}) g
     JOIN (SELECT row_number() OVER () - 1 AS n, gen_random_uuid() AS id FROM generate_series(1, ${ORGS})) orgs ON orgs.n = g % ${ORGS}`);
   // Listed for the sealer, as the consumer lists what it stores.
-  await client.query("INSERT INTO audit_unsealed (event_id, org_id, created_at) SELECT id, org_id, created_at FROM audit_log");
+  await client.query(
+    "INSERT INTO audit_unsealed (event_id, org_id, created_at) SELECT id, org_id, created_at FROM audit_log",
+  );
 }
 
 async function sealBacklog(client: pg.Client): Promise<{ result: BenchResult; sealMs: number }> {
   const { sealPending } = await import("@voxguard/core/audit-seal");
   await seedBacklog(client);
   await client.query("VACUUM (ANALYZE) audit_log, audit_unsealed");
-  progress("audit-seal", `sealing ${count(EVENTS)} events of ${count(ORGS)} organizations, digests to the local bucket`);
+  progress(
+    "audit-seal",
+    `sealing ${count(EVENTS)} events of ${count(ORGS)} organizations, digests to the local bucket`,
+  );
   const started = performance.now();
   const run = await sealPending({ publish: true });
   const sealMs = performance.now() - started;
@@ -78,7 +83,12 @@ function consumerEvents(orgIds: string[], n: number): SQSEvent[] {
         messageId: randomUUID(),
         receiptHandle: randomUUID(),
         body: JSON.stringify(event),
-        attributes: { ApproximateReceiveCount: "1", SentTimestamp: "0", SenderId: "BENCH", ApproximateFirstReceiveTimestamp: "0" },
+        attributes: {
+          ApproximateReceiveCount: "1",
+          SentTimestamp: "0",
+          SenderId: "BENCH",
+          ApproximateFirstReceiveTimestamp: "0",
+        },
         messageAttributes: {},
         md5OfBody: "",
         eventSource: "aws:sqs",
@@ -95,7 +105,10 @@ async function consumerBeside(): Promise<{ result: BenchResult; durations: numbe
   const { handler } = await import("../functions/queue/audit-consumer.ts");
   const orgIds = Array.from({ length: ORGS }, () => randomUUID());
   const perRound = CONSUMER_EVENTS / ROUNDS;
-  const worker = fork(path.join(import.meta.dirname, "audit-seal-worker.ts"), { execArgv: ["--import", "tsx"], env: process.env });
+  const worker = fork(path.join(import.meta.dirname, "audit-seal-worker.ts"), {
+    execArgv: ["--import", "tsx"],
+    env: process.env,
+  });
   let idle: (() => void) | undefined;
   let resolveDone: (report: WorkerReport) => void = () => undefined;
   const done = new Promise<WorkerReport>((resolve) => (resolveDone = resolve));
@@ -106,15 +119,19 @@ async function consumerBeside(): Promise<{ result: BenchResult; durations: numbe
   let aloneMs = 0;
   let besideMs = 0;
   try {
-    progress("audit-seal", `${count(CONSUMER_EVENTS)} events through the consumer alone and ${count(CONSUMER_EVENTS)} with a sealer beside it, ${ROUNDS} rounds each`);
+    progress(
+      "audit-seal",
+      `${count(CONSUMER_EVENTS)} events through the consumer alone and ${count(CONSUMER_EVENTS)} with a sealer beside it, ${ROUNDS} rounds each`,
+    );
     for (let round = 0; round < 2 * ROUNDS; round++) {
       // Alternate which comes first, as audit-consumer does.
       const beside = (round % 2 === 0) === (Math.floor(round / 2) % 2 === 0);
       if (beside) worker.send("start");
-      else await new Promise<void>((resolve) => {
-        idle = resolve;
-        worker.send("pause");
-      });
+      else
+        await new Promise<void>((resolve) => {
+          idle = resolve;
+          worker.send("pause");
+        });
       const batches = consumerEvents(orgIds, perRound);
       const started = performance.now();
       for (const batch of batches) {
@@ -154,7 +171,10 @@ async function observedLag(): Promise<{ result: BenchResult; runs: number[] }> {
   const orgIds = Array.from({ length: ORGS }, () => randomUUID());
   const storedAt = new Map<string, number>();
   const sealedAt = new Map<string, number>();
-  const worker = fork(path.join(import.meta.dirname, "audit-seal-worker.ts"), { execArgv: ["--import", "tsx"], env: process.env });
+  const worker = fork(path.join(import.meta.dirname, "audit-seal-worker.ts"), {
+    execArgv: ["--import", "tsx"],
+    env: process.env,
+  });
   let resolveDone: (durations: number[]) => void = () => undefined;
   const done = new Promise<number[]>((resolve) => (resolveDone = resolve));
   worker.on("message", (message: SealCommit | WorkerReport) => {
@@ -162,7 +182,10 @@ async function observedLag(): Promise<{ result: BenchResult; runs: number[] }> {
     else resolveDone(message.durations);
   });
   const everyMs = (BATCH / DESIGN_RATE) * 1000;
-  progress("audit-seal", `observing the seal lag: ${count(DESIGN_RATE)} events/s over ${count(ORGS)} orgs for ${LAG_MINUTES} min, the sealer on its 1-minute schedule`);
+  progress(
+    "audit-seal",
+    `observing the seal lag: ${count(DESIGN_RATE)} events/s over ${count(ORGS)} orgs for ${LAG_MINUTES} min, the sealer on its 1-minute schedule`,
+  );
   let late = 0;
   try {
     worker.send({ schedule: true });
@@ -192,7 +215,10 @@ async function observedLag(): Promise<{ result: BenchResult; runs: number[] }> {
     runs,
     result: {
       name: "audit-seal:lag",
-      figures: `seal lag observed over ${count(lags.length)} events: p50 ${fixed(percentile(lags, 50), 1)} s, p99 ${fixed(p99, 1)} s, max ${fixed(lags.reduce((a, b) => Math.max(a, b), 0), 1)} s`,
+      figures: `seal lag observed over ${count(lags.length)} events: p50 ${fixed(percentile(lags, 50), 1)} s, p99 ${fixed(p99, 1)} s, max ${fixed(
+        lags.reduce((a, b) => Math.max(a, b), 0),
+        1,
+      )} s`,
       pass: p99 <= 90,
       note: `target p99 ≤ 90 s; stored → seal committed, at ${count(DESIGN_RATE)} events/s for ${LAG_MINUTES} min (${late} of ${count(storedAt.size / BATCH)} batches started late), the sealer a run a minute in its own process with digests; its runs took p50 ${ms(percentile(runs, 50))}, max ${ms(Math.max(...runs, 0))}; the queue's batch window (up to 5 s before an event is stored) comes on top`,
     },
@@ -221,7 +247,10 @@ export async function run(): Promise<BenchResult[]> {
     const runs = beside.durations;
     const results = [
       backlog.result,
-      { ...beside.result, note: `${beside.result.note}; its runs took p50 ${ms(percentile(runs, 50))}, max ${ms(Math.max(...runs, 0))} (${runs.length} runs)` },
+      {
+        ...beside.result,
+        note: `${beside.result.note}; its runs took p50 ${ms(percentile(runs, 50))}, max ${ms(Math.max(...runs, 0))} (${runs.length} runs)`,
+      },
     ];
     // BENCH_SEAL_LAG_MINUTES=0 leaves the minutes-long lag observation out (a quick look at the rest).
     if (LAG_MINUTES > 0) results.push((await observedLag()).result);

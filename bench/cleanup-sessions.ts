@@ -72,9 +72,13 @@ export async function run(): Promise<BenchResult[]> {
     progress("cleanup-sessions", `generating ${count(EXPIRED)} expired + ${count(LIVE)} live sessions`);
     const generation = await timed(() => generate(client));
     progress("cleanup-sessions", `generated in ${ms(generation.ms)}; one DELETE`);
-    const single = await onFreshConnection((fresh) => timed(() => query(fresh, "DELETE FROM user_sessions WHERE expires_at < now()")));
-    if (single.value.rowCount !== EXPIRED) throw new Error(`the single DELETE removed ${single.value.rowCount} rows, not ${EXPIRED}`);
-    if ((await remaining(client)) !== LIVE) throw new Error("the single DELETE did not leave exactly the live sessions");
+    const single = await onFreshConnection((fresh) =>
+      timed(() => query(fresh, "DELETE FROM user_sessions WHERE expires_at < now()")),
+    );
+    if (single.value.rowCount !== EXPIRED)
+      throw new Error(`the single DELETE removed ${single.value.rowCount} rows, not ${EXPIRED}`);
+    if ((await remaining(client)) !== LIVE)
+      throw new Error("the single DELETE did not leave exactly the live sessions");
 
     progress("cleanup-sessions", "regenerating; the job's batches");
     await generate(client);

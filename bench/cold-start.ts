@@ -41,7 +41,14 @@ export const WRITE_MAX_RATIO = 1.35;
  * 0.75 of its init and 0.55 of its size. Its milliseconds come from another machine; the
  * comparison is only as good as that.
  */
-export const PEER = { name: "Better Auth getSession", bytes: 858 * 1024, initMs: 149, maxInit: 0.75, maxSize: 0.55, floorMs: 95 };
+export const PEER = {
+  name: "Better Auth getSession",
+  bytes: 858 * 1024,
+  initMs: 149,
+  maxInit: 0.75,
+  maxSize: 0.55,
+  floorMs: 95,
+};
 
 /**
  * The peer in floors, independent of this machine's load: outside the project the stack floor
@@ -109,14 +116,23 @@ export interface ProbeResult {
 /** One fresh `node` importing the file; `ok` when it loaded, exported the function and connected nowhere. */
 export function probe(file: string, exportName = "handler", env: Record<string, string> = {}): ProbeResult {
   const started = performance.now();
-  const child = spawnSync(process.execPath, ["--input-type=module", "-e", PROBE, pathToFileURL(file).href, exportName], {
-    env: childEnv(env),
-    encoding: "utf8",
-    timeout: 30_000,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ["--input-type=module", "-e", PROBE, pathToFileURL(file).href, exportName],
+    {
+      env: childEnv(env),
+      encoding: "utf8",
+      timeout: 30_000,
+    },
+  );
   const ms = performance.now() - started;
   const ok = child.status === 0;
-  return { ok, ms, cpuMs: ok ? Number(child.stdout.trim()) : Number.NaN, error: ok ? "" : (child.stderr || child.error?.message || `exit ${child.status}`).trim() };
+  return {
+    ok,
+    ms,
+    cpuMs: ok ? Number(child.stdout.trim()) : Number.NaN,
+    error: ok ? "" : (child.stderr || child.error?.message || `exit ${child.status}`).trim(),
+  };
 }
 
 function bareNode(): number {
@@ -185,8 +201,19 @@ export interface ColdStart {
 /** bench/stack-floor.ts bundled exactly as the functions are. */
 async function buildStackFloor(outdir: string): Promise<Subject> {
   const outfile = join(outdir, "stack-floor.mjs");
-  await esbuild({ ...esbuildOptions(), entryPoints: [join(root, "bench", "stack-floor.ts")], outfile, metafile: false });
-  return { name: "(stack floor: kysely+pg+ioredis+zod/mini)", kind: "floor", bytes: statSync(outfile).size, outfile, exportName: "handler" };
+  await esbuild({
+    ...esbuildOptions(),
+    entryPoints: [join(root, "bench", "stack-floor.ts")],
+    outfile,
+    metafile: false,
+  });
+  return {
+    name: "(stack floor: kysely+pg+ioredis+zod/mini)",
+    kind: "floor",
+    bytes: statSync(outfile).size,
+    outfile,
+    exportName: "handler",
+  };
 }
 
 /**
@@ -195,7 +222,9 @@ async function buildStackFloor(outdir: string): Promise<Subject> {
  * in rounds, every row (the floor too) sees the same drift, and the ratios hold up better than the
  * milliseconds.
  */
-export async function measure(options: { runs?: number; built?: BuiltFunction[]; compileCache?: boolean } = {}): Promise<ColdStart> {
+export async function measure(
+  options: { runs?: number; built?: BuiltFunction[]; compileCache?: boolean } = {},
+): Promise<ColdStart> {
   const runs = options.runs ?? RUNS;
   const compileCache = options.compileCache ?? COMPILE_CACHE;
   const built = options.built ?? (await buildFunctions());
@@ -204,11 +233,23 @@ export async function measure(options: { runs?: number; built?: BuiltFunction[];
     const empty = join(scratch, "empty.mjs");
     writeFileSync(empty, "export const handler = () => {};\n");
     const floor = await buildStackFloor(scratch);
-    const functions: Subject[] = built.map((fn) => ({ name: fn.name, kind: kindOf(fn), bytes: fn.bytes, outfile: fn.outfile, exportName: fn.exportName }));
-    const subjects: Subject[] = [{ name: "(empty module)", kind: "other", bytes: 0, outfile: empty, exportName: "handler" }, floor, ...functions];
+    const functions: Subject[] = built.map((fn) => ({
+      name: fn.name,
+      kind: kindOf(fn),
+      bytes: fn.bytes,
+      outfile: fn.outfile,
+      exportName: fn.exportName,
+    }));
+    const subjects: Subject[] = [
+      { name: "(empty module)", kind: "other", bytes: 0, outfile: empty, exportName: "handler" },
+      floor,
+      ...functions,
+    ];
 
     const failed = new Map<Subject, string>();
-    const cacheEnv = new Map<Subject, Record<string, string>>(subjects.map((subject, i) => [subject, compileCacheEnv(join(scratch, "compile-cache", String(i)))]));
+    const cacheEnv = new Map<Subject, Record<string, string>>(
+      subjects.map((subject, i) => [subject, compileCacheEnv(join(scratch, "compile-cache", String(i)))]),
+    );
     // One untimed import each first: the file cache, not the bundle, would make the first run slow.
     // With a compile cache, that import is also the one that writes it.
     for (const subject of subjects) {
@@ -248,7 +289,16 @@ export async function measure(options: { runs?: number; built?: BuiltFunction[];
     const row = (subject: Subject): ColdStartRow => {
       const base = { function: subject.name, kind: subject.kind, bundleBytes: subject.bytes };
       const error = failed.get(subject);
-      if (error) return { ...base, initMs: Number.NaN, cpuMs: Number.NaN, ratio: Number.NaN, cpuRatio: Number.NaN, pass: false, error };
+      if (error)
+        return {
+          ...base,
+          initMs: Number.NaN,
+          cpuMs: Number.NaN,
+          ratio: Number.NaN,
+          cpuRatio: Number.NaN,
+          pass: false,
+          error,
+        };
       const initMs = initOf(subject);
       const cpuMs = cpuOf(subject);
       const withCache = cached.get(subject)!;
@@ -259,12 +309,20 @@ export async function measure(options: { runs?: number; built?: BuiltFunction[];
         cpuMs: round(cpuMs),
         ratio: round(initMs / floorInit, 3),
         cpuRatio: round(cpuMs / floorCpu, 3),
-        ...(cachedInitMs === undefined ? {} : { cachedInitMs: round(cachedInitMs), cachedRatio: round(cachedInitMs / floorInit, 3) }),
+        ...(cachedInitMs === undefined
+          ? {}
+          : { cachedInitMs: round(cachedInitMs), cachedRatio: round(cachedInitMs / floorInit, 3) }),
       };
       if (subject.kind === "read") {
-        return { ...measured, maxRatio: READ_MAX_RATIO, maxBytes: READ_MAX_BYTES, pass: measured.ratio <= READ_MAX_RATIO && subject.bytes <= READ_MAX_BYTES };
+        return {
+          ...measured,
+          maxRatio: READ_MAX_RATIO,
+          maxBytes: READ_MAX_BYTES,
+          pass: measured.ratio <= READ_MAX_RATIO && subject.bytes <= READ_MAX_BYTES,
+        };
       }
-      if (subject.kind === "write") return { ...measured, maxRatio: WRITE_MAX_RATIO, pass: measured.ratio <= WRITE_MAX_RATIO };
+      if (subject.kind === "write")
+        return { ...measured, maxRatio: WRITE_MAX_RATIO, pass: measured.ratio <= WRITE_MAX_RATIO };
       return measured;
     };
     const emptyRow = row(subjects[0]!);
@@ -308,11 +366,20 @@ export function peerComparison(rows: readonly ColdStartRow[]): {
   const initRatio = round(slowestMs / PEER.initMs, 3);
   const scaledInitRatio = round(Math.max(...reads.map((row) => row.ratio)) / PEER_FLOORS, 3);
   const sizeRatio = round(largestBytes / PEER.bytes, 3);
-  return { slowestMs, largestBytes, initRatio, scaledInitRatio, sizeRatio, pass: scaledInitRatio < PEER.maxInit && sizeRatio < PEER.maxSize };
+  return {
+    slowestMs,
+    largestBytes,
+    initRatio,
+    scaledInitRatio,
+    sizeRatio,
+    pass: scaledInitRatio < PEER.maxInit && sizeRatio < PEER.maxSize,
+  };
 }
 
 const cachedText = (row: ColdStartRow): string =>
-  row.cachedInitMs === undefined ? "" : ` · with compile cache ${row.cachedInitMs.toFixed(1)} ms = ${row.cachedRatio!.toFixed(2)}× floor`;
+  row.cachedInitMs === undefined
+    ? ""
+    : ` · with compile cache ${row.cachedInitMs.toFixed(1)} ms = ${row.cachedRatio!.toFixed(2)}× floor`;
 
 /** For bench/main.ts: one line a function, the floor, and the read routes against the peer. */
 export async function run(): Promise<BenchResult[]> {
@@ -328,7 +395,12 @@ export async function run(): Promise<BenchResult[]> {
   ];
   for (const row of [...rows].sort((a, b) => a.kind.localeCompare(b.kind) || a.function.localeCompare(b.function))) {
     if (row.error) {
-      lines.push({ name: `cold-start:${row.function}`, figures: `${kb(row.bundleBytes)} KB, did not load`, pass: false, note: row.error });
+      lines.push({
+        name: `cold-start:${row.function}`,
+        figures: `${kb(row.bundleBytes)} KB, did not load`,
+        pass: false,
+        note: row.error,
+      });
       continue;
     }
     lines.push({
@@ -353,7 +425,18 @@ export async function run(): Promise<BenchResult[]> {
 
 export function formatColdStart({ runs, bareNodeMs, emptyModuleMs, rows, stackFloor }: ColdStart): string {
   const cache = stackFloor.cachedInitMs !== undefined;
-  const header = ["function", "kind", "KB", "init ms", "×floor", "cpu ms", "cpu ×floor", ...(cache ? ["cached ms", "cached ×floor"] : []), "target", "verdict"];
+  const header = [
+    "function",
+    "kind",
+    "KB",
+    "init ms",
+    "×floor",
+    "cpu ms",
+    "cpu ×floor",
+    ...(cache ? ["cached ms", "cached ×floor"] : []),
+    "target",
+    "verdict",
+  ];
   const cells = (row: ColdStartRow) => [
     row.function,
     row.kind,
@@ -367,17 +450,28 @@ export function formatColdStart({ runs, bareNodeMs, emptyModuleMs, rows, stackFl
     verdictOf(row),
   ];
   const order: Record<string, number> = { floor: 0, read: 1, write: 2, export: 3, other: 4 };
-  const body = [stackFloor, ...[...rows].sort((a, b) => order[a.kind]! - order[b.kind]! || b.bundleBytes - a.bundleBytes)].map(cells);
+  const body = [
+    stackFloor,
+    ...[...rows].sort((a, b) => order[a.kind]! - order[b.kind]! || b.bundleBytes - a.bundleBytes),
+  ].map(cells);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((line) => line[i]!.length)));
   const textFrom = header.length - 2;
-  const line = (parts: string[]) => parts.map((cell, i) => (i <= 1 || i >= textFrom ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd();
+  const line = (parts: string[]) =>
+    parts
+      .map((cell, i) => (i <= 1 || i >= textFrom ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   const errors = rows.filter((row) => row.error).map((row) => `\n${row.function}: ${row.error}`);
   const judged = rows.filter((row) => row.pass !== undefined);
   const peer = peerComparison(rows);
   return [
     `cold start on node ${process.version}: median of ${runs} fresh processes importing each bundle, minus bare \`node -e ""\` (median ${bareNodeMs} ms);`,
     `an empty .mjs imported the same way costs ${emptyModuleMs} ms of every row. cpu: the import's own CPU time, less sensitive to the machine's load.`,
-    ...(cache ? ["cached: the same import with a V8 compile cache written by this node (NODE_COMPILE_CACHE, portable), over the floor without one."] : []),
+    ...(cache
+      ? [
+          "cached: the same import with a V8 compile cache written by this node (NODE_COMPILE_CACHE, portable), over the floor without one.",
+        ]
+      : []),
     "",
     line(header),
     line(widths.map((w) => "-".repeat(w))),

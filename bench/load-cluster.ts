@@ -24,7 +24,9 @@ function binDir(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const root = "/usr/lib/postgresql";
   if (existsSync(root)) {
-    const versions = readdirSync(root).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(root)
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => Number(b) - Number(a));
     for (const version of versions) {
       const dir = path.join(root, version, "bin");
       if (existsSync(path.join(dir, "initdb"))) return dir;
@@ -37,7 +39,10 @@ function binDir(): string {
  * initdb refuses to run as root: as root every cluster command runs as the `postgres` user
  * (runuser), which then has to own the directory.
  */
-function asClusterOwner(): { wrap(command: string, args: string[]): [string, string[]]; owner?: { uid: number; gid: number } } {
+function asClusterOwner(): {
+  wrap(command: string, args: string[]): [string, string[]];
+  owner?: { uid: number; gid: number };
+} {
   if (process.getuid?.() !== 0) return { wrap: (command, args) => [command, args] };
   const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
   const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());

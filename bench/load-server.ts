@@ -27,7 +27,12 @@ reloadConfig();
 const { routes } = await import("../functions/routes.ts");
 const server = await startLocalServer({ routes, port: 0, rootDir });
 const consumer = await loadHandler(rootDir, "functions/queue/audit-consumer.handler");
-const poller = startQueuePoller({ queueUrl: queues.queueUrl, handler: consumer, batchWindowMs: 500, waitTimeSeconds: 1 });
+const poller = startQueuePoller({
+  queueUrl: queues.queueUrl,
+  handler: consumer,
+  batchWindowMs: 500,
+  waitTimeSeconds: 1,
+});
 
 process.stdout.write(
   `${JSON.stringify({ url: server.url, endpoint: queue.endpoint, queueUrl: queues.queueUrl, deadLetterQueueUrl: queues.deadLetterQueueUrl })}\n`,

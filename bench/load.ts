@@ -89,7 +89,11 @@ async function main(): Promise<number> {
     stackExit = `exited (${signal ?? `code ${code}`}) at ${(now() / 1000).toFixed(1)} s`;
   });
   say(`API on ${stack.info.url}, queue on ${stack.info.endpoint}; server log ${logFile}`);
-  const sqs = (started.sqs = new SQSClient({ endpoint: stack.info.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } }));
+  const sqs = (started.sqs = new SQSClient({
+    endpoint: stack.info.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  }));
   const probe = (started.probe = new pg.Pool({ connectionString: databaseUrl, max: 1 }));
   probe.on("error", () => undefined);
 
@@ -103,7 +107,9 @@ async function main(): Promise<number> {
 
   const drained = await drain(sqs, stack.info.queueUrl);
   const deadLetters = await queueDepth(sqs, stack.info.deadLetterQueueUrl).catch(() => NaN);
-  const { rows } = await probe.query<{ action: string; n: number }>("SELECT action, count(*)::int AS n FROM audit_log GROUP BY action");
+  const { rows } = await probe.query<{ action: string; n: number }>(
+    "SELECT action, count(*)::int AS n FROM audit_log GROUP BY action",
+  );
   const stored = new Map(rows.map((row) => [row.action, row.n]));
   const committed = await missingFromDatabase(probe);
 
@@ -136,16 +142,23 @@ async function main(): Promise<number> {
 
   const pgWindowEnd = timeline.pgReady === undefined ? undefined : timeline.pgReady + RECOVERY_LIMIT_MS;
   const failures = samples.filter((sample) => sample.status === 0 || sample.status >= 500);
-  const expectedUnavailable = failures.filter((sample) => sample.status === 503 && sample.code === "unavailable" && overlaps(sample, timeline.pgStop, pgWindowEnd));
+  const expectedUnavailable = failures.filter(
+    (sample) =>
+      sample.status === 503 && sample.code === "unavailable" && overlaps(sample, timeline.pgStop, pgWindowEnd),
+  );
   const unexpected = failures.filter((sample) => !expectedUnavailable.includes(sample));
   const duringRedis = failures.filter((sample) => overlaps(sample, timeline.redisStop, timeline.redisBack));
-  const redisServed = samples.filter((sample) => sample.status >= 200 && sample.status < 300 && overlaps(sample, timeline.redisStop, timeline.redisBack)).length;
+  const redisServed = samples.filter(
+    (sample) => sample.status >= 200 && sample.status < 300 && overlaps(sample, timeline.redisStop, timeline.redisBack),
+  ).length;
 
   let firstSuccess: number | undefined;
   let lastUnavailable: number | undefined;
   if (timeline.pgReady !== undefined) {
     const ready = timeline.pgReady;
-    const after = samples.filter((sample) => sample.start >= ready && sample.status >= 200 && sample.status < 300).map((sample) => sample.end);
+    const after = samples
+      .filter((sample) => sample.start >= ready && sample.status >= 200 && sample.status < 300)
+      .map((sample) => sample.end);
     firstSuccess = after.length > 0 ? Math.min(...after) - ready : undefined;
     const late = failures.filter((sample) => sample.end > ready).map((sample) => sample.end);
     lastUnavailable = late.length > 0 ? Math.max(...late) - ready : 0;
@@ -167,40 +180,78 @@ async function main(): Promise<number> {
       const key = `${sample.route} → ${sample.status}${sample.code ? ` ${sample.code}` : ""}`;
       groups.set(key, (groups.get(key) ?? 0) + 1);
     }
-    return [...groups].map(([key, count]) => `${count}× ${key}`).slice(0, 8).join("; ");
+    return [...groups]
+      .map(([key, count]) => `${count}× ${key}`)
+      .slice(0, 8)
+      .join("; ");
   };
 
   const checks: Check[] = [
-    { name: "unexpected 5xx / no answer", ok: unexpected.length === 0, detail: unexpected.length === 0 ? "0" : `${unexpected.length}: ${describe(unexpected)}` },
-    { name: "5xx while Redis was down", ok: !FAULTS || duringRedis.length === 0, detail: FAULTS ? `${duringRedis.length} (of ${redisServed + duringRedis.length} answered in the outage, ${redisServed} 2xx)` : "no fault" },
-    { name: "503 unavailable while PostgreSQL was down", ok: true, detail: FAULTS ? `${expectedUnavailable.length} (expected)` : "no fault" },
+    {
+      name: "unexpected 5xx / no answer",
+      ok: unexpected.length === 0,
+      detail: unexpected.length === 0 ? "0" : `${unexpected.length}: ${describe(unexpected)}`,
+    },
+    {
+      name: "5xx while Redis was down",
+      ok: !FAULTS || duringRedis.length === 0,
+      detail: FAULTS
+        ? `${duringRedis.length} (of ${redisServed + duringRedis.length} answered in the outage, ${redisServed} 2xx)`
+        : "no fault",
+    },
+    {
+      name: "503 unavailable while PostgreSQL was down",
+      ok: true,
+      detail: FAULTS ? `${expectedUnavailable.length} (expected)` : "no fault",
+    },
     {
       name: "first success after PostgreSQL is back",
       ok: !FAULTS || (firstSuccess !== undefined && firstSuccess <= RECOVERY_LIMIT_MS),
-      detail: FAULTS ? (firstSuccess === undefined ? "none" : `${(firstSuccess / 1000).toFixed(2)} s (limit ${RECOVERY_LIMIT_MS / 1000} s)`) : "no fault",
+      detail: FAULTS
+        ? firstSuccess === undefined
+          ? "none"
+          : `${(firstSuccess / 1000).toFixed(2)} s (limit ${RECOVERY_LIMIT_MS / 1000} s)`
+        : "no fault",
     },
     {
       name: "last 5xx after PostgreSQL is back",
       ok: !FAULTS || (lastUnavailable !== undefined && lastUnavailable <= RECOVERY_LIMIT_MS),
-      detail: FAULTS ? `${((lastUnavailable ?? 0) / 1000).toFixed(2)} s (limit ${RECOVERY_LIMIT_MS / 1000} s)` : "no fault",
+      detail: FAULTS
+        ? `${((lastUnavailable ?? 0) / 1000).toFixed(2)} s (limit ${RECOVERY_LIMIT_MS / 1000} s)`
+        : "no fault",
     },
     { name: "valid sessions refused (401)", ok: refusedSessionCount() === 0, detail: String(refusedSessionCount()) },
     { name: "server process stayed up", ok: stackExit === undefined, detail: stackExit ?? "yes" },
-    { name: "audit queue drained", ok: drained.drained, detail: `${drained.drained ? "yes" : "NO"} after ${(drained.ms / 1000).toFixed(1)} s${drained.error ? ` (${drained.error})` : ""}` },
+    {
+      name: "audit queue drained",
+      ok: drained.drained,
+      detail: `${drained.drained ? "yes" : "NO"} after ${(drained.ms / 1000).toFixed(1)} s${drained.error ? ` (${drained.error})` : ""}`,
+    },
     { name: "dead-letter queue", ok: deadLetters === 0, detail: `${deadLetters} message(s)` },
     {
       name: "changes seen are in the database",
       ok: committed.missing.length === 0,
-      detail: committed.missing.length === 0 ? `${committed.checked} orgs, resources and memberships present` : `${committed.missing.length} missing: ${committed.missing.slice(0, 3).join("; ")}`,
+      detail:
+        committed.missing.length === 0
+          ? `${committed.checked} orgs, resources and memberships present`
+          : `${committed.missing.length} missing: ${committed.missing.slice(0, 3).join("; ")}`,
     },
-    { name: "audit rows = changes seen", ok: actions.every((action) => (expected.get(action) ?? 0) === (stored.get(action) ?? 0)), detail: `${totalGot} rows for ${totalWant} changes` },
+    {
+      name: "audit rows = changes seen",
+      ok: actions.every((action) => (expected.get(action) ?? 0) === (stored.get(action) ?? 0)),
+      detail: `${totalGot} rows for ${totalWant} changes`,
+    },
   ];
 
   console.log("");
-  console.log(`VoxGuard load: ${CLIENTS} clients, ${(elapsed / 1000).toFixed(1)} s, ${samples.length} requests, ${(samples.length / (elapsed / 1000)).toFixed(1)} req/s`);
+  console.log(
+    `VoxGuard load: ${CLIENTS} clients, ${(elapsed / 1000).toFixed(1)} s, ${samples.length} requests, ${(samples.length / (elapsed / 1000)).toFixed(1)} req/s`,
+  );
   if (FAULTS) {
     const at = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(1)} s`);
-    console.log(`faults: redis down ${at(timeline.redisStop)} → ${at(timeline.redisBack)}; postgresql stop ${at(timeline.pgStop)}, down ${at(timeline.pgDown)}, ready ${at(timeline.pgReady)}`);
+    console.log(
+      `faults: redis down ${at(timeline.redisStop)} → ${at(timeline.redisBack)}; postgresql stop ${at(timeline.pgStop)}, down ${at(timeline.pgDown)}, ready ${at(timeline.pgReady)}`,
+    );
   }
   console.log("");
   console.log(table(["route", "requests", "2xx", "4xx", "5xx", "p50 ms", "p99 ms"], routeRows));
@@ -208,41 +259,65 @@ async function main(): Promise<number> {
   console.log(table(["audit action", "changes seen", "rows stored", ""], auditRows, [3]));
   console.log("");
   const brief = (text: string) => (text.length > 90 ? `${text.slice(0, 87)}...` : text);
-  console.log(table(["check", "result", "detail"], checks.map((check) => [check.name, check.ok ? "PASS" : "FAIL", brief(check.detail)]), [1, 2]));
-  for (const check of checks.filter((c) => !c.ok && c.detail.length > 90)) console.log(`\n${check.name}: ${check.detail}`);
+  console.log(
+    table(
+      ["check", "result", "detail"],
+      checks.map((check) => [check.name, check.ok ? "PASS" : "FAIL", brief(check.detail)]),
+      [1, 2],
+    ),
+  );
+  for (const check of checks.filter((c) => !c.ok && c.detail.length > 90))
+    console.log(`\n${check.name}: ${check.detail}`);
   const fourXX = samples.filter((sample) => sample.status >= 400 && sample.status < 500);
   if (fourXX.length > 0) console.log(`\n4xx answers: ${describe(fourXX)}`);
-  const serverErrors = readFileSync(logFile, "utf8").split("\n").filter((line) => line.includes('"level":"ERROR"'));
+  const serverErrors = readFileSync(logFile, "utf8")
+    .split("\n")
+    .filter((line) => line.includes('"level":"ERROR"'));
   if (serverErrors.length > 0) {
     const messages = new Map<string, number>();
     for (const line of serverErrors) {
       let message = line.slice(0, 120);
       try {
         const parsed = JSON.parse(line) as { message?: string; error?: { message?: string } | string };
-        message = `${parsed.message}: ${typeof parsed.error === "string" ? parsed.error : (parsed.error?.message ?? "")}`.slice(0, 160);
+        message =
+          `${parsed.message}: ${typeof parsed.error === "string" ? parsed.error : (parsed.error?.message ?? "")}`.slice(
+            0,
+            160,
+          );
       } catch {
         // Not a structured line: its start is enough.
       }
       messages.set(message, (messages.get(message) ?? 0) + 1);
     }
     console.log(`\nserver ERROR log lines: ${serverErrors.length}`);
-    for (const [message, count] of [...messages].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${count}× ${message}`);
+    for (const [message, count] of [...messages].sort((a, b) => b[1] - a[1]).slice(0, 10))
+      console.log(`  ${count}× ${message}`);
   }
   const failed = checks.filter((check) => !check.ok);
-  console.log(failed.length === 0 ? "\nall checks passed" : `\n${failed.length} check(s) FAILED: ${failed.map((check) => check.name).join(", ")}`);
+  console.log(
+    failed.length === 0
+      ? "\nall checks passed"
+      : `\n${failed.length} check(s) FAILED: ${failed.map((check) => check.name).join(", ")}`,
+  );
   return failed.length === 0 ? 0 : 1;
 }
 
 async function exit(code: number): Promise<never> {
-  await Promise.race([cleanUp().catch((error: unknown) => console.error("[load] cleaning up failed:", error)), sleep(60_000)]);
+  await Promise.race([
+    cleanUp().catch((error: unknown) => console.error("[load] cleaning up failed:", error)),
+    sleep(60_000),
+  ]);
   process.exit(code);
 }
 
 // Every step above is bounded; this is the backstop if one of them is not.
-const watchdog = setTimeout(() => {
-  console.error(`[load] still running ${SECONDS + 400} s after start: giving up`);
-  void exit(3);
-}, (SECONDS + 400) * 1000);
+const watchdog = setTimeout(
+  () => {
+    console.error(`[load] still running ${SECONDS + 400} s after start: giving up`);
+    void exit(3);
+  },
+  (SECONDS + 400) * 1000,
+);
 watchdog.unref();
 process.once("SIGINT", () => void exit(130));
 process.once("SIGTERM", () => void exit(143));

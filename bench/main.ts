@@ -1,6 +1,11 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createDatabase as createBenchDatabase, dropDatabase, throwawayName, urlOf } from "../test-support/throwaway-database.ts";
+import {
+  createDatabase as createBenchDatabase,
+  dropDatabase,
+  throwawayName,
+  urlOf,
+} from "../test-support/throwaway-database.ts";
 import { formatResult, type BenchResult, verdict } from "./report.ts";
 
 /**
@@ -12,7 +17,16 @@ import { formatResult, type BenchResult, verdict } from "./report.ts";
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 // Order matters only for the time it takes: the light benches first, the cold-start build last.
-const BENCHES = ["me-handler", "me-vs-floor", "cleanup-sessions", "resource-pages", "audit-consumer", "forgot-timing", "audit-seal", "cold-start"] as const;
+const BENCHES = [
+  "me-handler",
+  "me-vs-floor",
+  "cleanup-sessions",
+  "resource-pages",
+  "audit-consumer",
+  "forgot-timing",
+  "audit-seal",
+  "cold-start",
+] as const;
 
 const wanted = process.argv.slice(2).filter((arg) => arg !== "--");
 const unknown = wanted.filter((name) => !(BENCHES as readonly string[]).includes(name));
@@ -40,7 +54,8 @@ if (!process.env.AUDIT_SEAL_KEY) {
 }
 // Audit events are written through unless a bench starts its own queue, and no bench may reach a
 // real queue, bucket or Quickwit from the shell's environment.
-for (const name of ["AUDIT_QUEUE_URL", "QUICKWIT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3"]) delete process.env[name];
+for (const name of ["AUDIT_QUEUE_URL", "QUICKWIT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3"])
+  delete process.env[name];
 
 async function createDatabase(): Promise<void> {
   // REPEATABLE READ by default, as YugabyteDB runs: the benches measure what production executes.
@@ -59,7 +74,9 @@ async function dropEverything(): Promise<void> {
   const { closeCache } = await import("@voxguard/core/cache");
   await closeDb().catch(() => undefined);
   await closeCache().catch(() => undefined);
-  await dropCacheKeys().catch((error: unknown) => console.error(`could not remove the bench's cache keys: ${String(error)}`));
+  await dropCacheKeys().catch((error: unknown) =>
+    console.error(`could not remove the bench's cache keys: ${String(error)}`),
+  );
   await dropDatabase(ADMIN_URL, dbName);
 }
 
@@ -113,7 +130,9 @@ async function main(): Promise<number> {
         console.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       } catch (error) {
         errors++;
-        console.log(`${name.padEnd(24)} ERROR: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        console.log(
+          `${name.padEnd(24)} ERROR: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
       }
     }
   } finally {

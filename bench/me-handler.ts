@@ -25,7 +25,12 @@ type Invoke = (event: APIGatewayProxyEventV2, context: Context) => Promise<Resul
  * What API Gateway sends for a request to this route (HTTP API, payload 2.0). A new object for
  * every invocation, as the runtime parses one, with its own request id; the rest is the same.
  */
-function eventsFor(routeKey: string, rawPath: string, token: string | undefined, body?: string): () => APIGatewayProxyEventV2 {
+function eventsFor(
+  routeKey: string,
+  rawPath: string,
+  token: string | undefined,
+  body?: string,
+): () => APIGatewayProxyEventV2 {
   const now = Date.now();
   const headers: Record<string, string> = {
     accept: "application/json",
@@ -120,7 +125,12 @@ function median(values: number[]): number {
 function combine(slices: Slice[]) {
   const ops = slices.reduce((sum, s) => sum + s.ops, 0);
   const ms = slices.reduce((sum, s) => sum + s.ms, 0);
-  return { ops, perSecond: (ops / ms) * 1000, microsPerOp: (ms * 1000) / ops, cpuMicrosPerOp: slices.reduce((sum, s) => sum + s.cpuMicros, 0) / ops };
+  return {
+    ops,
+    perSecond: (ops / ms) * 1000,
+    microsPerOp: (ms * 1000) / ops,
+    cpuMicrosPerOp: slices.reduce((sum, s) => sum + s.cpuMicros, 0) / ops,
+  };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -130,8 +140,15 @@ export async function run(): Promise<BenchResult[]> {
   const { hashToken } = await import("@voxguard/core/session");
 
   // A real session: registered through its own handler, so the row and the cache entry are the ones production writes.
-  const credentials = JSON.stringify({ email: `bench-${randomUUID()}@example.test`, password: "correct horse battery staple", displayName: "Bench User" });
-  const registered = await register(eventsFor("POST /auth/register", "/auth/register", undefined, credentials)(), contextFor("register"));
+  const credentials = JSON.stringify({
+    email: `bench-${randomUUID()}@example.test`,
+    password: "correct horse battery staple",
+    displayName: "Bench User",
+  });
+  const registered = await register(
+    eventsFor("POST /auth/register", "/auth/register", undefined, credentials)(),
+    contextFor("register"),
+  );
   if (registered.statusCode !== 201) throw new Error(`register answered ${registered.statusCode}: ${registered.body}`);
   const { token } = JSON.parse(registered.body!) as { token: string };
 
@@ -171,7 +188,10 @@ export async function run(): Promise<BenchResult[]> {
       floor: () => floor(meEvent(), contextFor("floor")),
     };
 
-    progress("me-handler", `${WARMUP_MS / 1000} s warm-up each, then ${PAIRS} pairs of ${SLICE_MS / 1000} s slices, one invocation at a time`);
+    progress(
+      "me-handler",
+      `${WARMUP_MS / 1000} s warm-up each, then ${PAIRS} pairs of ${SLICE_MS / 1000} s slices, one invocation at a time`,
+    );
     await slice(sides.handler, WARMUP_MS);
     await slice(sides.floor, WARMUP_MS);
     // Pairs of short slices back to back, the order alternating, and the ratio the median of the

@@ -46,13 +46,19 @@ function combine(slices: Slice[]) {
  * autocannon in a child process: in this process it would share the event loop with the server it
  * is measuring and roughly halve what either could do.
  */
-export function load(url: string, options: { seconds: number; connections: number; headers?: Record<string, string> }): Promise<LoadResult> {
+export function load(
+  url: string,
+  options: { seconds: number; connections: number; headers?: Record<string, string> },
+): Promise<LoadResult> {
   const cli = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
   const args = [cli, "--json", "--no-progress", "-c", String(options.connections), "-d", String(options.seconds)];
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push("-H", `${name}=${value}`);
   args.push(url);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "" } });
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: process.env.PATH ?? "" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -69,9 +75,16 @@ export function load(url: string, options: { seconds: number; connections: numbe
           timeouts: number;
         };
         if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-          return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`));
+          return reject(
+            new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`),
+          );
         }
-        resolve({ reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total });
+        resolve({
+          reqPerSec: result.requests.average,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          total: result.requests.total,
+        });
       } catch (error) {
         reject(new Error(`unreadable autocannon output: ${String(error)}\n${stdout}\n${stderr}`));
       }
@@ -130,8 +143,12 @@ export async function run(): Promise<BenchResult[]> {
 
     const headers = { authorization: `Bearer ${token}` };
     const targets = { app: `${api.url}/me`, floor: `${floor.url}/me` };
-    progress("me-vs-floor", `${WARMUP_SECONDS} s warm-up each, then ${SLICES} alternating slices of ${SLICE_SECONDS} s each, ${CONNECTIONS} connections`);
-    for (const url of Object.values(targets)) await load(url, { seconds: WARMUP_SECONDS, connections: CONNECTIONS, headers });
+    progress(
+      "me-vs-floor",
+      `${WARMUP_SECONDS} s warm-up each, then ${SLICES} alternating slices of ${SLICE_SECONDS} s each, ${CONNECTIONS} connections`,
+    );
+    for (const url of Object.values(targets))
+      await load(url, { seconds: WARMUP_SECONDS, connections: CONNECTIONS, headers });
     // Alternating short slices rather than one long run each: background load on a shared 2-core
     // box comes and goes within seconds and would otherwise land on one side only.
     const slices = { app: [] as Slice[], floor: [] as Slice[] };

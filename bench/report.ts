@@ -37,7 +37,9 @@ export function verdict(result: BenchResult): Verdict {
 /** Two decimals, or three when two would print the target itself for a ratio that misses it. */
 function ratioText(result: BenchResult): string {
   const text = fixed(result.ratio!, 2);
-  return result.target && Number(text) === result.target.value && verdict(result) === "BELOW TARGET" ? fixed(result.ratio!, 3) : text;
+  return result.target && Number(text) === result.target.value && verdict(result) === "BELOW TARGET"
+    ? fixed(result.ratio!, 3)
+    : text;
 }
 
 export function formatResult(result: BenchResult): string {

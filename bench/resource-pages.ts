@@ -22,7 +22,8 @@ const TARGET = 1.5;
 function serverClock() {
   const started = new WeakMap<ServerResponse, number>();
   const durations: number[] = [];
-  const onStart = (message: unknown) => started.set((message as { response: ServerResponse }).response, performance.now());
+  const onStart = (message: unknown) =>
+    started.set((message as { response: ServerResponse }).response, performance.now());
   const onFinish = (message: unknown) => {
     const at = started.get((message as { response: ServerResponse }).response);
     if (at !== undefined) durations.push(performance.now() - at);
@@ -35,8 +36,10 @@ function serverClock() {
       const before = durations.length;
       await fn();
       // 'finish' fires when the answer is flushed, which can come after the client has read it.
-      for (let spins = 0; durations.length === before && spins < 100; spins++) await new Promise((resolve) => setImmediate(resolve));
-      if (durations.length !== before + 1) throw new Error(`expected one server timing, got ${durations.length - before}`);
+      for (let spins = 0; durations.length === before && spins < 100; spins++)
+        await new Promise((resolve) => setImmediate(resolve));
+      if (durations.length !== before + 1)
+        throw new Error(`expected one server timing, got ${durations.length - before}`);
       return durations.at(-1)!;
     },
     stop() {
@@ -82,10 +85,17 @@ export async function run(): Promise<BenchResult[]> {
   const clock = serverClock();
   try {
     const { token } = await signUp(api);
-    const created = await api.request("POST", "/orgs", { token, body: { name: "Bench Org", slug: `bench-pages-${Date.now()}` } });
-    if (created.status !== 201) throw new Error(`POST /orgs answered ${created.status}: ${JSON.stringify(created.body)}`);
+    const created = await api.request("POST", "/orgs", {
+      token,
+      body: { name: "Bench Org", slug: `bench-pages-${Date.now()}` },
+    });
+    if (created.status !== 201)
+      throw new Error(`POST /orgs answered ${created.status}: ${JSON.stringify(created.body)}`);
     const orgId: string = created.body.org.id;
-    const other = await client.query<{ id: string }>("INSERT INTO organizations (name, slug) VALUES ('Other', $1) RETURNING id", [`bench-other-${Date.now()}`]);
+    const other = await client.query<{ id: string }>(
+      "INSERT INTO organizations (name, slug) VALUES ('Other', $1) RETURNING id",
+      [`bench-other-${Date.now()}`],
+    );
 
     progress("resource-pages", `seeding ${count(RESOURCES)} resources (+ ${count(OTHER_RESOURCES)} of another org)`);
     await seed(client, orgId, other.rows[0]!.id);

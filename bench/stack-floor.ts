@@ -14,7 +14,9 @@ let db: Kysely<Record<string, { id: string }>> | undefined;
 let redis: Redis | undefined;
 
 export async function handler(event: unknown): Promise<unknown> {
-  db ??= new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }) });
+  db ??= new Kysely({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }),
+  });
   redis ??= new Redis(process.env.REDIS_URL ?? "", { lazyConnect: true });
   const { id } = Input.parse(event);
   const cached = await redis.get(id);

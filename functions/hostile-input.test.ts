@@ -97,8 +97,17 @@ const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 async function persona(label: string, platformAdmin = false): Promise<Persona> {
   const signed = await signUp(api, { email: `${label}-${randomUUID()}@example.test`, displayName: label });
   if (platformAdmin) await makePlatformAdmin(signed.user.id);
-  const row = await db().selectFrom("users").select("password_hash").where("id", "=", signed.user.id).executeTakeFirstOrThrow();
-  return { userId: signed.user.id, email: signed.email, passwordHash: row.password_hash!, role: platformAdmin ? "admin" : "user" };
+  const row = await db()
+    .selectFrom("users")
+    .select("password_hash")
+    .where("id", "=", signed.user.id)
+    .executeTakeFirstOrThrow();
+  return {
+    userId: signed.user.id,
+    email: signed.email,
+    passwordHash: row.password_hash!,
+    role: platformAdmin ? "admin" : "user",
+  };
 }
 
 async function plainUser(label: string): Promise<{ id: string; email: string }> {
@@ -109,15 +118,32 @@ async function plainUser(label: string): Promise<{ id: string; email: string }> 
 }
 
 async function sessionOf(user: Persona): Promise<{ id: string; token: string }> {
-  return Session.create({ id: user.userId, role: user.role, status: "active" }, { ip: "127.0.0.1", userAgent: "hostile-input" });
+  return Session.create(
+    { id: user.userId, role: user.role, status: "active" },
+    { ip: "127.0.0.1", userAgent: "hostile-input" },
+  );
 }
 
-async function seedOrg(ownerId: string, extraMembers: string[]): Promise<{ orgId: string; resourceId: string; invitationId: string }> {
+async function seedOrg(
+  ownerId: string,
+  extraMembers: string[],
+): Promise<{ orgId: string; resourceId: string; invitationId: string }> {
   const orgId = randomUUID();
-  await db().insertInto("organizations").values({ id: orgId, name: `Hostile ${orgId.slice(0, 8)}`, slug: `hostile-${orgId}`, metadata: JSON.stringify({ seeded: true }) }).execute();
+  await db()
+    .insertInto("organizations")
+    .values({
+      id: orgId,
+      name: `Hostile ${orgId.slice(0, 8)}`,
+      slug: `hostile-${orgId}`,
+      metadata: JSON.stringify({ seeded: true }),
+    })
+    .execute();
   await db()
     .insertInto("organization_members")
-    .values([{ org_id: orgId, user_id: ownerId, role: "owner" }, ...extraMembers.map((userId) => ({ org_id: orgId, user_id: userId, role: "member" as const }))])
+    .values([
+      { org_id: orgId, user_id: ownerId, role: "owner" },
+      ...extraMembers.map((userId) => ({ org_id: orgId, user_id: userId, role: "member" as const })),
+    ])
     .execute();
   const resource = await db()
     .insertInto("resources")
@@ -126,7 +152,13 @@ async function seedOrg(ownerId: string, extraMembers: string[]): Promise<{ orgId
     .executeTakeFirstOrThrow();
   const invitation = await db()
     .insertInto("invitations")
-    .values({ org_id: orgId, email: `invitee-${orgId}@example.test`, role: "member", invited_by: ownerId, expires_at: new Date(Date.now() + 86_400_000) })
+    .values({
+      org_id: orgId,
+      email: `invitee-${orgId}@example.test`,
+      role: "member",
+      invited_by: ownerId,
+      expires_at: new Date(Date.now() + 86_400_000),
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   return { orgId, resourceId: resource.id, invitationId: invitation.id };
@@ -138,7 +170,11 @@ async function seedOrg(ownerId: string, extraMembers: string[]): Promise<{ orgId
  */
 async function rebuild(): Promise<void> {
   for (const user of [owner, admin, outsider]) {
-    await db().updateTable("users").set({ status: "active", role: user.role, password_hash: user.passwordHash }).where("id", "=", user.userId).execute();
+    await db()
+      .updateTable("users")
+      .set({ status: "active", role: user.role, password_hash: user.passwordHash })
+      .where("id", "=", user.userId)
+      .execute();
   }
   await db().updateTable("users").set({ status: "active" }).where("id", "=", memberUserId).execute();
   // What earlier worlds and successful cases left behind goes, so the tables (and the cost of
@@ -149,7 +185,13 @@ async function rebuild(): Promise<void> {
   const other = await seedOrg(outsider.userId, []);
   const ownersInvitation = await db()
     .insertInto("invitations")
-    .values({ org_id: other.orgId, email: owner.email.toLowerCase(), role: "viewer", invited_by: outsider.userId, expires_at: new Date(Date.now() + 86_400_000) })
+    .values({
+      org_id: other.orgId,
+      email: owner.email.toLowerCase(),
+      role: "viewer",
+      invited_by: outsider.userId,
+      expires_at: new Date(Date.now() + 86_400_000),
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   const issue = (purpose: Token.Purpose, extra: { userId?: string; invitationId?: string }) =>
@@ -176,7 +218,12 @@ async function rebuild(): Promise<void> {
     memberUserId,
     invitationId: own.invitationId,
     tokens,
-    foreign: { orgId: other.orgId, resourceId: other.resourceId, userId: outsider.userId, sessionId: outsiderSpare!.id },
+    foreign: {
+      orgId: other.orgId,
+      resourceId: other.resourceId,
+      userId: outsider.userId,
+      sessionId: outsiderSpare!.id,
+    },
   };
   dirty = false;
   known = undefined;
@@ -193,8 +240,16 @@ interface Baseline {
 }
 
 function baseline(key: string, w: World): Baseline {
-  const params = { orgId: w.orgId, resourceId: w.resourceId, userId: w.memberUserId, sessionId: w.spareSessionId, invitationId: w.invitationId };
-  const example = TABLE[key]!.example?.({ params, email: owner.email, password: PASSWORD, unique: randomUUID(), tokens: w.tokens }) ?? {};
+  const params = {
+    orgId: w.orgId,
+    resourceId: w.resourceId,
+    userId: w.memberUserId,
+    sessionId: w.spareSessionId,
+    invitationId: w.invitationId,
+  };
+  const example =
+    TABLE[key]!.example?.({ params, email: owner.email, password: PASSWORD, unique: randomUUID(), tokens: w.tokens }) ??
+    {};
   return { params, query: example.query ?? {}, body: example.body };
 }
 
@@ -229,7 +284,9 @@ function encode(value: string): string {
       .map((char) => {
         if (!/\p{Cs}/u.test(char)) return encodeURIComponent(char);
         const unit = char.charCodeAt(0);
-        return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((byte) => `%${byte.toString(16).toUpperCase()}`).join("");
+        return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+          .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+          .join("");
       })
       .join("");
   }
@@ -251,7 +308,10 @@ function spliceBody(base: unknown, mutation: BodyMutation): string | Buffer | un
     }
     case "field": {
       const marker = `__hostile_${randomBytes(6).toString("hex")}__`;
-      return JSON.stringify({ ...object, [mutation.field]: marker }).replace(JSON.stringify(marker), () => mutation.fragment);
+      return JSON.stringify({ ...object, [mutation.field]: marker }).replace(
+        JSON.stringify(marker),
+        () => mutation.fragment,
+      );
     }
     case "extra": {
       const rest = JSON.stringify(object);
@@ -262,7 +322,13 @@ function spliceBody(base: unknown, mutation: BodyMutation): string | Buffer | un
 }
 
 function ownId(which: "org" | "resource" | "member" | "owner" | "session", w: World): string {
-  return { org: w.orgId, resource: w.resourceId, member: w.memberUserId, owner: owner.userId, session: w.spareSessionId }[which];
+  return {
+    org: w.orgId,
+    resource: w.resourceId,
+    member: w.memberUserId,
+    owner: owner.userId,
+    session: w.spareSessionId,
+  }[which];
 }
 
 function authHeader(choice: AuthChoice, token: string, w: World): string | undefined {
@@ -352,9 +418,15 @@ function toWire(key: string, mutation: Mutation, w: World): Wire {
       const id = mutation.id;
       if (id.kind === "literal") segments[mutation.param] = encode(id.value);
       else if (id.kind === "raw") segments[mutation.param] = id.segment;
-      else if (id.kind === "own") segments[mutation.param] = encode(id.upper ? ownId(id.which, w).toUpperCase() : ownId(id.which, w));
+      else if (id.kind === "own")
+        segments[mutation.param] = encode(id.upper ? ownId(id.which, w).toUpperCase() : ownId(id.which, w));
       else {
-        segments[mutation.param] = { org: w.foreign.orgId, resource: w.foreign.resourceId, user: w.foreign.userId, session: w.foreign.sessionId }[id.which];
+        segments[mutation.param] = {
+          org: w.foreign.orgId,
+          resource: w.foreign.resourceId,
+          user: w.foreign.userId,
+          session: w.foreign.sessionId,
+        }[id.which];
         // Another tenant's org, resource or session in any slot of a scoped route must find nothing.
         foreign = paramNames(key).some((name) => CROSS_TENANT_PARAMS.has(name));
       }
@@ -376,7 +448,8 @@ function toWire(key: string, mutation: Mutation, w: World): Wire {
     }
   }
   if (body !== undefined && mutation.dim !== "headers") headers["content-type"] = "application/json";
-  if (mutation.dim === "headers" && body === undefined && schemas.body === undefined && headers["content-type"]) body = "{}";
+  if (mutation.dim === "headers" && body === undefined && schemas.body === undefined && headers["content-type"])
+    body = "{}";
 
   const pathText = template.replace(/\{(\w+)\}/g, (_, name: string) => segments[name]!);
   return {
@@ -400,12 +473,17 @@ function send(wire: Wire): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...wire.headers };
     if (wire.body) headers["content-length"] = String(wire.body.byteLength);
-    const req = httpRequest({ host: url.hostname, port: url.port, method: wire.method, path: wire.path, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: wire.method, path: wire.path, headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.setTimeout(30_000, () => req.destroy(new Error("no answer within 30 s")));
     req.on("error", reject);
     req.end(wire.body);
@@ -424,7 +502,8 @@ interface Snapshot {
  * Per table: the row count and the sum of a 64-bit hash of every row's full text. Order-free, so
  * no sort, and any changed, added or removed row moves it.
  */
-const rowSum = (table: string) => `(SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0) FROM ${table} t) AS ${table}`;
+const rowSum = (table: string) =>
+  `(SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0) FROM ${table} t) AS ${table}`;
 const SNAPSHOT_SQL = `
   SELECT ${["users", "user_sessions", "organizations", "organization_members", "resources"].map(rowSum).join(", ")},
     (SELECT coalesce(json_object_agg(action, n), '{}'::json) FROM (SELECT action, count(*)::int AS n FROM audit_log GROUP BY action) a) AS audit`;
@@ -477,14 +556,16 @@ function checkAnswer(key: string, wire: Wire, answer: Answer): void {
     if (!(answer.status in schemas.responses)) fail(`an undocumented success status ${answer.status}`);
     const schema = schemas.responses[answer.status];
     if (schema) {
-      if (!String(answer.headers["content-type"]).startsWith("application/json")) fail("a success that is not application/json");
+      if (!String(answer.headers["content-type"]).startsWith("application/json"))
+        fail("a success that is not application/json");
       const parsed = schema.safeParse(JSON.parse(answer.text));
       if (!parsed.success) fail(`a success body outside its documented schema: ${parsed.error.message.slice(0, 300)}`);
     }
     return;
   }
   if (!ERROR_STATUSES.has(answer.status)) fail(`an undocumented status ${answer.status}`);
-  if (!String(answer.headers["content-type"]).startsWith("application/problem+json")) fail("a 4xx that is not problem+json");
+  if (!String(answer.headers["content-type"]).startsWith("application/problem+json"))
+    fail("a 4xx that is not problem+json");
   let problem: { status?: unknown; code?: unknown; requestId?: unknown; title?: unknown; detail?: unknown };
   try {
     problem = JSON.parse(answer.text);
@@ -493,26 +574,37 @@ function checkAnswer(key: string, wire: Wire, answer: Answer): void {
     return;
   }
   if (problem.status !== answer.status) fail("problem.status differs from the HTTP status");
-  if (typeof problem.code !== "string" || STATUS[problem.code as keyof typeof STATUS] !== answer.status) fail(`problem code ${String(problem.code)} is not documented for ${answer.status}`);
-  if (typeof problem.requestId !== "string" || problem.requestId !== answer.headers["x-request-id"]) fail("problem.requestId missing or not the x-request-id header");
+  if (typeof problem.code !== "string" || STATUS[problem.code as keyof typeof STATUS] !== answer.status)
+    fail(`problem code ${String(problem.code)} is not documented for ${answer.status}`);
+  if (typeof problem.requestId !== "string" || problem.requestId !== answer.headers["x-request-id"])
+    fail("problem.requestId missing or not the x-request-id header");
   if (typeof problem.title !== "string" || typeof problem.detail !== "string") fail("problem without title or detail");
 }
 
 function checkUnchanged(key: string, wire: Wire, answer: Answer, before: Snapshot, after: Snapshot): void {
   for (const [table, sum] of Object.entries(before.tables)) {
-    if (after.tables[table] !== sum) throw new Error(`a ${answer.status} changed ${table} (${sum} → ${after.tables[table]})\n${describeCase(key, wire, answer)}`);
+    if (after.tables[table] !== sum)
+      throw new Error(
+        `a ${answer.status} changed ${table} (${sum} → ${after.tables[table]})\n${describeCase(key, wire, answer)}`,
+      );
   }
   const actions = new Set([...Object.keys(before.audit), ...Object.keys(after.audit)]);
   for (const action of actions) {
     const grew = (after.audit[action] ?? 0) - (before.audit[action] ?? 0);
-    if (grew !== 0 && !auditGrowthAllowed(key, action)) throw new Error(`a ${answer.status} changed audit_log (${action} ${grew > 0 ? "+" : ""}${grew})\n${describeCase(key, wire, answer)}`);
+    if (grew !== 0 && !auditGrowthAllowed(key, action))
+      throw new Error(
+        `a ${answer.status} changed audit_log (${action} ${grew > 0 ? "+" : ""}${grew})\n${describeCase(key, wire, answer)}`,
+      );
   }
 }
 
 /** The server runs in this process: a pollution that got through would show on every object here. */
 function checkPrototypes(key: string, wire: Wire, answer: Answer): void {
-  const polluted = Object.getOwnPropertyNames(Object.prototype).filter((name) => ["polluted", "role", "isAdmin"].includes(name));
-  if (polluted.length > 0) throw new Error(`Object.prototype polluted with ${polluted.join(", ")}\n${describeCase(key, wire, answer)}`);
+  const polluted = Object.getOwnPropertyNames(Object.prototype).filter((name) =>
+    ["polluted", "role", "isAdmin"].includes(name),
+  );
+  if (polluted.length > 0)
+    throw new Error(`Object.prototype polluted with ${polluted.join(", ")}\n${describeCase(key, wire, answer)}`);
 }
 
 async function exercise(key: string, mutation: Mutation): Promise<void> {
@@ -536,7 +628,8 @@ async function exercise(key: string, mutation: Mutation): Promise<void> {
     const after = await snapshot();
     const total = (audit: Record<string, number>) => Object.values(audit).reduce((sum, n) => sum + n, 0);
     const changed = Object.keys(before.tables).some((table) => before.tables[table] !== after.tables[table]);
-    if (changed && total(after.audit) <= total(before.audit)) throw new Error(`a ${answer.status} that changed rows left no audit row\n${describeCase(key, wire, answer)}`);
+    if (changed && total(after.audit) <= total(before.audit))
+      throw new Error(`a ${answer.status} that changed rows left no audit row\n${describeCase(key, wire, answer)}`);
   }
 }
 
@@ -547,8 +640,11 @@ async function check(key: string, dimension: number, arbitrary: fc.Arbitrary<Mut
     { seed, numRuns: RUNS, endOnFailure: true },
   );
   if (details.failed) {
-    const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-    throw new Error(`${cause}\n(seed ${details.seed}, path ${details.counterexamplePath ?? "-"}; replay with HOSTILE_SEED if it was changed)`);
+    const cause =
+      details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    throw new Error(
+      `${cause}\n(seed ${details.seed}, path ${details.counterexamplePath ?? "-"}; replay with HOSTILE_SEED if it was changed)`,
+    );
   }
 }
 
@@ -576,7 +672,13 @@ beforeAll(async () => {
   // Hostile passwords should reach argon2 and the database, not stop at the failed-login limit.
   process.env.LOGIN_LIMIT_PER_ACCOUNT = "100000";
   process.env.LOGIN_LIMIT_PER_IP = "100000";
-  for (const limit of ["EMAIL_RESEND_LIMIT", "PASSWORD_FORGOT_LIMIT_PER_ACCOUNT", "PASSWORD_FORGOT_LIMIT_PER_IP", "INVITATION_LIMIT_PER_ORG"]) process.env[limit] = "100000";
+  for (const limit of [
+    "EMAIL_RESEND_LIMIT",
+    "PASSWORD_FORGOT_LIMIT_PER_ACCOUNT",
+    "PASSWORD_FORGOT_LIMIT_PER_IP",
+    "INVITATION_LIMIT_PER_ORG",
+  ])
+    process.env[limit] = "100000";
   reloadConfig();
   await closeDb();
   await closeCache();
@@ -591,7 +693,11 @@ beforeAll(async () => {
   await Session.logout({ type: "user", userId: owner.userId, sessionId: revoked.id, role: "user" });
   revokedToken = revoked.token;
   const expired = await sessionOf(owner);
-  await db().updateTable("user_sessions").set({ expires_at: new Date(Date.now() - 60_000) }).where("id", "=", expired.id).execute();
+  await db()
+    .updateTable("user_sessions")
+    .set({ expires_at: new Date(Date.now() - 60_000) })
+    .where("id", "=", expired.id)
+    .execute();
   expiredToken = expired.token;
   expiredSessionId = expired.id;
   await rebuild();
@@ -599,7 +705,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const statuses = [...tally].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`);
-  console.log(`hostile input: seed ${SEED}, ${RUNS} runs a property, ${[...tally.values()].reduce((a, b) => a + b, 0)} requests; answers ${statuses.join(" ")}`);
+  console.log(
+    `hostile input: seed ${SEED}, ${RUNS} runs a property, ${[...tally.values()].reduce((a, b) => a + b, 0)} requests; answers ${statuses.join(" ")}`,
+  );
   agent.destroy();
   await api?.close();
   await probe?.end();
@@ -613,7 +721,11 @@ describe("hostile input, every route of the route table", () => {
   it("has a valid baseline request for every route, and each one succeeds", async () => {
     for (const key of ROUTE_KEYS) {
       if (dirty) await rebuild();
-      const wire = toWire(key, { dim: "headers", headers: { auth: { kind: "own" }, contentType: "application/json", extra: [] } }, world);
+      const wire = toWire(
+        key,
+        { dim: "headers", headers: { auth: { kind: "own" }, contentType: "application/json", extra: [] } },
+        world,
+      );
       const answer = await send(wire);
       expect(answer.status, describeCase(key, wire, answer)).toBeGreaterThanOrEqual(200);
       expect(answer.status, describeCase(key, wire, answer)).toBeLessThan(300);
@@ -626,28 +738,50 @@ describe("hostile input, every route of the route table", () => {
     const params = paramNames(key);
 
     it("bodies: malformed JSON, wrong types, huge, deep, unicode, injection, pollution keys", async () => {
-      await check(key, 0, bodyMutation(fieldsOf(schemas.body)).map((body): Mutation => ({ dim: "body", body })));
+      await check(
+        key,
+        0,
+        bodyMutation(fieldsOf(schemas.body)).map((body): Mutation => ({ dim: "body", body })),
+      );
     });
 
     it("query strings: tampered cursors, out-of-range limits, injection, malformed escapes", async () => {
-      await check(key, 1, queryMutation(fieldsOf(schemas.query)).map((query): Mutation => ({ dim: "query", query })));
+      await check(
+        key,
+        1,
+        queryMutation(fieldsOf(schemas.query)).map((query): Mutation => ({ dim: "query", query })),
+      );
     });
 
     it("headers: forged, truncated, revoked and foreign tokens; bad content types", async () => {
-      await check(key, 2, headerMutation.map((headers): Mutation => ({ dim: "headers", headers })));
+      await check(
+        key,
+        2,
+        headerMutation.map((headers): Mutation => ({ dim: "headers", headers })),
+      );
     });
 
     if (params.length > 0) {
       it("path ids: non-UUIDs, other tenants' ids, swapped ids, raw escapes", async () => {
-        await check(key, 3, fc.tuple(fc.constantFrom(...params), idChoice).map(([param, id]): Mutation => ({ dim: "path", param, id })));
+        await check(
+          key,
+          3,
+          fc.tuple(fc.constantFrom(...params), idChoice).map(([param, id]): Mutation => ({ dim: "path", param, id })),
+        );
       });
     }
 
     it("sweep: the sharpest values in every field, query key and path parameter", async () => {
       const mutations: Mutation[] = [
-        ...fieldsOf(schemas.body).flatMap((field) => SWEEP_FRAGMENTS.map((fragment): Mutation => ({ dim: "body", body: { op: "field", field, fragment } }))),
-        ...fieldsOf(schemas.query).flatMap((name) => SWEEP_QUERY_VALUES.map((value): Mutation => ({ dim: "query", query: { pairs: [[name, value]] } }))),
-        ...params.flatMap((param) => SWEEP_IDS.map((value): Mutation => ({ dim: "path", param, id: { kind: "literal", value } }))),
+        ...fieldsOf(schemas.body).flatMap((field) =>
+          SWEEP_FRAGMENTS.map((fragment): Mutation => ({ dim: "body", body: { op: "field", field, fragment } })),
+        ),
+        ...fieldsOf(schemas.query).flatMap((name) =>
+          SWEEP_QUERY_VALUES.map((value): Mutation => ({ dim: "query", query: { pairs: [[name, value]] } })),
+        ),
+        ...params.flatMap((param) =>
+          SWEEP_IDS.map((value): Mutation => ({ dim: "path", param, id: { kind: "literal", value } })),
+        ),
       ];
       for (const mutation of mutations) await exercise(key, mutation);
     });

@@ -6,13 +6,18 @@ import { loadSchemas, type RouteDefinition } from "./edge/route-definition.ts";
 import { routes } from "./routes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const entries = Object.entries(routes as Record<string, RouteDefinition>).map(([key, definition]) => ({ key, handler: definition.handler, definition }));
+const entries = Object.entries(routes as Record<string, RouteDefinition>).map(([key, definition]) => ({
+  key,
+  handler: definition.handler,
+  definition,
+}));
 const SCHEMAS = await loadSchemas(routes as Record<string, RouteDefinition>);
 
 describe("the route table", () => {
   it("has routes, each keyed by its own definition's key", () => {
     expect(entries.length).toBeGreaterThan(30);
-    for (const [key, definition] of Object.entries(routes as Record<string, RouteDefinition>)) expect(definition.key).toBe(key);
+    for (const [key, definition] of Object.entries(routes as Record<string, RouteDefinition>))
+      expect(definition.key).toBe(key);
   });
 
   // The handler file is what infra deploys behind the key; the definition it passes to route() is

@@ -457,7 +457,11 @@ export const exportAudit = {
     const Org = await import("@voxguard/core/org/schema");
     const Audit = await import("@voxguard/core/audit/schema");
     // Both bounds are optional, so the body may be left out altogether.
-    return { params: Org.Params, body: z._default(Audit.AuditExportRequest, {}), responses: { 201: Audit.AuditExportInfo } };
+    return {
+      params: Org.Params,
+      body: z._default(Audit.AuditExportRequest, {}),
+      responses: { 201: Audit.AuditExportInfo },
+    };
   },
 } as const satisfies RouteDefinition;
 
@@ -504,7 +508,8 @@ export const verifyAudit = {
   handler: "functions/audit/verify.handler",
   auth: "session",
   orgRole: "admin",
-  summary: "Recompute an organization's sealed audit chain over a time range: whether it holds, what it covers, the first break",
+  summary:
+    "Recompute an organization's sealed audit chain over a time range: whether it holds, what it covers, the first break",
   example: () => ({ query: { from: "2026-01-01T00:00:00Z" } }),
   schemas: async () => {
     const Org = await import("@voxguard/core/org/schema");
@@ -514,4 +519,45 @@ export const verifyAudit = {
 } as const satisfies RouteDefinition;
 
 /** Every definition above, by its key. Pure: a handler importing its own constant leaves this out. */
-export const routes = /* @__PURE__ */ byKey([health, openApi, register, login, logout, listSessions, revokeOtherSessions, revokeSession, getMe, updateMe, changePassword, listUsers, updateUser, createOrg, listOrgs, getOrg, updateOrg, removeOrg, listMembers, updateMember, removeMember, createResource, listResources, getResource, updateResource, removeResource, verifyEmail, resendVerification, forgotPassword, resetPassword, createInvitation, listInvitations, revokeInvitation, acceptInvitation, listOrgAudit, exportAudit, listMyAudit, listAllAudit, auditKeys, verifyAudit]);
+export const routes = /* @__PURE__ */ byKey([
+  health,
+  openApi,
+  register,
+  login,
+  logout,
+  listSessions,
+  revokeOtherSessions,
+  revokeSession,
+  getMe,
+  updateMe,
+  changePassword,
+  listUsers,
+  updateUser,
+  createOrg,
+  listOrgs,
+  getOrg,
+  updateOrg,
+  removeOrg,
+  listMembers,
+  updateMember,
+  removeMember,
+  createResource,
+  listResources,
+  getResource,
+  updateResource,
+  removeResource,
+  verifyEmail,
+  resendVerification,
+  forgotPassword,
+  resetPassword,
+  createInvitation,
+  listInvitations,
+  revokeInvitation,
+  acceptInvitation,
+  listOrgAudit,
+  exportAudit,
+  listMyAudit,
+  listAllAudit,
+  auditKeys,
+  verifyAudit,
+]);

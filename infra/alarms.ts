@@ -11,7 +11,11 @@ import { settings } from "./settings.ts";
 // (AWS mails a confirmation link first). Other subscribers (chat, paging) attach to the topic.
 export const alarmTopic = new aws.sns.Topic("Alarms");
 if (settings.alarmEmail !== null) {
-  new aws.sns.TopicSubscription("AlarmsEmail", { topic: alarmTopic.arn, protocol: "email", endpoint: settings.alarmEmail });
+  new aws.sns.TopicSubscription("AlarmsEmail", {
+    topic: alarmTopic.arn,
+    protocol: "email",
+    endpoint: settings.alarmEmail,
+  });
 }
 
 const FIVE_MINUTES = 300;
@@ -70,7 +74,8 @@ export const alarms = [
   }),
   functionErrors("AuditConsumerErrors", nameOf(auditConsumer.nodes.function), "The audit consumer threw or timed out"),
   alarm("MailDeadLetterDepth", {
-    alarmDescription: "Mails that failed five sends (SES refused or was unreachable): fix the cause, then redrive the mail dead-letter queue",
+    alarmDescription:
+      "Mails that failed five sends (SES refused or was unreachable): fix the cause, then redrive the mail dead-letter queue",
     namespace: "AWS/SQS",
     metricName: "ApproximateNumberOfMessagesVisible",
     dimensions: { QueueName: mailDlq.nodes.queue.name },
@@ -84,22 +89,59 @@ export const alarms = [
   alarm("ApiServerErrorRate", {
     alarmDescription: "More than 1% of API requests answered 5xx, two five-minute periods in a row",
     metricQueries: [
-      { id: "errors", metric: { namespace: "AWS/ApiGateway", metricName: "5xx", dimensions: { ApiId: api.nodes.api.id }, period: FIVE_MINUTES, stat: "Sum" } },
-      { id: "requests", metric: { namespace: "AWS/ApiGateway", metricName: "Count", dimensions: { ApiId: api.nodes.api.id }, period: FIVE_MINUTES, stat: "Sum" } },
+      {
+        id: "errors",
+        metric: {
+          namespace: "AWS/ApiGateway",
+          metricName: "5xx",
+          dimensions: { ApiId: api.nodes.api.id },
+          period: FIVE_MINUTES,
+          stat: "Sum",
+        },
+      },
+      {
+        id: "requests",
+        metric: {
+          namespace: "AWS/ApiGateway",
+          metricName: "Count",
+          dimensions: { ApiId: api.nodes.api.id },
+          period: FIVE_MINUTES,
+          stat: "Sum",
+        },
+      },
       { id: "rate", expression: "IF(requests > 0, 100 * errors / requests, 0)", label: "5xx %", returnData: true },
     ],
     evaluationPeriods: 2,
     threshold: 1,
     comparisonOperator: "GreaterThanThreshold",
   }),
-  functionErrors("MigratorErrors", migrator.name, "The deploy-time migration failed: the deploy stopped, the previous code still serves"),
-  functionErrors("SessionCleanupErrors", nameOf(sessionCleanup.nodes.function), "The session cleanup failed (Lambda retries it twice)"),
-  functionErrors("AuditReindexErrors", nameOf(auditReindex.nodes.function), "Deferred audit events can't be indexed: Quickwit down for 15 minutes", 3),
+  functionErrors(
+    "MigratorErrors",
+    migrator.name,
+    "The deploy-time migration failed: the deploy stopped, the previous code still serves",
+  ),
+  functionErrors(
+    "SessionCleanupErrors",
+    nameOf(sessionCleanup.nodes.function),
+    "The session cleanup failed (Lambda retries it twice)",
+  ),
+  functionErrors(
+    "AuditReindexErrors",
+    nameOf(auditReindex.nodes.function),
+    "Deferred audit events can't be indexed: Quickwit down for 15 minutes",
+    3,
+  ),
   // Each run seals what the failed ones left, so one failure costs only latency; ten minutes of
   // failures means the trail is going unsealed (and unpublished) until someone looks.
-  functionErrors("AuditSealErrors", nameOf(auditSealing.nodes.function), "The audit trail is not being sealed: every sealing run failed for 10 minutes", 2),
+  functionErrors(
+    "AuditSealErrors",
+    nameOf(auditSealing.nodes.function),
+    "The audit trail is not being sealed: every sealing run failed for 10 minutes",
+    2,
+  ),
   alarm("AuditIndexBacklog", {
-    alarmDescription: "Audit events wait for the search index for 30 minutes: they are stored, not yet searchable by text",
+    alarmDescription:
+      "Audit events wait for the search index for 30 minutes: they are stored, not yet searchable by text",
     namespace: METRICS_NAMESPACE,
     metricName: Metric.auditIndexBacklog,
     dimensions: { service: METRICS_SERVICE },

@@ -28,7 +28,9 @@ export type Resolved<K extends keyof sst.aws.FunctionArgs> = $util.Unwrap<NonNul
 /** Adds variables under the function's own: a value the function sets itself wins. */
 export function addEnvironment(args: sst.aws.FunctionArgs, shared: Environment): void {
   const own = $output(args.environment ?? {});
-  args.environment = $resolve([$output(shared), own]).apply(([base, mine]): Resolved<"environment"> => ({ ...base, ...mine }));
+  args.environment = $resolve([$output(shared), own]).apply(
+    ([base, mine]): Resolved<"environment"> => ({ ...base, ...mine }),
+  );
 }
 
 /** Adds links before the function's own. */
@@ -39,7 +41,8 @@ export function addLinks(args: sst.aws.FunctionArgs, links: unknown[]): void {
 
 /** A value the function sets itself wins over the default. */
 export function applyFunctionDefaults(args: sst.aws.FunctionArgs): undefined {
-  if (typeof args.handler !== "string") throw new Error("infra: a function's handler must be a plain string (\"functions/x/y.handler\")");
+  if (typeof args.handler !== "string")
+    throw new Error('infra: a function\'s handler must be a plain string ("functions/x/y.handler")');
   args.runtime ??= LAMBDA_RUNTIME;
   args.memory ??= "1024 MB";
   args.timeout ??= "20 seconds";
@@ -49,14 +52,16 @@ export function applyFunctionDefaults(args: sst.aws.FunctionArgs): undefined {
   addLinks(args, [databaseUrl, redisUrl, quickwitUrl]);
   const install = nativePackagesOf(args.handler);
   // Bundled as `npm run build` and `npm run bench` measure the bundles (infra/bundling.ts).
-  args.nodejs = $output(args.nodejs ?? {}).apply((own): Resolved<"nodejs"> => ({
-    format: BUNDLING.format,
-    minify: BUNDLING.minify,
-    esbuild: { keepNames: BUNDLING.esbuild.keepNames, sourcemap: BUNDLING.esbuild.sourcemap },
-    plugins: BUNDLING.plugins,
-    ...(install.length > 0 ? { install } : {}),
-    ...own,
-  }));
+  args.nodejs = $output(args.nodejs ?? {}).apply(
+    (own): Resolved<"nodejs"> => ({
+      format: BUNDLING.format,
+      minify: BUNDLING.minify,
+      esbuild: { keepNames: BUNDLING.esbuild.keepNames, sourcemap: BUNDLING.esbuild.sourcemap },
+      plugins: BUNDLING.plugins,
+      ...(install.length > 0 ? { install } : {}),
+      ...own,
+    }),
+  );
   return undefined;
 }
 
@@ -76,7 +81,10 @@ export function addDependency(opts: { dependsOn?: DependsOn }, dependency: $util
 /** Every sst.aws.Function constructed after this call waits for `migration`. */
 export function waitForMigration(migration: $util.Resource): void {
   $transform(sst.aws.Function, (_args, opts, name) => {
-    if (!opts) throw new Error(`infra: construct the function ${name} with an options object ({}) so it can wait for the migration`);
+    if (!opts)
+      throw new Error(
+        `infra: construct the function ${name} with an options object ({}) so it can wait for the migration`,
+      );
     addDependency(opts, migration);
   });
 }

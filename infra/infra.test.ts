@@ -33,8 +33,19 @@ const MIGRATOR = jobs.migrator.handler;
 const REINDEX = jobs.auditReindex.handler;
 const SEALER = jobs.auditSeal.handler;
 const ARGON2 = "@node-rs/argon2";
-const ARGON2_HANDLERS = ["functions/auth/register.handler", "functions/auth/login.handler", "functions/auth/reset-password.handler", "functions/me/change-password.handler"];
-const SQS_SUBSCRIBER_ACTIONS = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"];
+const ARGON2_HANDLERS = [
+  "functions/auth/register.handler",
+  "functions/auth/login.handler",
+  "functions/auth/reset-password.handler",
+  "functions/me/change-password.handler",
+];
+const SQS_SUBSCRIBER_ACTIONS = [
+  "sqs:ChangeMessageVisibility",
+  "sqs:DeleteMessage",
+  "sqs:GetQueueAttributes",
+  "sqs:GetQueueUrl",
+  "sqs:ReceiveMessage",
+];
 
 type Args = Record<string, unknown>;
 
@@ -94,7 +105,14 @@ function fakeSst(stage: string, protect: boolean) {
     constructor(name: string, args: Args, opts?: Args) {
       for (const transform of transforms.get(Function) ?? []) transform(args, opts, name);
       record("sst.aws.Function", this, name, args, opts);
-      functions.push({ name, via: `function:${name}`, handler: String(unwrap(args.handler)), args: unwrap(args) as Args, opts, self: this });
+      functions.push({
+        name,
+        via: `function:${name}`,
+        handler: String(unwrap(args.handler)),
+        args: unwrap(args) as Args,
+        opts,
+        self: this,
+      });
       this.name = new FakeOutput(`function:${name}`);
       this.arn = new FakeOutput(`arn:function:${name}`);
     }
@@ -108,7 +126,10 @@ function fakeSst(stage: string, protect: boolean) {
       ...own,
       link: [...((unwrap(defaults.link) as unknown[]) ?? []), ...((unwrap(own.link) as unknown[]) ?? [])],
       environment: { ...((unwrap(defaults.environment) as Args) ?? {}), ...((unwrap(own.environment) as Args) ?? {}) },
-      permissions: [...((unwrap(defaults.permissions) as unknown[]) ?? []), ...((unwrap(own.permissions) as unknown[]) ?? [])],
+      permissions: [
+        ...((unwrap(defaults.permissions) as unknown[]) ?? []),
+        ...((unwrap(own.permissions) as unknown[]) ?? []),
+      ],
     };
     const fn = new Function(name, merged, { parent });
     functions.at(-1)!.via = via;
@@ -140,7 +161,13 @@ function fakeSst(stage: string, protect: boolean) {
       const self = {};
       record("sst.aws.Queue.subscribe", this, this.name, args, opts);
       components.at(-1)!.self = this;
-      const fn = buildFunction(`queue:${this.name}`, `${this.name}SubscriberFunction`, subscriber, { permissions: [{ actions: SQS_SUBSCRIBER_ACTIONS, resources: [this.arn] }] }, self);
+      const fn = buildFunction(
+        `queue:${this.name}`,
+        `${this.name}SubscriberFunction`,
+        subscriber,
+        { permissions: [{ actions: SQS_SUBSCRIBER_ACTIONS, resources: [this.arn] }] },
+        self,
+      );
       return { nodes: { function: fn } };
     }
   }
@@ -159,7 +186,10 @@ function fakeSst(stage: string, protect: boolean) {
     constructor(name: string, args: Args) {
       record("sst.aws.Email", this, name, args);
       this.sender = new FakeOutput(args.sender);
-      this.nodes = { identity: { arn: new FakeOutput(`arn:ses:identity:${name}`) }, configurationSet: { arn: new FakeOutput(`arn:ses:configset:${name}`) } };
+      this.nodes = {
+        identity: { arn: new FakeOutput(`arn:ses:identity:${name}`) },
+        configurationSet: { arn: new FakeOutput(`arn:ses:configset:${name}`) },
+      };
     }
   }
   class Vpc {
@@ -189,7 +219,10 @@ function fakeSst(stage: string, protect: boolean) {
       this.routes.push(routeKey);
       record("sst.aws.ApiGatewayV2.route", this, routeKey, routeArgs);
       const transform = (this.args.transform as { route?: { handler?: unknown } } | undefined)?.route?.handler;
-      if (transform !== undefined) throw new Error("infra.test.ts models no route handler transform; functions get their settings through function-defaults.ts");
+      if (transform !== undefined)
+        throw new Error(
+          "infra.test.ts models no route handler transform; functions get their settings through function-defaults.ts",
+        );
       buildFunction(`route:${routeKey}`, `Route${this.routes.length}Handler`, handler, {}, this);
       return {};
     }
@@ -234,12 +267,17 @@ function fakeSst(stage: string, protect: boolean) {
     $output: (value: unknown) => new FakeOutput(unwrap(value)),
     $resolve: (values: unknown) => new FakeOutput(unwrap(values)),
     $interpolate: (strings: TemplateStringsArray, ...values: unknown[]) =>
-      new FakeOutput(strings.reduce((text, part, i) => text + part + (i < values.length ? String(unwrap(values[i])) : ""), "")),
+      new FakeOutput(
+        strings.reduce((text, part, i) => text + part + (i < values.length ? String(unwrap(values[i])) : ""), ""),
+      ),
     $transform: (component: unknown, callback: Transform) => {
       if (component !== Function) throw new Error("infra.test.ts models $transform of sst.aws.Function only");
       transforms.set(component, [...(transforms.get(component) ?? []), callback]);
     },
-    sst: strict("sst", { Secret, aws: strict("sst.aws", { Queue, Bucket, Email, Vpc, Function, CronV2, ApiGatewayV2 }) }),
+    sst: strict("sst", {
+      Secret,
+      aws: strict("sst.aws", { Queue, Bucket, Email, Vpc, Function, CronV2, ApiGatewayV2 }),
+    }),
     aws: strict("aws", {
       lambda: strict("aws.lambda", { Invocation }),
       sns: strict("aws.sns", { Topic, TopicSubscription }),
@@ -296,7 +334,8 @@ function handlerFile(handler: string): string {
 }
 
 // At the start of a line, so that a comment showing the pattern does not count.
-const EXPORTS_HANDLER = /^export\s+(?:const|let|(?:async\s+)?function)\s+handler\b|^export\s*\{[^}]*\bhandler\b[^}]*\}/m;
+const EXPORTS_HANDLER =
+  /^export\s+(?:const|let|(?:async\s+)?function)\s+handler\b|^export\s*\{[^}]*\bhandler\b[^}]*\}/m;
 
 function exportsHandler(file: string): boolean {
   return EXPORTS_HANDLER.test(readFileSync(file, "utf8"));
@@ -310,7 +349,10 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const routeEntries = Object.entries(routes).map(([routeKey, route]) => ({ routeKey, handler: route.handler as string }));
+const routeEntries = Object.entries(routes).map(([routeKey, route]) => ({
+  routeKey,
+  handler: route.handler as string,
+}));
 
 describe("handler files", () => {
   it.each(routeEntries)("$routeKey: $handler exists and exports handler", ({ handler }) => {
@@ -327,7 +369,11 @@ describe("handler files", () => {
 });
 
 const COMPLETE: StageSettings = {
-  vpc: { kind: "existing", privateSubnets: ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"], securityGroups: ["sg-0a1b2c3d4e5f60718"] },
+  vpc: {
+    kind: "existing",
+    privateSubnets: ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"],
+    securityGroups: ["sg-0a1b2c3d4e5f60718"],
+  },
   storage: { kind: "rustfs", bucket: "vg-exports", endpoint: "https://rustfs.internal:9000" },
   corsOrigins: ["https://app.voxguard.example"],
   alarmEmail: "oncall@voxguard.example",
@@ -351,25 +397,36 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     return found[0]!;
   };
   const byVia = (prefix: string) => fake.functions.filter((fn) => fn.via.startsWith(prefix));
-  const actionsOf = (fn: FunctionRecord) => ((fn.args.permissions as { actions: string[] }[] | undefined) ?? []).flatMap((p) => p.actions).sort();
+  const actionsOf = (fn: FunctionRecord) =>
+    ((fn.args.permissions as { actions: string[] }[] | undefined) ?? []).flatMap((p) => p.actions).sort();
 
   it("keeps production and removes every other stage", () => {
     for (const stage of ["production", "prod"]) {
       expect(config.app({ stage })).toMatchObject({ name: "voxguard", home: "aws", removal: "retain", protect: true });
     }
-    expect(config.app({ stage: "ci" })).toMatchObject({ name: "voxguard", home: "aws", removal: "remove", protect: false });
+    expect(config.app({ stage: "ci" })).toMatchObject({
+      name: "voxguard",
+      home: "aws",
+      removal: "remove",
+      protect: false,
+    });
   });
 
   it("deploys one API route per route-table entry, each with its own function", () => {
     const api = only("sst.aws.ApiGatewayV2").self as { routes: string[] };
     expect([...api.routes].sort()).toEqual(Object.keys(routes).sort());
-    expect(byVia("route:").map((fn) => [fn.via.slice("route:".length), fn.handler]).sort()).toEqual(
-      routeEntries.map(({ routeKey, handler }) => [routeKey, handler]).sort(),
-    );
+    expect(
+      byVia("route:")
+        .map((fn) => [fn.via.slice("route:".length), fn.handler])
+        .sort(),
+    ).toEqual(routeEntries.map(({ routeKey, handler }) => [routeKey, handler]).sort());
   });
 
   it("builds exactly the route handlers, the audit and mail consumers, the three crons and the migrator", () => {
-    const expected = [...routeEntries.map((entry) => entry.handler), ...Object.values(jobs).map((job) => job.handler)].sort();
+    const expected = [
+      ...routeEntries.map((entry) => entry.handler),
+      ...Object.values(jobs).map((job) => job.handler),
+    ].sort();
     expect(fake.functions.map((fn) => fn.handler).sort()).toEqual(expected);
   });
 
@@ -391,7 +448,10 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     }
     const migrator = fake.functions.find((fn) => fn.handler === MIGRATOR)!;
     expect(unwrap(migrator.opts?.dependsOn) ?? []).toEqual([]);
-    expect(includes(only("sst.aws.ApiGatewayV2").opts.dependsOn, invocation.self), "the API waits for the migration").toBe(true);
+    expect(
+      includes(only("sst.aws.ApiGatewayV2").opts.dependsOn, invocation.self),
+      "the API waits for the migration",
+    ).toBe(true);
   });
 
   it("invokes the migrator on every deploy with the migrations beside it", async () => {
@@ -418,10 +478,12 @@ describe("infra registers exactly the route table, the consumer, the crons and t
       expect(bundling, fn.via).toEqual(BUNDLING);
       expect(fn.args.memory, fn.via).toMatch(/^\d+ MB$/);
       expect(fn.args.timeout, fn.via).toMatch(/^\d+ (seconds|minutes)$/);
-      for (const name of ["DatabaseUrl", "RedisUrl", "QuickwitUrl"]) expect(includes(fn.args.link, secrets[name]), `${fn.via} links ${name}`).toBe(true);
+      for (const name of ["DatabaseUrl", "RedisUrl", "QuickwitUrl"])
+        expect(includes(fn.args.link, secrets[name]), `${fn.via} links ${name}`).toBe(true);
       const environment = JSON.stringify(fn.args.environment ?? {});
       expect(environment, fn.via).not.toMatch(/secret:/);
-      for (const variable of Object.values(LINKED_SECRETS)) expect(Object.keys((fn.args.environment as Args | undefined) ?? {}), fn.via).not.toContain(variable);
+      for (const variable of Object.values(LINKED_SECRETS))
+        expect(Object.keys((fn.args.environment as Args | undefined) ?? {}), fn.via).not.toContain(variable);
     }
   });
 
@@ -461,34 +523,55 @@ describe("infra registers exactly the route table, the consumer, the crons and t
       // The mail queue's SendMessage; its SES grant is checked with the mail infra below.
       if (MAILING_ROUTES.has(routeKey)) expected.push("sqs:SendMessage");
       if (routeKey === "GET /health") expected.push("sqs:GetQueueAttributes");
-      if (routeKey === "POST /orgs/{orgId}/audit/exports") expected.push("s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject");
-      expect(routeActions(routeKey).filter((action) => !action.startsWith("ses:")), routeKey).toEqual(expected.sort());
+      if (routeKey === "POST /orgs/{orgId}/audit/exports")
+        expected.push("s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject");
+      expect(
+        routeActions(routeKey).filter((action) => !action.startsWith("ses:")),
+        routeKey,
+      ).toEqual(expected.sort());
     }
     const exportFn = fake.functions.find((fn) => fn.via === "route:POST /orgs/{orgId}/audit/exports")!;
-    expect((exportFn.args.permissions as { resources: unknown[] }[]).flatMap((p) => p.resources)).toEqual(["arn:queue:Audit", "arn:bucket:AuditExports/*"]);
+    expect((exportFn.args.permissions as { resources: unknown[] }[]).flatMap((p) => p.resources)).toEqual([
+      "arn:queue:Audit",
+      "arn:bucket:AuditExports/*",
+    ]);
     expect((exportFn.args.environment as Args).S3_BUCKET).toBe("bucket:AuditExports");
     expect(actionsOf(byVia("queue:Audit")[0]!)).toEqual([...SQS_SUBSCRIBER_ACTIONS].sort());
     const crons = byVia("cron:").filter((fn) => fn.handler !== SEALER);
-    for (const fn of [...crons, fake.functions.find((candidate) => candidate.handler === MIGRATOR)!]) expect(actionsOf(fn), fn.via).toEqual([]);
+    for (const fn of [...crons, fake.functions.find((candidate) => candidate.handler === MIGRATOR)!])
+      expect(actionsOf(fn), fn.via).toEqual([]);
     // The sealer writes digest objects under their prefix, nothing else in the bucket.
     const sealer = byVia("cron:AuditSeal")[0]!;
-    expect(sealer.args.permissions).toEqual([{ actions: ["s3:PutObject"], resources: ["arn:bucket:AuditExports/audit-seals/*"] }]);
+    expect(sealer.args.permissions).toEqual([
+      { actions: ["s3:PutObject"], resources: ["arn:bucket:AuditExports/audit-seals/*"] },
+    ]);
     expect((sealer.args.environment as Args).S3_BUCKET).toBe("bucket:AuditExports");
   });
 
   it("seals the audit trail every minute; only the sealer holds the private key, only the key routes the public ones", () => {
     const secrets = Object.fromEntries(ofType("sst.Secret").map((secret) => [secret.name, secret.self]));
-    expect(ofType("sst.aws.CronV2").find((cron) => cron.name === "AuditSeal")!.args).toMatchObject({ schedule: "rate(1 minute)" });
+    expect(ofType("sst.aws.CronV2").find((cron) => cron.name === "AuditSeal")!.args).toMatchObject({
+      schedule: "rate(1 minute)",
+    });
     expect(byVia("cron:AuditSeal").map((fn) => fn.handler)).toEqual([SEALER]);
-    const keyReaders = ["route:GET /.well-known/voxguard-audit-keys.json", "route:GET /orgs/{orgId}/audit/verify", "cron:AuditSeal"];
+    const keyReaders = [
+      "route:GET /.well-known/voxguard-audit-keys.json",
+      "route:GET /orgs/{orgId}/audit/verify",
+      "cron:AuditSeal",
+    ];
     for (const fn of fake.functions) {
-      expect(includes(fn.args.link, secrets.AuditSealKey), `${fn.via} links the private key`).toBe(fn.via === "cron:AuditSeal");
-      expect(includes(fn.args.link, secrets.AuditSealPublicKeys), `${fn.via} links the public keys`).toBe(keyReaders.includes(fn.via));
+      expect(includes(fn.args.link, secrets.AuditSealKey), `${fn.via} links the private key`).toBe(
+        fn.via === "cron:AuditSeal",
+      );
+      expect(includes(fn.args.link, secrets.AuditSealPublicKeys), `${fn.via} links the public keys`).toBe(
+        keyReaders.includes(fn.via),
+      );
     }
   });
 
   it("lets the API routes send audit events to the queue", () => {
-    for (const fn of byVia("route:")) expect((fn.args.environment as Args).AUDIT_QUEUE_URL, fn.via).toBe("https://sqs/Audit");
+    for (const fn of byVia("route:"))
+      expect((fn.args.environment as Args).AUDIT_QUEUE_URL, fn.via).toBe("https://sqs/Audit");
   });
 
   it("keeps audit messages 14 days in both queues and dead-letters after 5 receives", () => {
@@ -506,7 +589,9 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     const audit = ofType("sst.aws.Queue").find((component) => component.name === "Audit")!.self;
     const subscription = ofType("sst.aws.Queue.subscribe").find((component) => component.self === audit)!;
     expect(subscription).toBeTruthy();
-    expect(unwrap(subscription.args)).toMatchObject({ batch: { size: 100, window: "5 seconds", partialResponses: true } });
+    expect(unwrap(subscription.args)).toMatchObject({
+      batch: { size: 100, window: "5 seconds", partialResponses: true },
+    });
     const mapping: Args = {};
     (subscription.args.transform as { eventSourceMapping: (args: Args) => void }).eventSourceMapping(mapping);
     expect(mapping).toEqual({ scalingConfig: { maximumConcurrency: 2 } });
@@ -518,31 +603,73 @@ describe("infra registers exactly the route table, the consumer, the crons and t
     expect(crons.SessionCleanup).toMatchObject({ schedule: "rate(15 minutes)", retries: 2 });
     expect(crons.AuditReindex).toMatchObject({ schedule: "rate(5 minutes)", retries: 2 });
     expect(crons.AuditSeal).toMatchObject({ schedule: "rate(1 minute)", retries: 1 });
-    expect(byVia("cron:").map((fn) => fn.handler).sort()).toEqual([CLEANUP, REINDEX, SEALER].sort());
+    expect(
+      byVia("cron:")
+        .map((fn) => fn.handler)
+        .sort(),
+    ).toEqual([CLEANUP, REINDEX, SEALER].sort());
   });
 
   it("alarms to one SNS topic on the dead-letter queue, the queue's age, consumer, API 5xx rate, migrator, cleanup, reindex and sealer", () => {
     const topic = only("aws.sns.Topic");
-    const alarms = Object.fromEntries(ofType("aws.cloudwatch.MetricAlarm").map((alarm) => [alarm.name, unwrap(alarm.args) as Args]));
+    const alarms = Object.fromEntries(
+      ofType("aws.cloudwatch.MetricAlarm").map((alarm) => [alarm.name, unwrap(alarm.args) as Args]),
+    );
     expect(Object.keys(alarms).sort()).toEqual(
-      ["ApiServerErrorRate", "AuditConsumerErrors", "AuditDeadLetterDepth", "AuditIndexBacklog", "AuditQueueOldestMessage", "AuditReindexErrors", "AuditSealErrors", "MailConsumerErrors", "MailDeadLetterDepth", "MigratorErrors", "SessionCleanupErrors"].sort(),
+      [
+        "ApiServerErrorRate",
+        "AuditConsumerErrors",
+        "AuditDeadLetterDepth",
+        "AuditIndexBacklog",
+        "AuditQueueOldestMessage",
+        "AuditReindexErrors",
+        "AuditSealErrors",
+        "MailConsumerErrors",
+        "MailDeadLetterDepth",
+        "MigratorErrors",
+        "SessionCleanupErrors",
+      ].sort(),
     );
     for (const [name, alarm] of Object.entries(alarms)) {
       expect(alarm.alarmActions, name).toEqual(["arn:topic:Alarms"]);
       expect(alarm.okActions, name).toEqual(["arn:topic:Alarms"]);
     }
-    expect(alarms.AuditDeadLetterDepth).toMatchObject({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: "queue:AuditDeadLetter" }, threshold: 0, comparisonOperator: "GreaterThanThreshold" });
-    expect(alarms.AuditQueueOldestMessage).toMatchObject({ namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: "queue:Audit" } });
-    const lambdaErrors = (name: string) => (alarms[name] as { namespace: string; metricName: string; dimensions: { FunctionName: string } });
-    expect(lambdaErrors("AuditConsumerErrors")).toMatchObject({ namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: "function:AuditSubscriberFunction" } });
+    expect(alarms.AuditDeadLetterDepth).toMatchObject({
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: "queue:AuditDeadLetter" },
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    expect(alarms.AuditQueueOldestMessage).toMatchObject({
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: "queue:Audit" },
+    });
+    const lambdaErrors = (name: string) =>
+      alarms[name] as { namespace: string; metricName: string; dimensions: { FunctionName: string } };
+    expect(lambdaErrors("AuditConsumerErrors")).toMatchObject({
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions: { FunctionName: "function:AuditSubscriberFunction" },
+    });
     expect(lambdaErrors("MigratorErrors").dimensions.FunctionName).toBe("function:Migrator");
     expect(lambdaErrors("SessionCleanupErrors").dimensions.FunctionName).toBe("function:SessionCleanupHandler");
     expect(lambdaErrors("AuditReindexErrors").dimensions.FunctionName).toBe("function:AuditReindexHandler");
     expect(lambdaErrors("AuditSealErrors").dimensions.FunctionName).toBe("function:AuditSealHandler");
-    const queries = (alarms.ApiServerErrorRate as { metricQueries: { id: string; metric?: Args; expression?: string }[] }).metricQueries;
-    expect(queries.map((query) => query.metric?.metricName ?? query.expression)).toEqual(["5xx", "Count", "IF(requests > 0, 100 * errors / requests, 0)"]);
+    const queries = (
+      alarms.ApiServerErrorRate as { metricQueries: { id: string; metric?: Args; expression?: string }[] }
+    ).metricQueries;
+    expect(queries.map((query) => query.metric?.metricName ?? query.expression)).toEqual([
+      "5xx",
+      "Count",
+      "IF(requests > 0, 100 * errors / requests, 0)",
+    ]);
     expect(queries[0]!.metric).toMatchObject({ namespace: "AWS/ApiGateway", dimensions: { ApiId: "api:Api" } });
-    expect(alarms.AuditIndexBacklog).toMatchObject({ namespace: METRICS_NAMESPACE, metricName: Metric.auditIndexBacklog });
+    expect(alarms.AuditIndexBacklog).toMatchObject({
+      namespace: METRICS_NAMESPACE,
+      metricName: Metric.auditIndexBacklog,
+    });
     // No address for a development stage: the topic only.
     expect(ofType("aws.sns.TopicSubscription")).toEqual([]);
     expect(topic.name).toBe("Alarms");
@@ -572,7 +699,9 @@ describe("per-stage settings", () => {
     await expect(evaluate({ stage: "production" })).rejects.toThrow(
       'infra/stages.ts, stage "production": missing vpc, storage, corsOrigins, alarmEmail, consumerConcurrency, mail',
     );
-    await expect(evaluate({ stage: "prod", stages: { prod: { ...COMPLETE, alarmEmail: undefined } } })).rejects.toThrow(/stage "prod": missing alarmEmail$/);
+    await expect(evaluate({ stage: "prod", stages: { prod: { ...COMPLETE, alarmEmail: undefined } } })).rejects.toThrow(
+      /stage "prod": missing alarmEmail$/,
+    );
   });
 
   it("ignore the deployer's shell: the old VOXGUARD_* variables change nothing", async () => {
@@ -591,14 +720,24 @@ describe("per-stage settings", () => {
   it("put a complete production stage in its VPC, on its RustFS, with its origins, address and concurrency", async () => {
     const { fake } = await evaluate({ stage: "production", stages: { production: COMPLETE } });
     expect(fake.components.filter((component) => component.type === "sst.aws.Bucket")).toEqual([]);
-    const secrets = Object.fromEntries(fake.components.filter((c) => c.type === "sst.Secret").map((secret) => [secret.name, secret.self]));
+    const secrets = Object.fromEntries(
+      fake.components.filter((c) => c.type === "sst.Secret").map((secret) => [secret.name, secret.self]),
+    );
     for (const fn of fake.functions) {
-      expect(fn.args.vpc, fn.via).toEqual({ privateSubnets: COMPLETE.vpc.kind === "existing" ? COMPLETE.vpc.privateSubnets : [], securityGroups: ["sg-0a1b2c3d4e5f60718"] });
+      expect(fn.args.vpc, fn.via).toEqual({
+        privateSubnets: COMPLETE.vpc.kind === "existing" ? COMPLETE.vpc.privateSubnets : [],
+        securityGroups: ["sg-0a1b2c3d4e5f60718"],
+      });
       const exporter = fn.via === "route:POST /orgs/{orgId}/audit/exports" || fn.via === "cron:AuditSeal";
       expect(includes(fn.args.link, secrets.S3SecretAccessKey), `${fn.via} links the RustFS keys`).toBe(exporter);
-      if (exporter) expect(fn.args.environment).toMatchObject({ S3_BUCKET: "vg-exports", AWS_ENDPOINT_URL_S3: "https://rustfs.internal:9000" });
+      if (exporter)
+        expect(fn.args.environment).toMatchObject({
+          S3_BUCKET: "vg-exports",
+          AWS_ENDPOINT_URL_S3: "https://rustfs.internal:9000",
+        });
       else expect(Object.keys((fn.args.environment as Args | undefined) ?? {}), fn.via).not.toContain("S3_BUCKET");
-      if (fn.via.startsWith("route:")) expect((fn.args.environment as Args).CORS_ORIGINS).toBe("https://app.voxguard.example");
+      if (fn.via.startsWith("route:"))
+        expect((fn.args.environment as Args).CORS_ORIGINS).toBe("https://app.voxguard.example");
     }
     const api = fake.components.find((component) => component.type === "sst.aws.ApiGatewayV2")!;
     expect(api.args.cors).toEqual({
@@ -613,7 +752,9 @@ describe("per-stage settings", () => {
     (subscription.args.transform as { eventSourceMapping: (args: Args) => void }).eventSourceMapping(mapping);
     expect(mapping).toEqual({ scalingConfig: { maximumConcurrency: 5 } });
     const email = fake.components.filter((component) => component.type === "aws.sns.TopicSubscription");
-    expect(email.map((subscriptionOf) => unwrap(subscriptionOf.args))).toEqual([{ topic: "arn:topic:Alarms", protocol: "email", endpoint: "oncall@voxguard.example" }]);
+    expect(email.map((subscriptionOf) => unwrap(subscriptionOf.args))).toEqual([
+      { topic: "arn:topic:Alarms", protocol: "email", endpoint: "oncall@voxguard.example" },
+    ]);
   });
 
   it("create a VPC for a stage that asks for one", async () => {
@@ -624,12 +765,21 @@ describe("per-stage settings", () => {
   });
 
   it.each([
-    [{ vpc: { kind: "existing", privateSubnets: [], securityGroups: ["sg-0a1b2c3d4e5f60718"] } }, /vpc.privateSubnets must be subnet ids/],
-    [{ vpc: { kind: "existing", privateSubnets: ["subnet-0a1b2c3d4e5f60718"], securityGroups: ["default"] } }, /vpc.securityGroups must be security group ids/],
+    [
+      { vpc: { kind: "existing", privateSubnets: [], securityGroups: ["sg-0a1b2c3d4e5f60718"] } },
+      /vpc.privateSubnets must be subnet ids/,
+    ],
+    [
+      { vpc: { kind: "existing", privateSubnets: ["subnet-0a1b2c3d4e5f60718"], securityGroups: ["default"] } },
+      /vpc.securityGroups must be security group ids/,
+    ],
     [{ corsOrigins: ["app.example.com"] }, /corsOrigins must be origins/],
     [{ alarmEmail: "oncall" }, /alarmEmail is not an email address/],
     [{ consumerConcurrency: 1 }, /consumerConcurrency must be a whole number from 2 to 1000/],
-    [{ storage: { kind: "rustfs", bucket: "Exports!", endpoint: "https://rustfs:9000" } }, /storage.bucket is not a bucket name/],
+    [
+      { storage: { kind: "rustfs", bucket: "Exports!", endpoint: "https://rustfs:9000" } },
+      /storage.bucket is not a bucket name/,
+    ],
   ] as [Partial<StageSettings>, RegExp][])("reject a malformed value %#", (own, message) => {
     expect(() => resolveSettings("staging", false, { staging: own })).toThrow(message);
   });
@@ -647,27 +797,44 @@ describe("mail: the SES identity, the mail queue and its consumer, least privile
     const { fake } = await evaluate(SENDER);
     const emails = fake.components.filter((component) => component.type === "sst.aws.Email");
     expect(emails.map((email) => email.args)).toEqual([{ sender: "mail.example.com" }]);
-    const mailQueue = fake.components.find((component) => component.type === "sst.aws.Queue" && component.name === "Mail")!;
+    const mailQueue = fake.components.find(
+      (component) => component.type === "sst.aws.Queue" && component.name === "Mail",
+    )!;
     expect(unwrap(mailQueue.args.dlq)).toEqual({ queue: "arn:queue:MailDeadLetter", retry: 5 });
-    const subscription = fake.components.find((component) => component.type === "sst.aws.Queue.subscribe" && component.self === mailQueue.self)!;
+    const subscription = fake.components.find(
+      (component) => component.type === "sst.aws.Queue.subscribe" && component.self === mailQueue.self,
+    )!;
     expect(unwrap(subscription.args)).toMatchObject({ batch: { partialResponses: true } });
 
     const consumer = fake.functions.find((fn) => fn.via === "queue:Mail")!;
     expect(consumer.handler).toBe(MAIL_CONSUMER);
-    const allowed = [{ actions: ["ses:SendEmail"], resources: ["arn:ses:identity:MailSender", "arn:ses:configset:MailSender"] }];
+    const allowed = [
+      { actions: ["ses:SendEmail"], resources: ["arn:ses:identity:MailSender", "arn:ses:configset:MailSender"] },
+    ];
     expect(sesPermissions(consumer)).toEqual(allowed);
-    expect(consumer.args.environment).toMatchObject({ MAIL_FROM: "VoxGuard <no-reply@mail.example.com>", APP_URL: "https://app.example.com", MAIL_QUEUE_URL: "https://sqs/Mail" });
+    expect(consumer.args.environment).toMatchObject({
+      MAIL_FROM: "VoxGuard <no-reply@mail.example.com>",
+      APP_URL: "https://app.example.com",
+      MAIL_QUEUE_URL: "https://sqs/Mail",
+    });
 
     for (const fn of fake.functions.filter((candidate) => candidate.via.startsWith("route:"))) {
       const routeKey = fn.via.slice("route:".length);
       const mails = MAILING_ROUTES.has(routeKey);
       expect(sesPermissions(fn), routeKey).toEqual(mails ? allowed : []);
       expect(includes(fn.args.link, mailQueue.self), `${routeKey} links no queue`).toBe(false);
-      const sends = ((fn.args.permissions as { actions: string[]; resources: unknown[] }[] | undefined) ?? []).filter((permission) => permission.resources.includes("arn:queue:Mail"));
-      expect(sends.flatMap((permission) => permission.actions), routeKey).toEqual(mails ? ["sqs:SendMessage"] : []);
+      const sends = ((fn.args.permissions as { actions: string[]; resources: unknown[] }[] | undefined) ?? []).filter(
+        (permission) => permission.resources.includes("arn:queue:Mail"),
+      );
+      expect(
+        sends.flatMap((permission) => permission.actions),
+        routeKey,
+      ).toEqual(mails ? ["sqs:SendMessage"] : []);
       expect((fn.args.environment as Args).MAIL_QUEUE_URL, routeKey).toBe(mails ? "https://sqs/Mail" : undefined);
     }
-    for (const fn of fake.functions.filter((candidate) => !candidate.via.startsWith("route:") && candidate.via !== "queue:Mail")) {
+    for (const fn of fake.functions.filter(
+      (candidate) => !candidate.via.startsWith("route:") && candidate.via !== "queue:Mail",
+    )) {
       expect(sesPermissions(fn), fn.via).toEqual([]);
     }
   });
@@ -675,7 +842,9 @@ describe("mail: the SES identity, the mail queue and its consumer, least privile
   it("names every mailing route from the route table", async () => {
     // infra/mail.ts needs SST's globals at import: its list is read through an evaluation.
     const { fake } = await evaluate(SENDER);
-    const linked = fake.functions.filter((fn) => fn.via.startsWith("route:") && sesPermissions(fn).length > 0).map((fn) => fn.via.slice("route:".length));
+    const linked = fake.functions
+      .filter((fn) => fn.via.startsWith("route:") && sesPermissions(fn).length > 0)
+      .map((fn) => fn.via.slice("route:".length));
     for (const routeKey of linked) expect(Object.keys(routes)).toContain(routeKey);
     expect(linked).toHaveLength(6);
   });

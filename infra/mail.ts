@@ -15,7 +15,9 @@ import { settings } from "./settings.ts";
 const CONSUMER_TIMEOUT_SECONDS = 30;
 
 const mail = settings.mail;
-const from = mail ? (mail.from ?? (mail.sender.includes("@") ? mail.sender : `VoxGuard <no-reply@${mail.sender}>`)) : undefined;
+const from = mail
+  ? (mail.from ?? (mail.sender.includes("@") ? mail.sender : `VoxGuard <no-reply@${mail.sender}>`))
+  : undefined;
 
 export const mailSender = mail ? new sst.aws.Email("MailSender", { sender: mail.sender }) : undefined;
 
@@ -48,7 +50,6 @@ const sendPermission: Permission[] = mailSender
       },
     ]
   : [];
-
 
 /** Gives a route what mailing needs: the queue's URL, SendMessage on it, and SendEmail on the sender. */
 export function addMailAccess(routeKey: string, args: sst.aws.FunctionArgs): void {

@@ -55,32 +55,47 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** The stage's settings, checked; throws one message naming every missing or malformed field. */
-export function resolveSettings(stage: string, production: boolean, table: Record<string, Partial<StageSettings>>): StageSettings {
+export function resolveSettings(
+  stage: string,
+  production: boolean,
+  table: Record<string, Partial<StageSettings>>,
+): StageSettings {
   const own = table[stage] ?? {};
   const problems: string[] = [];
   if (production) {
-    const missing = (Object.keys(DEVELOPMENT_SETTINGS) as (keyof StageSettings)[]).filter((key) => own[key] === undefined);
+    const missing = (Object.keys(DEVELOPMENT_SETTINGS) as (keyof StageSettings)[]).filter(
+      (key) => own[key] === undefined,
+    );
     if (missing.length > 0) problems.push(`missing ${missing.join(", ")}`);
   }
   const given = Object.fromEntries(Object.entries(own).filter(([, value]) => value !== undefined));
   const settings: StageSettings = { ...DEVELOPMENT_SETTINGS, ...given };
   const { vpc, storage } = settings;
   if (vpc.kind === "existing") {
-    if (vpc.privateSubnets.length === 0 || !vpc.privateSubnets.every((id) => SUBNET.test(id))) problems.push("vpc.privateSubnets must be subnet ids");
-    if (vpc.securityGroups.length === 0 || !vpc.securityGroups.every((id) => SECURITY_GROUP.test(id))) problems.push("vpc.securityGroups must be security group ids");
+    if (vpc.privateSubnets.length === 0 || !vpc.privateSubnets.every((id) => SUBNET.test(id)))
+      problems.push("vpc.privateSubnets must be subnet ids");
+    if (vpc.securityGroups.length === 0 || !vpc.securityGroups.every((id) => SECURITY_GROUP.test(id)))
+      problems.push("vpc.securityGroups must be security group ids");
   }
   if (storage.kind === "rustfs") {
     if (!BUCKET.test(storage.bucket)) problems.push("storage.bucket is not a bucket name");
     if (!/^https?:\/\/\S+$/.test(storage.endpoint)) problems.push("storage.endpoint is not an http(s) URL");
   }
-  if (!settings.corsOrigins.every((origin) => origin === "*" || ORIGIN.test(origin))) problems.push("corsOrigins must be origins like https://app.example.com, or *");
-  if (settings.alarmEmail !== null && !EMAIL.test(settings.alarmEmail)) problems.push("alarmEmail is not an email address");
-  if (!Number.isInteger(settings.consumerConcurrency) || settings.consumerConcurrency < 2 || settings.consumerConcurrency > 1000) {
+  if (!settings.corsOrigins.every((origin) => origin === "*" || ORIGIN.test(origin)))
+    problems.push("corsOrigins must be origins like https://app.example.com, or *");
+  if (settings.alarmEmail !== null && !EMAIL.test(settings.alarmEmail))
+    problems.push("alarmEmail is not an email address");
+  if (
+    !Number.isInteger(settings.consumerConcurrency) ||
+    settings.consumerConcurrency < 2 ||
+    settings.consumerConcurrency > 1000
+  ) {
     problems.push("consumerConcurrency must be a whole number from 2 to 1000 (SQS maximumConcurrency)");
   }
   if (settings.mail !== null) {
     const { sender, appUrl } = settings.mail;
-    if (!EMAIL.test(sender) && !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(sender)) problems.push("mail.sender must be a domain or an email address");
+    if (!EMAIL.test(sender) && !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(sender))
+      problems.push("mail.sender must be a domain or an email address");
     if (appUrl !== undefined && !/^https?:\/\/\S+$/.test(appUrl)) problems.push("mail.appUrl is not an http(s) URL");
   }
   if (problems.length > 0) throw new Error(`infra/stages.ts, stage "${stage}": ${problems.join("; ")}`);

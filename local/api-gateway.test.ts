@@ -95,11 +95,19 @@ function raw(
   return new Promise((resolve, reject) => {
     const url = new URL(base);
     const req = httpRequest(
-      { host: url.hostname, port: url.port, method: options.method ?? "GET", path: options.path, headers: options.headers },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: options.method ?? "GET",
+        path: options.path,
+        headers: options.headers,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.on("error", reject);
       },
     );
@@ -137,8 +145,12 @@ describe("the event a request becomes", () => {
   });
 
   it("joins repeated query keys with commas and decodes values, keeping rawQueryString as sent", async () => {
-    const { echo: result } = await echo("/echo?parameter1=value1&parameter1=value2&parameter2=value&q=caf%C3%A9%20au%20lait&flag");
-    expect(result.event.rawQueryString).toBe("parameter1=value1&parameter1=value2&parameter2=value&q=caf%C3%A9%20au%20lait&flag");
+    const { echo: result } = await echo(
+      "/echo?parameter1=value1&parameter1=value2&parameter2=value&q=caf%C3%A9%20au%20lait&flag",
+    );
+    expect(result.event.rawQueryString).toBe(
+      "parameter1=value1&parameter1=value2&parameter2=value&q=caf%C3%A9%20au%20lait&flag",
+    );
     expect(result.event.queryStringParameters).toEqual({
       parameter1: "value1,value2",
       parameter2: "value",
@@ -182,7 +194,11 @@ describe("the event a request becomes", () => {
 
   it("passes JSON and text bodies as strings", async () => {
     const body = JSON.stringify({ a: 1, text: "héllo" });
-    const { echo: result } = await echo("/echo", { method: "POST", body, headers: { "content-type": "application/json" } });
+    const { echo: result } = await echo("/echo", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
     expect(result.event.isBase64Encoded).toBe(false);
     expect(result.event.body).toBe(body);
     expect(result.event.headers["content-length"]).toBe(String(Buffer.byteLength(body)));
@@ -217,7 +233,9 @@ describe("the event a request becomes", () => {
     const { response, echo: result } = await echo("/orgs/x/members/y");
     expect(result.context.functionName).toBe("voxguard-local-fixtures-echo");
     expect(result.context.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(result.context.invokedFunctionArn).toMatch(/^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:voxguard-local-fixtures-echo$/);
+    expect(result.context.invokedFunctionArn).toMatch(
+      /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:voxguard-local-fixtures-echo$/,
+    );
     expect(result.context.remainingTimeInMillis).toBeGreaterThan(0);
     expect(result.context.remainingTimeInMillis).toBeLessThanOrEqual(20_000);
     expect(response.headers.get("apigw-requestid")).toBe(result.event.requestContext.requestId);
@@ -253,7 +271,11 @@ describe("routing", () => {
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe("GET, POST");
     expect(response.headers.get("content-type")).toBe("application/problem+json");
-    expect(await response.json()).toMatchObject({ status: 405, code: "method_not_allowed", title: "Method Not Allowed" });
+    expect(await response.json()).toMatchObject({
+      status: 405,
+      code: "method_not_allowed",
+      title: "Method Not Allowed",
+    });
   });
 });
 
@@ -354,10 +376,24 @@ describe("conversion rules", () => {
   });
 
   it("treats text, JSON, XML and JavaScript as text and the rest as binary", () => {
-    for (const type of ["text/plain", "text/html; charset=utf-8", "application/json", "application/problem+json", "application/xml", "application/javascript"]) {
+    for (const type of [
+      "text/plain",
+      "text/html; charset=utf-8",
+      "application/json",
+      "application/problem+json",
+      "application/xml",
+      "application/javascript",
+    ]) {
       expect(isTextContentType(type), type).toBe(true);
     }
-    for (const type of [undefined, "", "application/octet-stream", "image/png", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
+    for (const type of [
+      undefined,
+      "",
+      "application/octet-stream",
+      "image/png",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+    ]) {
       expect(isTextContentType(type), String(type)).toBe(false);
     }
   });

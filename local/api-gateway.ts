@@ -125,7 +125,12 @@ function domainNameOf(host: string): string {
  * (node's own join uses ", " and drops repeats of some headers); cookies leave the headers for
  * the cookies array.
  */
-export function toEvent(req: IncomingMessage, body: Buffer, match: RouteMatch, options: EventOptions = {}): APIGatewayProxyEventV2 {
+export function toEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  match: RouteMatch,
+  options: EventOptions = {},
+): APIGatewayProxyEventV2 {
   const epochMs = options.now?.getTime() ?? Date.now();
   const requestId = options.requestId ?? newRequestId();
   const url = req.url ?? "/";
@@ -211,7 +216,9 @@ export class MalformedResultError extends Error {
   override name = "MalformedResultError";
 }
 
-function isStructured(result: unknown): result is APIGatewayProxyStructuredResultV2 & { multiValueHeaders?: Record<string, unknown> } {
+function isStructured(
+  result: unknown,
+): result is APIGatewayProxyStructuredResultV2 & { multiValueHeaders?: Record<string, unknown> } {
   return typeof result === "object" && result !== null && !Array.isArray(result) && "statusCode" in result;
 }
 
@@ -301,7 +308,9 @@ export function writeAnswer(answer: HttpAnswer, res: ServerResponse, options: Wr
 
 /** API Gateway's own answer when the function failed, timed out or answered garbage. */
 export function gatewayError(statusCode: 500 | 502 | 503): HttpAnswer {
-  const message = { 500: "Internal Server Error", 502: "Internal Server Error", 503: "Service Unavailable" }[statusCode];
+  const message = { 500: "Internal Server Error", 502: "Internal Server Error", 503: "Service Unavailable" }[
+    statusCode
+  ];
   return {
     statusCode,
     headers: ["content-type", "application/json"],

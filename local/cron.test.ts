@@ -33,7 +33,9 @@ describe("startCron", () => {
       time: "2024-01-02T03:04:05Z",
       detail: {},
     });
-    expect(event.resources).toEqual([expect.stringMatching(/^arn:aws:events:[a-z0-9-]+:\d{12}:rule\/cleanup-sessions$/)]);
+    expect(event.resources).toEqual([
+      expect.stringMatching(/^arn:aws:events:[a-z0-9-]+:\d{12}:rule\/cleanup-sessions$/),
+    ]);
     expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 

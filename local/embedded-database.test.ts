@@ -33,7 +33,10 @@ afterAll(async () => {
 
 describe("startEmbeddedDatabase", () => {
   it("serves queries through an ordinary pg.Pool", async () => {
-    const { rows } = await pool.query<{ answer: number; now: Date }>("SELECT $1::int + 1 AS answer, now() AS now", [41]);
+    const { rows } = await pool.query<{ answer: number; now: Date }>(
+      "SELECT $1::int + 1 AS answer, now() AS now",
+      [41],
+    );
     expect(rows[0]!.answer).toBe(42);
     expect(rows[0]!.now).toBeInstanceOf(Date);
   });
@@ -42,7 +45,9 @@ describe("startEmbeddedDatabase", () => {
     const { rows: builtIn } = await pool.query<{ id: string }>("SELECT gen_random_uuid()::text AS id");
     expect(builtIn[0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     await pool.query("CREATE EXTENSION IF NOT EXISTS pgcrypto");
-    const { rows } = await pool.query<{ digest: string }>("SELECT encode(digest('voxguard', 'sha256'), 'hex') AS digest");
+    const { rows } = await pool.query<{ digest: string }>(
+      "SELECT encode(digest('voxguard', 'sha256'), 'hex') AS digest",
+    );
     expect(rows[0]!.digest).toBe(createHash("sha256").update("voxguard").digest("hex"));
   });
 
@@ -80,7 +85,9 @@ describe("startEmbeddedDatabase", () => {
   });
 
   it("runs concurrent queries one at a time on its single session", async () => {
-    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => pool.query<{ n: number }>("SELECT $1::int AS n", [n])));
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => pool.query<{ n: number }>("SELECT $1::int AS n", [n])),
+    );
     expect(results.map((result) => result.rows[0]!.n)).toEqual([1, 2, 3, 4, 5]);
     expect(pool.totalCount).toBeLessThanOrEqual(1);
   });

@@ -68,7 +68,9 @@ async function start(): Promise<void> {
   else {
     running.ses = await startLocalSes({ port: process.env.SES_PORT ? Number(process.env.SES_PORT) : 0 });
     process.env.AWS_ENDPOINT_URL_SESV2 = running.ses.endpoint;
-    say(`no AWS_ENDPOINT_URL_SESV2: local SES v2 endpoint (aws-ses-v2-local); mails are in the inbox at ${running.ses.endpoint}/`);
+    say(
+      `no AWS_ENDPOINT_URL_SESV2: local SES v2 endpoint (aws-ses-v2-local); mails are in the inbox at ${running.ses.endpoint}/`,
+    );
   }
   process.env.MAIL_FROM ||= LOCAL_SENDER;
   if (!process.env.AUDIT_SEAL_KEY) {
@@ -89,32 +91,57 @@ async function start(): Promise<void> {
   else if (!queueUrl) say("no AUDIT_QUEUE_URL: the audit queue is not polled");
   else {
     const handler = await loadHandler(rootDir, AUDIT_CONSUMER);
-    running.poller = startQueuePoller({ queueUrl, handler, functionName: "voxguard-audit-consumer", batchSize: jobs.auditConsumer.batchSize });
+    running.poller = startQueuePoller({
+      queueUrl,
+      handler,
+      functionName: "voxguard-audit-consumer",
+      batchSize: jobs.auditConsumer.batchSize,
+    });
     say(`polling the audit queue into the consumer (batches of up to ${jobs.auditConsumer.batchSize}, 1 s window)`);
   }
 
   const mailQueueUrl = process.env.MAIL_QUEUE_URL;
   if (mailQueueUrl) {
     const handler = await loadHandler(rootDir, jobs.mailConsumer.handler);
-    running.mailPoller = startQueuePoller({ queueUrl: mailQueueUrl, handler, functionName: "voxguard-mail-consumer", batchSize: jobs.mailConsumer.batchSize });
+    running.mailPoller = startQueuePoller({
+      queueUrl: mailQueueUrl,
+      handler,
+      functionName: "voxguard-mail-consumer",
+      batchSize: jobs.mailConsumer.batchSize,
+    });
     say("polling the mail queue into the mail consumer");
   }
 
   if (!handlerFile(rootDir, CLEANUP_JOB)) say(`no ${CLEANUP_JOB} yet: no session cleanup schedule`);
   else {
     const handler = await loadHandler(rootDir, CLEANUP_JOB);
-    running.cron = startCron({ handler, intervalMs: minutes(jobs.sessionCleanup.everyMinutes), name: "cleanup-sessions" });
+    running.cron = startCron({
+      handler,
+      intervalMs: minutes(jobs.sessionCleanup.everyMinutes),
+      name: "cleanup-sessions",
+    });
     say(`session cleanup runs every ${jobs.sessionCleanup.everyMinutes} minutes`);
   }
   if (process.env.QUICKWIT_URL && handlerFile(rootDir, REINDEX_JOB)) {
     const handler = await loadHandler(rootDir, REINDEX_JOB);
-    running.reindexCron = startCron({ handler, intervalMs: minutes(jobs.auditReindex.everyMinutes), name: "reindex-audit" });
+    running.reindexCron = startCron({
+      handler,
+      intervalMs: minutes(jobs.auditReindex.everyMinutes),
+      name: "reindex-audit",
+    });
     say(`the audit index backlog is re-driven into Quickwit every ${jobs.auditReindex.everyMinutes} minutes`);
   }
 
   const sealer = await loadHandler(rootDir, jobs.auditSeal.handler);
-  running.sealCron = startCron({ handler: sealer, intervalMs: minutes(jobs.auditSeal.everyMinutes), name: "seal-audit", runOnStart: true });
-  say(`the audit trail is sealed every ${jobs.auditSeal.everyMinutes} minute(s); public keys at /.well-known/voxguard-audit-keys.json`);
+  running.sealCron = startCron({
+    handler: sealer,
+    intervalMs: minutes(jobs.auditSeal.everyMinutes),
+    name: "seal-audit",
+    runOnStart: true,
+  });
+  say(
+    `the audit trail is sealed every ${jobs.auditSeal.everyMinutes} minute(s); public keys at /.well-known/voxguard-audit-keys.json`,
+  );
 
   say(`API on ${running.server.url}`);
 }

@@ -20,7 +20,11 @@ const pollers: QueuePoller[] = [];
 
 beforeAll(async () => {
   fauxqs = await startFauxqs();
-  sqs = new SQSClient({ endpoint: fauxqs.endpoint, region: REGION, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  sqs = new SQSClient({
+    endpoint: fauxqs.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
 });
 
 afterEach(async () => {
@@ -61,7 +65,11 @@ async function messagesLeft(queueUrl: string): Promise<number> {
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
     }),
   );
   return Object.values(Attributes ?? {}).reduce((sum, value) => sum + Number(value), 0);
@@ -121,7 +129,10 @@ describe("startQueuePoller", () => {
 
   it("gathers more than one receive's worth into a batch", async () => {
     const { queueUrl } = await queues();
-    await send(queueUrl, Array.from({ length: 25 }, (_, i) => `m${i}`));
+    await send(
+      queueUrl,
+      Array.from({ length: 25 }, (_, i) => `m${i}`),
+    );
     const sizes: number[] = [];
     poll(queueUrl, async (event) => {
       sizes.push(event.Records.length);
@@ -177,7 +188,9 @@ describe("startQueuePoller", () => {
     });
     let dead: string[] = [];
     await until("the dead-letter queue", async () => {
-      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: deadLetterQueueUrl, MaxNumberOfMessages: 10 }));
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: deadLetterQueueUrl, MaxNumberOfMessages: 10 }),
+      );
       dead = dead.concat((Messages ?? []).map((message) => message.Body ?? ""));
       return dead.length > 0;
     });
@@ -234,12 +247,19 @@ describe("startLocalQueue", () => {
       expect(env.AWS_ENDPOINT_URL_S3).toBe(local!.endpoint);
       expect(env.S3_BUCKET).toBe("voxguard-exports");
       expect(env.AWS_REGION).toBe("us-east-1");
-      const client = new SQSClient({ region: "us-east-1", endpoint: local!.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+      const client = new SQSClient({
+        region: "us-east-1",
+        endpoint: local!.endpoint,
+        credentials: { accessKeyId: "x", secretAccessKey: "x" },
+      });
       const { Attributes } = await client.send(
         new GetQueueAttributesCommand({ QueueUrl: env.AUDIT_QUEUE_URL, AttributeNames: ["RedrivePolicy"] }),
       );
       client.destroy();
-      const redrive = JSON.parse(Attributes!.RedrivePolicy!) as { maxReceiveCount: string | number; deadLetterTargetArn: string };
+      const redrive = JSON.parse(Attributes!.RedrivePolicy!) as {
+        maxReceiveCount: string | number;
+        deadLetterTargetArn: string;
+      };
       expect(Number(redrive.maxReceiveCount)).toBe(5);
       expect(redrive.deadLetterTargetArn).toMatch(/:voxguard-audit-dlq$/);
     } finally {
@@ -248,13 +268,22 @@ describe("startLocalQueue", () => {
   });
 
   it("creates the mail queue with its DLQ too", async () => {
-    const env: NodeJS.ProcessEnv = { AUDIT_QUEUE_URL: "http://example.test/q", AWS_ENDPOINT_URL_S3: "http://example.test" };
+    const env: NodeJS.ProcessEnv = {
+      AUDIT_QUEUE_URL: "http://example.test/q",
+      AWS_ENDPOINT_URL_S3: "http://example.test",
+    };
     const local = await startLocalQueue({ env });
     try {
       expect(env.MAIL_QUEUE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\d{12}\/voxguard-mail$/);
       expect(env.AUDIT_QUEUE_URL).toBe("http://example.test/q");
-      const client = new SQSClient({ region: "us-east-1", endpoint: local!.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
-      const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: env.MAIL_QUEUE_URL, AttributeNames: ["RedrivePolicy"] }));
+      const client = new SQSClient({
+        region: "us-east-1",
+        endpoint: local!.endpoint,
+        credentials: { accessKeyId: "x", secretAccessKey: "x" },
+      });
+      const { Attributes } = await client.send(
+        new GetQueueAttributesCommand({ QueueUrl: env.MAIL_QUEUE_URL, AttributeNames: ["RedrivePolicy"] }),
+      );
       client.destroy();
       expect(JSON.parse(Attributes!.RedrivePolicy!).deadLetterTargetArn).toMatch(/:voxguard-mail-dlq$/);
     } finally {
@@ -263,7 +292,11 @@ describe("startLocalQueue", () => {
   });
 
   it("starts nothing when the queues and an S3 endpoint are configured", async () => {
-    const env: NodeJS.ProcessEnv = { AUDIT_QUEUE_URL: "http://example.test/q", MAIL_QUEUE_URL: "http://example.test/m", AWS_ENDPOINT_URL_S3: "http://example.test" };
+    const env: NodeJS.ProcessEnv = {
+      AUDIT_QUEUE_URL: "http://example.test/q",
+      MAIL_QUEUE_URL: "http://example.test/m",
+      AWS_ENDPOINT_URL_S3: "http://example.test",
+    };
     expect(await startLocalQueue({ env })).toBeUndefined();
   });
 });

@@ -6,7 +6,14 @@ import {
   type Message,
   type MessageAttributeValue,
 } from "@aws-sdk/client-sqs";
-import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from "aws-lambda";
+import type {
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSMessageAttributes,
+  SQSRecord,
+  SQSRecordAttributes,
+} from "aws-lambda";
 import { log } from "@voxguard/core/log";
 import { createContext } from "./lambda-context.ts";
 
@@ -176,7 +183,11 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     try {
       response = await options.handler({ Records: records }, context);
     } catch (error) {
-      log.error("queue handler failed; the batch will be redelivered", { functionName, records: records.length, error: error as Error });
+      log.error("queue handler failed; the batch will be redelivered", {
+        functionName,
+        records: records.length,
+        error: error as Error,
+      });
       return;
     }
     const succeeded = new Set(succeededIds(records, response));

@@ -72,11 +72,15 @@ export async function createAuditQueues(options: AuditQueueOptions): Promise<Aud
   const sqs = new SQSClient({ endpoint: options.endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });
   try {
     const arnOf = async (queueUrl: string) => {
-      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
+      );
       if (!Attributes?.QueueArn) throw new Error(`no ARN for ${queueUrl}`);
       return Attributes.QueueArn;
     };
-    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: options.deadLetterQueueName ?? "voxguard-audit-dlq" }));
+    const dlq = await sqs.send(
+      new CreateQueueCommand({ QueueName: options.deadLetterQueueName ?? "voxguard-audit-dlq" }),
+    );
     const deadLetterQueueUrl = dlq.QueueUrl!;
     const queue = await sqs.send(
       new CreateQueueCommand({

@@ -26,11 +26,15 @@ describe("createRouter", () => {
   it("prefers the most specific route: literal over variable, explicit method over ANY", () => {
     expect(router.lookup("GET", "/orgs/mine")).toMatchObject({ match: { routeKey: "GET /orgs/mine" } });
     expect(router.lookup("GET", "/orgs/other")).toMatchObject({ match: { routeKey: "GET /orgs/{orgId}" } });
-    expect(router.lookup("DELETE", "/orgs/o/members/u")).toMatchObject({ match: { routeKey: "ANY /orgs/{orgId}/members/{userId}" } });
+    expect(router.lookup("DELETE", "/orgs/o/members/u")).toMatchObject({
+      match: { routeKey: "ANY /orgs/{orgId}/members/{userId}" },
+    });
   });
 
   it("takes the rest of the path into a greedy variable, but never nothing", () => {
-    expect(router.lookup("GET", "/assets/css/site.css")).toMatchObject({ match: { pathParameters: { proxy: "css/site.css" } } });
+    expect(router.lookup("GET", "/assets/css/site.css")).toMatchObject({
+      match: { pathParameters: { proxy: "css/site.css" } },
+    });
     expect(router.lookup("GET", "/assets/")).toEqual({ kind: "not_found" });
   });
 

@@ -183,7 +183,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     if (tooLarge) {
       const requestId = answerRequestId(req.headers["x-request-id"], gatewayRequestId);
       res.setHeader("connection", "close");
-      writeAnswer(problemAnswer(413, "payload_too_large", `The body is larger than ${maxBody} bytes`, requestId), res, write);
+      writeAnswer(
+        problemAnswer(413, "payload_too_large", `The body is larger than ${maxBody} bytes`, requestId),
+        res,
+        write,
+      );
       if (aborted) res.on("finish", () => req.socket.destroy());
       return;
     }

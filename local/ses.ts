@@ -16,8 +16,11 @@ type Start = (config?: { host?: string; port?: number }) => Promise<import("node
  */
 export async function startLocalSes(options: { port?: number } = {}): Promise<LocalSes> {
   // A CommonJS module whose export is `default`; under ESM that arrives one level down.
-  const start = ((SesLocal as unknown as { default: Start | { default: Start } }).default);
-  const server = await (typeof start === "function" ? start : start.default)({ host: "127.0.0.1", port: options.port ?? 0 });
+  const start = (SesLocal as unknown as { default: Start | { default: Start } }).default;
+  const server = await (typeof start === "function" ? start : start.default)({
+    host: "127.0.0.1",
+    port: options.port ?? 0,
+  });
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -22,7 +22,9 @@ async function main(args: string[]): Promise<number> {
       const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
       const task = Results[0];
       if (!task) return 0;
-      console.log(`${task.Status}: ${task.ApproximateNumberOfMessagesMoved ?? 0} of ${task.ApproximateNumberOfMessagesToMove ?? "?"} moved`);
+      console.log(
+        `${task.Status}: ${task.ApproximateNumberOfMessagesMoved ?? 0} of ${task.ApproximateNumberOfMessagesToMove ?? "?"} moved`,
+      );
       if (task.Status === "COMPLETED") return 0;
       if (task.Status === "FAILED" || task.Status === "CANCELLED") {
         console.error(`move task ${task.Status.toLowerCase()}: ${task.FailureReason ?? "no reason given"}`);

@@ -21,7 +21,9 @@ async function read(source: string): Promise<Buffer> {
 }
 
 function usage(message: string): never {
-  console.error(`audit:verify: ${message}\nusage: npm run audit:verify -- <export.ndjson.gz> --keys <voxguard-audit-keys.json or its URL> [--json]`);
+  console.error(
+    `audit:verify: ${message}\nusage: npm run audit:verify -- <export.ndjson.gz> --keys <voxguard-audit-keys.json or its URL> [--json]`,
+  );
   process.exit(2);
 }
 
@@ -45,8 +47,14 @@ async function main(): Promise<void> {
   else {
     const range = `${result.export.from ?? "the beginning"} to ${result.export.to ?? "the export"}`;
     console.log(`organization ${result.export.orgId}, ${range}`);
-    console.log(`seals ${result.seals.firstSeq ?? "-"}..${result.seals.lastSeq ?? "-"} (${result.seals.count}), events sealed ${result.events.sealed}, not yet sealed ${result.events.unsealed}`);
-    console.log(result.holds ? "the trail holds" : `BROKEN: ${result.firstBreak!.kind} at seal ${result.firstBreak!.seq}: ${result.firstBreak!.detail}`);
+    console.log(
+      `seals ${result.seals.firstSeq ?? "-"}..${result.seals.lastSeq ?? "-"} (${result.seals.count}), events sealed ${result.events.sealed}, not yet sealed ${result.events.unsealed}`,
+    );
+    console.log(
+      result.holds
+        ? "the trail holds"
+        : `BROKEN: ${result.firstBreak!.kind} at seal ${result.firstBreak!.seq}: ${result.firstBreak!.detail}`,
+    );
   }
   process.exitCode = result.holds ? 0 : 1;
 }

@@ -95,11 +95,16 @@ describe("function bundles", () => {
 
   it("bundles each route's own definition and no other route's (but the OpenAPI document's, which describes them all)", async () => {
     const definitions = Object.values(routes).map((route) => route.handler as string);
-    const own = expected.filter((fn) => definitions.includes(fn.handler) && fn.handler !== routes["GET /openapi.json"].handler);
+    const own = expected.filter(
+      (fn) => definitions.includes(fn.handler) && fn.handler !== routes["GET /openapi.json"].handler,
+    );
     expect(own.length).toBeGreaterThan(30);
     for (const { handler, entry } of own) {
       const code = await readFile(bundleOf(entry).outfile, "utf8");
-      expect(definitions.filter((other) => code.includes(`"${other}"`)), entry).toEqual([handler]);
+      expect(
+        definitions.filter((other) => code.includes(`"${other}"`)),
+        entry,
+      ).toEqual([handler]);
     }
   });
 
@@ -109,7 +114,10 @@ describe("function bundles", () => {
     expect(me.inputs["scripts/no-debug.ts"]?.bytesInOutput).toBeGreaterThan(0);
     for (const fn of built) {
       const output = Object.values(outputs).find((candidate) => candidate.entryPoint === fn.entry)!;
-      expect(Object.keys(output.inputs).filter((input) => input.includes("node_modules/debug/")), fn.id).toEqual([]);
+      expect(
+        Object.keys(output.inputs).filter((input) => input.includes("node_modules/debug/")),
+        fn.id,
+      ).toEqual([]);
       expect(await readFile(fn.outfile, "utf8"), fn.id).not.toContain("__name(");
     }
   });
@@ -149,7 +157,9 @@ describe("the measured build is the deployed one", () => {
   it("builds with the esbuild options SST derives from the functions' `nodejs` option", () => {
     const deployed = sstEsbuildOptions(BUNDLING, LAMBDA_RUNTIME, Object.keys(NATIVE_PACKAGES));
     const measured = esbuildOptions();
-    expect(Object.fromEntries(Object.keys(deployed).map((key) => [key, measured[key as keyof typeof measured]]))).toEqual(deployed);
+    expect(
+      Object.fromEntries(Object.keys(deployed).map((key) => [key, measured[key as keyof typeof measured]])),
+    ).toEqual(deployed);
     // Nothing SST would not pass on: esbuild options it drops (alias, define-by-us, …) stay out.
     const measuredOnly = Object.keys(measured).filter((key) => !(key in deployed));
     expect(measuredOnly.sort()).toEqual(["absWorkingDir", "logLevel", "metafile", "plugins", "write"]);
@@ -172,7 +182,11 @@ describe("the measured build is the deployed one", () => {
       const resolve = (path, id) => bridge({ id, command: "resolve", value: { path, importer: "/x/node_modules/ioredis/built/utils/debug.js", kind: "require-call" } });
       console.log(JSON.stringify([await resolve("debug", 0), await resolve("debug-like", 1), await resolve("./debug", 2)]));
     `;
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script, pathToFileURL(join(root, BUNDLING.plugins)).href], { encoding: "utf8" });
+    const out = execFileSync(
+      process.execPath,
+      ["--input-type=module", "-e", script, pathToFileURL(join(root, BUNDLING.plugins)).href],
+      { encoding: "utf8" },
+    );
     expect(JSON.parse(out)).toEqual([{ path: join(root, "scripts", "no-debug.ts") }, {}, {}]);
   });
 });
@@ -189,7 +203,11 @@ describe("error classes", () => {
   const classes = ["core", "functions", "local"].flatMap((dir) =>
     sources(join(root, dir)).flatMap((file) => {
       const text = readFileSync(file, "utf8");
-      return [...text.matchAll(/class (\w+Error) extends \w+ \{([\s\S]*?)\n\}/g)].map(([, name, body]) => ({ file: relative(root, file), name: name!, body: body! }));
+      return [...text.matchAll(/class (\w+Error) extends \w+ \{([\s\S]*?)\n\}/g)].map(([, name, body]) => ({
+        file: relative(root, file),
+        name: name!,
+        body: body!,
+      }));
     }),
   );
 

@@ -20,7 +20,6 @@ export const INSTALLED = ["@node-rs/argon2"];
 /** SST always marks these external (pkg/runtime/node/build.go `forceExternal`): pg requires pg-native lazily. */
 const FORCE_EXTERNAL = ["sharp", "pg-native"];
 
-
 export type Client = "s3" | "sqs";
 
 /**
@@ -183,7 +182,9 @@ export interface BuildFunctionsOptions {
  */
 export async function buildFunctions(options: BuildFunctionsOptions = {}): Promise<BuiltFunction[]> {
   const outdir = options.outdir ?? defaultOutdir;
-  const functions = listFunctions().filter((fn) => !options.only || options.only.includes(fn.id) || options.only.includes(fn.name));
+  const functions = listFunctions().filter(
+    (fn) => !options.only || options.only.includes(fn.id) || options.only.includes(fn.name),
+  );
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   const result = await build({
@@ -204,9 +205,18 @@ export async function buildFunctions(options: BuildFunctionsOptions = {}): Promi
         const client = clientOf(input);
         if (client && bytesInOutput > 0) contains.add(client);
       }
-      const violations = [...contains].filter((client) => !fn.allowed.includes(client)).map((client) => ({ client, chain: importChain(metafile, fn.entry, client) }));
+      const violations = [...contains]
+        .filter((client) => !fn.allowed.includes(client))
+        .map((client) => ({ client, chain: importChain(metafile, fn.entry, client) }));
       const code = await readFile(outfile);
-      return { ...fn, outfile, bytes: code.length, gzipBytes: gzipSync(code).length, contains: [...contains].sort(), violations };
+      return {
+        ...fn,
+        outfile,
+        bytes: code.length,
+        gzipBytes: gzipSync(code).length,
+        contains: [...contains].sort(),
+        violations,
+      };
     }),
   );
 }
@@ -219,7 +229,9 @@ export function problems(built: readonly BuiltFunction[]): string[] {
   const found: string[] = [];
   for (const fn of built) {
     for (const { client, chain } of fn.violations) {
-      found.push(`${fn.name} (${fn.id}) contains the ${client.toUpperCase()} client it doesn't use, via:\n    ${chain.join("\n    -> ")}`);
+      found.push(
+        `${fn.name} (${fn.id}) contains the ${client.toUpperCase()} client it doesn't use, via:\n    ${chain.join("\n    -> ")}`,
+      );
     }
   }
   return found;
@@ -228,10 +240,23 @@ export function problems(built: readonly BuiltFunction[]): string[] {
 export const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
 
 export function sizeTable(built: readonly BuiltFunction[]): string {
-  const rows = [...built].sort((a, b) => b.bytes - a.bytes).map((fn) => [fn.name, String(fn.bytes), kb(fn.bytes), kb(fn.gzipBytes), fn.contains.join("+") || "-", fn.allowed.join("+") || "-"]);
+  const rows = [...built]
+    .sort((a, b) => b.bytes - a.bytes)
+    .map((fn) => [
+      fn.name,
+      String(fn.bytes),
+      kb(fn.bytes),
+      kb(fn.gzipBytes),
+      fn.contains.join("+") || "-",
+      fn.allowed.join("+") || "-",
+    ]);
   const header = ["function", "bytes", "KB", "gzip KB", "clients", "may use"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i >= 4 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 || i >= 4 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 

@@ -16,7 +16,11 @@ async function main(): Promise<void> {
   const { created } = await client.createIndex(auditIndexConfig({ indexId, retention }));
   // The URL may carry credentials for a proxy in front of Quickwit: print its origin only.
   const where = new URL(baseUrl).host;
-  console.log(created ? `quickwit: created index ${indexId} on ${where}` : `quickwit: index ${indexId} already exists on ${where}`);
+  console.log(
+    created
+      ? `quickwit: created index ${indexId} on ${where}`
+      : `quickwit: index ${indexId} already exists on ${where}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -41,20 +41,32 @@ function sstInstallEnv(): NodeJS.ProcessEnv {
 function strictPass(): ts.Program {
   console.log("== strict pass (tsconfig.json options, our files only)");
   const read = (file: string) => ts.sys.readFile(file);
-  const infra = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, "tsconfig.infra.json"), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
+  const infra = ts.getParsedCommandLineOfConfigFile(
+    path.join(ROOT, "tsconfig.infra.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
+      },
     },
-  });
-  const project = ts.parseJsonConfigFileContent(ts.readConfigFile(path.join(ROOT, "tsconfig.json"), read).config, ts.sys, ROOT);
+  );
+  const project = ts.parseJsonConfigFileContent(
+    ts.readConfigFile(path.join(ROOT, "tsconfig.json"), read).config,
+    ts.sys,
+    ROOT,
+  );
   if (!infra) throw new Error("tsconfig.infra.json could not be read");
   const program = ts.createProgram(infra.fileNames, { ...project.options, types: ["node"], noEmit: true });
   const ours = ts
     .getPreEmitDiagnostics(program)
     .filter((diagnostic) => !diagnostic.file || !path.relative(ROOT, diagnostic.file.fileName).startsWith(".sst"));
   if (ours.length > 0) {
-    const host = { getCanonicalFileName: (file: string) => file, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" };
+    const host = {
+      getCanonicalFileName: (file: string) => file,
+      getCurrentDirectory: () => ROOT,
+      getNewLine: () => "\n",
+    };
     console.error(ts.formatDiagnosticsWithColorAndContext(ours, host));
     process.exit(1);
   }
@@ -71,9 +83,24 @@ interface Mutation {
 
 const MUTATIONS: Mutation[] = [
   { file: "infra/queue.ts", find: "visibilityTimeout:", replace: "visibilityTimeot:", expect: "visibilityTimeot" },
-  { file: "infra/function-defaults.ts", find: "minify: BUNDLING.minify,", replace: "minify: BUNDLING.minify,\n    minfy: true,", expect: "minfy" },
-  { file: "infra/function-defaults.ts", find: "({ ...base, ...mine })", replace: "({ ...base, ...mine, PORT: 3000 })", expect: "number" },
-  { file: "infra/permissions.ts", find: "[...mine, ...permissions]", replace: "[...mine, ...permissions, { action: [\"sqs:*\"], resources: [] }]", expect: "action" },
+  {
+    file: "infra/function-defaults.ts",
+    find: "minify: BUNDLING.minify,",
+    replace: "minify: BUNDLING.minify,\n    minfy: true,",
+    expect: "minfy",
+  },
+  {
+    file: "infra/function-defaults.ts",
+    find: "({ ...base, ...mine })",
+    replace: "({ ...base, ...mine, PORT: 3000 })",
+    expect: "number",
+  },
+  {
+    file: "infra/permissions.ts",
+    find: "[...mine, ...permissions]",
+    replace: '[...mine, ...permissions, { action: ["sqs:*"], resources: [] }]',
+    expect: "action",
+  },
 ];
 
 function selfTest(base: ts.Program): void {
@@ -82,27 +109,41 @@ function selfTest(base: ts.Program): void {
     const target = path.join(ROOT, mutation.file);
     const original = ts.sys.readFile(target) ?? "";
     if (!original.includes(mutation.find)) {
-      console.error(`self-test: ${mutation.file} no longer contains ${JSON.stringify(mutation.find)}; update MUTATIONS in scripts/typecheck-infra.ts`);
+      console.error(
+        `self-test: ${mutation.file} no longer contains ${JSON.stringify(mutation.find)}; update MUTATIONS in scripts/typecheck-infra.ts`,
+      );
       process.exit(1);
     }
     const host = ts.createCompilerHost(base.getCompilerOptions());
     const readFile = host.readFile.bind(host);
-    host.readFile = (file) => (path.resolve(file) === target ? original.replace(mutation.find, mutation.replace) : readFile(file));
+    host.readFile = (file) =>
+      path.resolve(file) === target ? original.replace(mutation.find, mutation.replace) : readFile(file);
     // The old program's unchanged files are reused; only the mutated file is checked.
     const program = ts.createProgram(base.getRootFileNames(), base.getCompilerOptions(), host, base);
     const source = program.getSourceFile(target);
-    const messages = source ? program.getSemanticDiagnostics(source).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")) : [];
+    const messages = source
+      ? program.getSemanticDiagnostics(source).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"))
+      : [];
     if (!messages.some((message) => message.includes(mutation.expect))) {
-      console.error(`self-test: ${mutation.file} with ${JSON.stringify(mutation.replace)} type-checks; the check misses wrong options there`);
+      console.error(
+        `self-test: ${mutation.file} with ${JSON.stringify(mutation.replace)} type-checks; the check misses wrong options there`,
+      );
       process.exit(1);
     }
-    console.log(`   ${mutation.file}: ${JSON.stringify(mutation.replace.split("\n").at(-1)!.trim())} fails as it should`);
+    console.log(
+      `   ${mutation.file}: ${JSON.stringify(mutation.replace.split("\n").at(-1)!.trim())} fails as it should`,
+    );
   }
 }
 
 // `--self-test` runs only step 4 (after steps 1 and 2 ran once): seconds instead of minutes.
 if (!process.argv.includes("--self-test")) {
-  run("sst install (offline)", process.execPath, [bin("sst", "bin", "sst.mjs"), "install", "--stage", "ci"], sstInstallEnv());
+  run(
+    "sst install (offline)",
+    process.execPath,
+    [bin("sst", "bin", "sst.mjs"), "install", "--stage", "ci"],
+    sstInstallEnv(),
+  );
   run("tsc -p tsconfig.infra.json", process.execPath, [bin("typescript", "bin", "tsc"), "-p", "tsconfig.infra.json"]);
 }
 selfTest(strictPass());

@@ -11,7 +11,9 @@ for await (const token of createInterface({ input: process.stdin })) {
     const actor = await Session.authenticate(token, {});
     process.stdout.write(`${JSON.stringify({ ok: true, role: actor.role })}\n`);
   } catch (error) {
-    process.stdout.write(`${JSON.stringify({ ok: false, code: (error as { code?: string }).code ?? String(error) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok: false, code: (error as { code?: string }).code ?? String(error) })}\n`,
+    );
   }
 }
 process.exit(0);

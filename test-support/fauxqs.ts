@@ -11,7 +11,10 @@ export interface LocalAws {
   sqs: SQSClient;
   s3: S3Client;
   /** A queue whose messages move to `<name>-dlq` after `maxReceiveCount` receives. */
-  createQueue(name: string, options?: { maxReceiveCount?: number; visibilityTimeoutSeconds?: number }): Promise<{ queueUrl: string; dlqUrl: string }>;
+  createQueue(
+    name: string,
+    options?: { maxReceiveCount?: number; visibilityTimeoutSeconds?: number },
+  ): Promise<{ queueUrl: string; dlqUrl: string }>;
   createBucket(name: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -35,7 +38,10 @@ async function listen(separateProcess: boolean): Promise<{ port: number; close()
     const server = await startFauxqs();
     return { port: Number(new URL(server.endpoint).port), close: server.close };
   }
-  const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD], { cwd: import.meta.dirname, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD], {
+    cwd: import.meta.dirname,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
@@ -70,7 +76,13 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     sqs,
     s3,
     async createQueue(name, options = {}) {
-      const queues = await createAuditQueues({ endpoint, region: process.env.AWS_REGION!, queueName: name, deadLetterQueueName: `${name}-dlq`, ...options });
+      const queues = await createAuditQueues({
+        endpoint,
+        region: process.env.AWS_REGION!,
+        queueName: name,
+        deadLetterQueueName: `${name}-dlq`,
+        ...options,
+      });
       return { queueUrl: queues.queueUrl, dlqUrl: queues.deadLetterQueueUrl };
     },
     async createBucket(name) {

@@ -68,7 +68,22 @@ export const UNICODE = [
 
 export const NASTY = [...INJECTIONS, ...UNICODE];
 
-export const edgeChars = fc.constantFrom("\u0000", "\uD800", "\uDFFF", "a", "%", "'", "\\", "_", "\u202E", "😀", "\u0085", "\u2028", " ", "-");
+export const edgeChars = fc.constantFrom(
+  "\u0000",
+  "\uD800",
+  "\uDFFF",
+  "a",
+  "%",
+  "'",
+  "\\",
+  "_",
+  "\u202E",
+  "😀",
+  "\u0085",
+  "\u2028",
+  " ",
+  "-",
+);
 
 export const HUGE_SIZES = [256, 1_000, 4_096, 33_000, 60_000, 70_000, 200_000];
 
@@ -78,7 +93,12 @@ export function hostileString(maxHuge: number) {
     { weight: 4, arbitrary: fc.constantFrom(...NASTY) },
     { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
     { weight: 2, arbitrary: fc.string({ unit: edgeChars, minLength: 1, maxLength: 24 }) },
-    { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...NASTY), fc.constantFrom(...NASTY), fc.string({ maxLength: 8 })).map(([a, b, c]) => a + c + b) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...NASTY), fc.constantFrom(...NASTY), fc.string({ maxLength: 8 }))
+        .map(([a, b, c]) => a + c + b),
+    },
   ];
   // Picked from the sizes that fit rather than filtered: a filter nothing passes never ends.
   const sizes = HUGE_SIZES.filter((size) => size <= maxHuge);
@@ -95,11 +115,13 @@ export function hostileString(maxHuge: number) {
 
 /** Raw JSON text, never built with JSON.stringify where that would recurse: nesting is spliced in as text. */
 export function deepJson() {
-  return fc.record({ depth: fc.constantFrom(11, 64, 1_000, 9_000), kind: fc.constantFrom("array", "object", "mixed") }).map(({ depth, kind }) => {
-    if (kind === "array") return "[".repeat(depth) + "]".repeat(depth);
-    if (kind === "object") return `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
-    return `${'{"a":['.repeat(depth)}null${"]}".repeat(depth)}`;
-  });
+  return fc
+    .record({ depth: fc.constantFrom(11, 64, 1_000, 9_000), kind: fc.constantFrom("array", "object", "mixed") })
+    .map(({ depth, kind }) => {
+      if (kind === "array") return "[".repeat(depth) + "]".repeat(depth);
+      if (kind === "object") return `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+      return `${'{"a":['.repeat(depth)}null${"]}".repeat(depth)}`;
+    });
 }
 
 export const PROTO_POLLUTION = [
@@ -110,7 +132,26 @@ export const PROTO_POLLUTION = [
   '[{"__proto__":{"polluted":"yes"}}]',
 ];
 
-export const WEIRD_LITERALS = ["null", "true", "false", "0", "-0", "-1", "1.5", "1e309", "-1e309", "9007199254740993", "1e-400", "[]", "{}", '""', "[null]", '{"$gt":""}', '{"$ne":null}', '{"$where":"sleep(1000)"}'];
+export const WEIRD_LITERALS = [
+  "null",
+  "true",
+  "false",
+  "0",
+  "-0",
+  "-1",
+  "1.5",
+  "1e309",
+  "-1e309",
+  "9007199254740993",
+  "1e-400",
+  "[]",
+  "{}",
+  '""',
+  "[null]",
+  '{"$gt":""}',
+  '{"$ne":null}',
+  '{"$where":"sleep(1000)"}',
+];
 
 /** Any JSON value as text: wrong types, hostile strings, pollution keys, deep and wide documents. */
 export const jsonFragment = fc.oneof(
@@ -120,7 +161,12 @@ export const jsonFragment = fc.oneof(
   { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)) },
   { weight: 1, arbitrary: deepJson() },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)) },
-  { weight: 1, arbitrary: fc.integer({ min: 50, max: 3_000 }).map((n) => `{${Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(",")}}`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 50, max: 3_000 })
+      .map((n) => `{${Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(",")}}`),
+  },
 );
 
 export const MALFORMED_JSON = [
@@ -157,24 +203,55 @@ export type BodyMutation =
 export function bodyMutation(fields: string[]) {
   const options: fc.WeightedArbitrary<BodyMutation>[] = [
     { weight: 2, arbitrary: fc.constantFrom(...MALFORMED_JSON).map((text): BodyMutation => ({ op: "raw", text })) },
-    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 60 }).map((text): BodyMutation => ({ op: "raw", text })) },
+    {
+      weight: 1,
+      arbitrary: fc.string({ unit: "binary", maxLength: 60 }).map((text): BodyMutation => ({ op: "raw", text })),
+    },
     {
       weight: 1,
       arbitrary: fc
-        .constantFrom<number[]>([0xff, 0xfe, 0x7b, 0x7d], [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d], [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d], [0x00, 0x7b, 0x7d])
+        .constantFrom<number[]>(
+          [0xff, 0xfe, 0x7b, 0x7d],
+          [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d],
+          [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d],
+          [0x00, 0x7b, 0x7d],
+        )
         .map((bytes): BodyMutation => ({ op: "bytes", bytes })),
     },
     { weight: 2, arbitrary: jsonFragment.map((fragment): BodyMutation => ({ op: "whole", fragment })) },
     {
       weight: 2,
       arbitrary: fc
-        .tuple(fc.oneof(fc.constantFrom("__proto__", "constructor", "prototype", "$where", "$gt", "role", "orgId", "id", "userId", "passwordHash", ""), hostileString(300)), jsonFragment)
+        .tuple(
+          fc.oneof(
+            fc.constantFrom(
+              "__proto__",
+              "constructor",
+              "prototype",
+              "$where",
+              "$gt",
+              "role",
+              "orgId",
+              "id",
+              "userId",
+              "passwordHash",
+              "",
+            ),
+            hostileString(300),
+          ),
+          jsonFragment,
+        )
         .map(([key, fragment]): BodyMutation => ({ op: "extra", key, fragment })),
     },
   ];
   if (fields.length > 0) {
     options.push(
-      { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...fields), jsonFragment).map(([field, fragment]): BodyMutation => ({ op: "field", field, fragment })) },
+      {
+        weight: 6,
+        arbitrary: fc
+          .tuple(fc.constantFrom(...fields), jsonFragment)
+          .map(([field, fragment]): BodyMutation => ({ op: "field", field, fragment })),
+      },
       { weight: 1, arbitrary: fc.constantFrom(...fields).map((field): BodyMutation => ({ op: "drop", field })) },
     );
   }
@@ -228,7 +305,12 @@ export const idChoice: fc.Arbitrary<IdChoice> = fc.oneof(
   { weight: 2, arbitrary: hostileString(200).map((value): IdChoice => ({ kind: "literal", value })) },
   { weight: 2, arbitrary: fc.uuid().map((value): IdChoice => ({ kind: "literal", value })) },
   { weight: 1, arbitrary: fc.constantFrom(...RAW_SEGMENTS).map((segment): IdChoice => ({ kind: "raw", segment })) },
-  { weight: 3, arbitrary: fc.constantFrom("org", "resource", "user", "session").map((which): IdChoice => ({ kind: "foreign", which: which as "org" })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .constantFrom("org", "resource", "user", "session")
+      .map((which): IdChoice => ({ kind: "foreign", which: which as "org" })),
+  },
   {
     weight: 2,
     arbitrary: fc
@@ -238,7 +320,8 @@ export const idChoice: fc.Arbitrary<IdChoice> = fc.oneof(
 );
 
 // A real cursor's shape: base64url of [timestamptz::text, id]. The cases break it in every way.
-export const encodeCursor = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
+export const encodeCursor = (value: unknown) =>
+  Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 export const TAMPERED_CURSORS = [
   encodeCursor(["2024-05-01 10:00:00.123456+00", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"]),
   encodeCursor(["1", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"]),
@@ -268,7 +351,27 @@ export const TAMPERED_CURSORS = [
   "A".repeat(512),
 ];
 
-export const LIMITS = ["0", "-1", "201", "200", "1", "1e3", "1.5", "NaN", "Infinity", "-Infinity", " 5", "0x10", "", "99999999999999999999", "5,5", "[5]", "null", "true", "1 OR 1=1"];
+export const LIMITS = [
+  "0",
+  "-1",
+  "201",
+  "200",
+  "1",
+  "1e3",
+  "1.5",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  " 5",
+  "0x10",
+  "",
+  "99999999999999999999",
+  "5,5",
+  "[5]",
+  "null",
+  "true",
+  "1 OR 1=1",
+];
 
 export const DATES = [
   "0000-01-01T00:00:00Z",
@@ -293,7 +396,18 @@ export const queryValue = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(...LIMITS) },
   { weight: 2, arbitrary: fc.constantFrom(...DATES) },
   { weight: 1, arbitrary: fc.constantFrom(...NOT_UUIDS) },
-  { weight: 1, arbitrary: fc.constantFrom("active", "disabled", "ACTIVE", "auth.login", "org.created", "voice.line", "a".repeat(51)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      "active",
+      "disabled",
+      "ACTIVE",
+      "auth.login",
+      "org.created",
+      "voice.line",
+      "a".repeat(51),
+    ),
+  },
 );
 
 export interface QueryMutation {
@@ -311,14 +425,42 @@ export function queryMutation(keys: string[]): fc.Arbitrary<QueryMutation> {
   return fc.record(
     {
       pairs: fc.array(fc.tuple(key, queryValue), { minLength: 1, maxLength: 4 }),
-      raw: fc.constantFrom("%", "%%", "%ZZ", "%FF%FE", "%C0%AF", "%ED%A0%80", "%00", "a=%", "=", "&&&", "limit=%31%30", "cursor=%2B%2F%3D", "limit=1&limit=2"),
+      raw: fc.constantFrom(
+        "%",
+        "%%",
+        "%ZZ",
+        "%FF%FE",
+        "%C0%AF",
+        "%ED%A0%80",
+        "%00",
+        "a=%",
+        "=",
+        "&&&",
+        "limit=%31%30",
+        "cursor=%2B%2F%3D",
+        "limit=1&limit=2",
+      ),
     },
     { requiredKeys: ["pairs"] },
   );
 }
 
 export type AuthChoice =
-  | { kind: "none" | "empty" | "scheme-only" | "own" | "lowercase-scheme" | "double-space" | "basic" | "outsider" | "revoked" | "expired" | "trailing-tab" | "twice" }
+  | {
+      kind:
+        | "none"
+        | "empty"
+        | "scheme-only"
+        | "own"
+        | "lowercase-scheme"
+        | "double-space"
+        | "basic"
+        | "outsider"
+        | "revoked"
+        | "expired"
+        | "trailing-tab"
+        | "twice";
+    }
   | { kind: "truncated"; keep: number }
   | { kind: "extended"; extra: string }
   | { kind: "flipped"; at: number }
@@ -380,13 +522,37 @@ export const headerMutation: fc.Arbitrary<HeaderMutation> = fc.record(
   {
     auth: authChoice,
     contentType: fc.constantFrom(...CONTENT_TYPES),
-    requestId: fc.oneof(fc.constantFrom("abc", "a".repeat(129), "../../etc", "<script>", "id with space", "x;y", ""), hostileString(200).map(headerSafe)),
+    requestId: fc.oneof(
+      fc.constantFrom("abc", "a".repeat(129), "../../etc", "<script>", "id with space", "x;y", ""),
+      hostileString(200).map(headerSafe),
+    ),
     extra: fc.array(
       fc.tuple(
         // No `expect`: node's HTTP server answers anything but 100-continue with its own 417 before
         // the emulator sees the request, and API Gateway sits in front of the handlers in AWS.
-        fc.constantFrom("origin", "x-forwarded-for", "x-amzn-trace-id", "content-encoding", "accept", "cookie", "x-http-method-override", "user-agent", "accept-language"),
-        fc.oneof(fc.constantFrom("https://evil.example", "gzip", "text/html", "DELETE", "1.2.3.4, ' OR 1=1", "a=b; c=d", "*;q=0"), hostileString(600).map(headerSafe)),
+        fc.constantFrom(
+          "origin",
+          "x-forwarded-for",
+          "x-amzn-trace-id",
+          "content-encoding",
+          "accept",
+          "cookie",
+          "x-http-method-override",
+          "user-agent",
+          "accept-language",
+        ),
+        fc.oneof(
+          fc.constantFrom(
+            "https://evil.example",
+            "gzip",
+            "text/html",
+            "DELETE",
+            "1.2.3.4, ' OR 1=1",
+            "a=b; c=d",
+            "*;q=0",
+          ),
+          hostileString(600).map(headerSafe),
+        ),
       ),
       { maxLength: 3 },
     ),
@@ -394,7 +560,11 @@ export const headerMutation: fc.Arbitrary<HeaderMutation> = fc.record(
   { requiredKeys: ["auth", "contentType", "extra"] },
 );
 
-export type Mutation = { dim: "body"; body: BodyMutation } | { dim: "query"; query: QueryMutation } | { dim: "path"; param: string; id: IdChoice } | { dim: "headers"; headers: HeaderMutation };
+export type Mutation =
+  | { dim: "body"; body: BodyMutation }
+  | { dim: "query"; query: QueryMutation }
+  | { dim: "path"; param: string; id: IdChoice }
+  | { dim: "headers"; headers: HeaderMutation };
 
 /**
  * The sharpest values, tried in every field, query key and path parameter of every route: random
@@ -418,5 +588,29 @@ export const SWEEP_FRAGMENTS = [
   '{"__proto__":{"polluted":"yes"}}',
   "[".repeat(5_000) + "]".repeat(5_000),
 ];
-export const SWEEP_QUERY_VALUES = ["\u0000", "a\u0000b", "\uD800", "x".repeat(2_000), "'", "\\", "%_", "0", "-1", "201", "1e3", "", TAMPERED_CURSORS[2]!, TAMPERED_CURSORS[7]!, "0000-01-01T00:00:00Z"];
-export const SWEEP_IDS = ["", "\u0000", "\uD800", "' OR '1'='1", "00000000-0000-0000-0000-000000000000", "a0eebc999c0b4ef8bb6d6bb9bd380a11", "x".repeat(300)];
+export const SWEEP_QUERY_VALUES = [
+  "\u0000",
+  "a\u0000b",
+  "\uD800",
+  "x".repeat(2_000),
+  "'",
+  "\\",
+  "%_",
+  "0",
+  "-1",
+  "201",
+  "1e3",
+  "",
+  TAMPERED_CURSORS[2]!,
+  TAMPERED_CURSORS[7]!,
+  "0000-01-01T00:00:00Z",
+];
+export const SWEEP_IDS = [
+  "",
+  "\u0000",
+  "\uD800",
+  "' OR '1'='1",
+  "00000000-0000-0000-0000-000000000000",
+  "a0eebc999c0b4ef8bb6d6bb9bd380a11",
+  "x".repeat(300),
+];

@@ -59,18 +59,36 @@ export interface SourcedAnswer<T = unknown> {
 }
 
 /** A JSON POST sent from a loopback address of our choosing: API Gateway's sourceIp is the peer address. */
-export function postFrom<T = unknown>(api: Pick<TestApi, "url">, localAddress: string, target: string, body: unknown, token?: string): Promise<SourcedAnswer<T>> {
+export function postFrom<T = unknown>(
+  api: Pick<TestApi, "url">,
+  localAddress: string,
+  target: string,
+  body: unknown,
+  token?: string,
+): Promise<SourcedAnswer<T>> {
   const url = new URL(target, api.url);
   const payload = JSON.stringify(body);
-  const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(payload) };
+  const headers: Record<string, string | number> = {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(payload),
+  };
   if (token) headers.authorization = `Bearer ${token}`;
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress, headers }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, body: JSON.parse(text) }));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress, headers },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => (text += chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: res.headers["retry-after"] as string | undefined,
+            body: JSON.parse(text),
+          }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   });

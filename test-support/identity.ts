@@ -20,19 +20,29 @@ export interface SignedUp {
 }
 
 /** Registers through the API, as a client would. */
-export async function signUp(api: TestApi, options: { email?: string; password?: string; displayName?: string } = {}): Promise<SignedUp> {
+export async function signUp(
+  api: TestApi,
+  options: { email?: string; password?: string; displayName?: string } = {},
+): Promise<SignedUp> {
   const email = options.email ?? uniqueEmail();
   const password = options.password ?? PASSWORD;
-  const answer = await api.request("POST", "/auth/register", { body: { email, password, displayName: options.displayName ?? "Test User" } });
+  const answer = await api.request("POST", "/auth/register", {
+    body: { email, password, displayName: options.displayName ?? "Test User" },
+  });
   if (answer.status !== 201) throw new Error(`register answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return { user: answer.body.user, token: answer.body.token, email, password };
 }
 
 /** Registers through core, without HTTP. */
-export async function register(options: { email?: string; password?: string; ip?: string } = {}): Promise<SignedUp & { actor: UserActor }> {
+export async function register(
+  options: { email?: string; password?: string; ip?: string } = {},
+): Promise<SignedUp & { actor: UserActor }> {
   const email = options.email ?? uniqueEmail();
   const password = options.password ?? PASSWORD;
-  const result = await Auth.register({ type: "public", ip: options.ip ?? "203.0.113.10" }, { email, password, displayName: "Test User" });
+  const result = await Auth.register(
+    { type: "public", ip: options.ip ?? "203.0.113.10" },
+    { email, password, displayName: "Test User" },
+  );
   const actor = await Session.authenticate(result.token, { ip: options.ip ?? "203.0.113.10" });
   return { user: result.user, token: result.token, email, password, actor };
 }

@@ -33,14 +33,24 @@ export interface MailPipeline {
  */
 export async function startMailPipeline(): Promise<MailPipeline> {
   const aws = await startLocalAws();
-  const { queueUrl, dlqUrl } = await aws.createQueue(`mail-${process.pid}`, { maxReceiveCount: 3, visibilityTimeoutSeconds: 2 });
+  const { queueUrl, dlqUrl } = await aws.createQueue(`mail-${process.pid}`, {
+    maxReceiveCount: 3,
+    visibilityTimeoutSeconds: 2,
+  });
   const ses = await startLocalSes();
   process.env.MAIL_QUEUE_URL = queueUrl;
   process.env.AWS_ENDPOINT_URL_SESV2 = ses.endpoint;
   process.env.MAIL_FROM = "VoxGuard Test <no-reply@voxguard.test>";
   process.env.APP_URL = "https://app.voxguard.test";
   reloadConfig();
-  const poller: QueuePoller = startQueuePoller({ queueUrl, handler: mailConsumer, client: aws.sqs, batchSize: 10, batchWindowMs: 0, waitTimeSeconds: 1 });
+  const poller: QueuePoller = startQueuePoller({
+    queueUrl,
+    handler: mailConsumer,
+    client: aws.sqs,
+    batchSize: 10,
+    batchWindowMs: 0,
+    waitTimeSeconds: 1,
+  });
   const handedOut = new Map<string, number>();
 
   async function mailsTo(address: string): Promise<Mail[]> {
@@ -57,7 +67,11 @@ export async function startMailPipeline(): Promise<MailPipeline> {
     mailsTo,
     async nextMail(address, timeoutMs = 20_000) {
       const seen = handedOut.get(address) ?? 0;
-      const mail = await until(`mail #${seen + 1} to ${address}`, async () => (await mailsTo(address))[seen], timeoutMs);
+      const mail = await until(
+        `mail #${seen + 1} to ${address}`,
+        async () => (await mailsTo(address))[seen],
+        timeoutMs,
+      );
       handedOut.set(address, seen + 1);
       return mail;
     },

@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import { db } from "@voxguard/core/db";
 import type { Role as OrgRole } from "@voxguard/core/org/schema";
 import { routes } from "../functions/routes.ts";
-import { loadSchemas, type ExampleContext, type RouteDefinition, type RouteSchemas } from "../functions/edge/route-definition.ts";
+import {
+  loadSchemas,
+  type ExampleContext,
+  type RouteDefinition,
+  type RouteSchemas,
+} from "../functions/edge/route-definition.ts";
 import type { TestApi } from "./http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "./identity.ts";
 
@@ -13,11 +18,19 @@ const SCHEMAS = await loadSchemas(routes);
 /** Every route under /orgs, straight from the route table, with its schemas. */
 export const orgRoutes = Object.entries(routes as Record<string, RouteDefinition>)
   .filter(([key]) => key.split(" ")[1]!.startsWith("/orgs"))
-  .map(([key, definition]) => ({ key, method: key.split(" ")[0]!, path: key.split(" ")[1]!, definition, schemas: SCHEMAS[key as keyof typeof routes] }));
+  .map(([key, definition]) => ({
+    key,
+    method: key.split(" ")[0]!,
+    path: key.split(" ")[1]!,
+    definition,
+    schemas: SCHEMAS[key as keyof typeof routes],
+  }));
 
 /** The one 2xx a route answers when it works. */
 export function successStatus(schemas: RouteSchemas): number {
-  const statuses = Object.keys(schemas.responses).map(Number).filter((status) => status >= 200 && status < 300);
+  const statuses = Object.keys(schemas.responses)
+    .map(Number)
+    .filter((status) => status >= 200 && status < 300);
   if (statuses.length !== 1) throw new Error(`expected exactly one 2xx response, found ${statuses.join(", ")}`);
   return statuses[0]!;
 }
@@ -45,7 +58,13 @@ export interface Call {
  */
 function orgContext(ids: OrgIds): ExampleContext {
   return {
-    params: { orgId: ids.orgId, resourceId: ids.resourceId, userId: ids.targetUserId, sessionId: "", invitationId: ids.invitationId },
+    params: {
+      orgId: ids.orgId,
+      resourceId: ids.resourceId,
+      userId: ids.targetUserId,
+      sessionId: "",
+      invitationId: ids.invitationId,
+    },
     email: "",
     password: "",
     unique: randomUUID(),
@@ -71,7 +90,13 @@ export function fillPath(path: string, params: Record<string, string>): string {
 }
 
 export function paramsOf(ids: OrgIds, overrides: Record<string, string> = {}): Record<string, string> {
-  return { orgId: ids.orgId, resourceId: ids.resourceId, userId: ids.targetUserId, invitationId: ids.invitationId, ...overrides };
+  return {
+    orgId: ids.orgId,
+    resourceId: ids.resourceId,
+    userId: ids.targetUserId,
+    invitationId: ids.invitationId,
+    ...overrides,
+  };
 }
 
 export function withQuery(path: string, query: Record<string, string> | undefined): string {
@@ -106,7 +131,14 @@ export async function signUpPersonas(api: TestApi): Promise<Personas> {
   await makePlatformAdmin(platformAdmin!.userId);
   const login = await api.request("POST", "/auth/login", { body: { email: platformAdmin!.email, password: PASSWORD } });
   if (login.status !== 200) throw new Error(`platform admin login answered ${login.status}`);
-  return { owner: owner!, admin: admin!, member: member!, viewer: viewer!, nonMember: nonMember!, platformAdmin: { ...platformAdmin!, token: login.body.token } };
+  return {
+    owner: owner!,
+    admin: admin!,
+    member: member!,
+    viewer: viewer!,
+    nonMember: nonMember!,
+    platformAdmin: { ...platformAdmin!, token: login.body.token },
+  };
 }
 
 /**
@@ -128,11 +160,17 @@ async function insertUser(label: string): Promise<{ id: string; email: string }>
  * A fresh organization for one call, written straight to the database: the personas in their
  * roles, a second owner (so the owner may leave), a target member, a resource and an outsider.
  */
-export async function seedOrg(personas: Pick<Personas, OrgRole>, label = "Seeded"): Promise<OrgIds & { slug: string; name: string; targetEmail: string }> {
+export async function seedOrg(
+  personas: Pick<Personas, OrgRole>,
+  label = "Seeded",
+): Promise<OrgIds & { slug: string; name: string; targetEmail: string }> {
   const orgId = randomUUID();
   const slug = `seed-${orgId}`;
   const name = `${label} ${orgId.slice(0, 8)}`;
-  await db().insertInto("organizations").values({ id: orgId, name, slug, metadata: JSON.stringify({ label }) }).execute();
+  await db()
+    .insertInto("organizations")
+    .values({ id: orgId, name, slug, metadata: JSON.stringify({ label }) })
+    .execute();
   const coOwner = await insertUser("co-owner");
   const target = await insertUser("target");
   const outsider = await insertUser("outsider");
@@ -149,13 +187,24 @@ export async function seedOrg(personas: Pick<Personas, OrgRole>, label = "Seeded
     .execute();
   const resource = await db()
     .insertInto("resources")
-    .values({ org_id: orgId, type: "voice.line", name: `${label} line ${orgId.slice(0, 8)}`, config: JSON.stringify({ number: "+15550199" }) })
+    .values({
+      org_id: orgId,
+      type: "voice.line",
+      name: `${label} line ${orgId.slice(0, 8)}`,
+      config: JSON.stringify({ number: "+15550199" }),
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   // For a member: an admin may revoke it (an admin's role rules).
   const invitation = await db()
     .insertInto("invitations")
-    .values({ org_id: orgId, email: `invitee-${orgId}@example.test`, role: "member", invited_by: personas.owner.userId, expires_at: new Date(Date.now() + 86_400_000) })
+    .values({
+      org_id: orgId,
+      email: `invitee-${orgId}@example.test`,
+      role: "member",
+      invited_by: personas.owner.userId,
+      expires_at: new Date(Date.now() + 86_400_000),
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   return {

@@ -32,7 +32,11 @@ export function describeRaces(isolation: Isolation): void {
   let api: TestApi;
 
   beforeAll(async () => {
-    database = await createThrowawayDatabase({ adminUrl: process.env.TEST_ADMIN_DATABASE_URL, prefix: "voxguard_races", isolation });
+    database = await createThrowawayDatabase({
+      adminUrl: process.env.TEST_ADMIN_DATABASE_URL,
+      prefix: "voxguard_races",
+      isolation,
+    });
     process.env.DATABASE_URL = database.url;
     process.env.CACHE_KEY_PREFIX = `vgraces:${database.name}:`;
     delete process.env.AUDIT_QUEUE_URL;
@@ -58,7 +62,13 @@ export function describeRaces(isolation: Isolation): void {
 
   /** An organization whose two owners are `a` and `b`, written straight to the database. */
   function orgOwnedBy(a: Actor, b: Actor): Promise<string> {
-    return createOrg([[a, "owner"], [b, "owner"]], { name: "Race" });
+    return createOrg(
+      [
+        [a, "owner"],
+        [b, "owner"],
+      ],
+      { name: "Race" },
+    );
   }
 
   function statuses(answers: ApiAnswer[]): number[] {
@@ -76,7 +86,9 @@ export function describeRaces(isolation: Isolation): void {
   }
 
   it(`runs on ${isolation}`, async () => {
-    const { rows } = await sql<{ default_transaction_isolation: string }>`SHOW default_transaction_isolation`.execute(db());
+    const { rows } = await sql<{ default_transaction_isolation: string }>`SHOW default_transaction_isolation`.execute(
+      db(),
+    );
     expect(rows[0]!.default_transaction_isolation).toBe(isolation);
   });
 
@@ -86,20 +98,27 @@ export function describeRaces(isolation: Isolation): void {
     // two moves of a round take different owners away, so only one may succeed.
     const demote: Move = (self, other, orgId) =>
       api.request("PATCH", `/orgs/${orgId}/members/${other.userId}`, { token: self.token, body: { role: "admin" } });
-    const remove: Move = (self, other, orgId) => api.request("DELETE", `/orgs/${orgId}/members/${other.userId}`, { token: self.token });
-    const leave: Move = (_self, other, orgId) => api.request("DELETE", `/orgs/${orgId}/members/${other.userId}`, { token: other.token });
+    const remove: Move = (self, other, orgId) =>
+      api.request("DELETE", `/orgs/${orgId}/members/${other.userId}`, { token: self.token });
+    const leave: Move = (_self, other, orgId) =>
+      api.request("DELETE", `/orgs/${orgId}/members/${other.userId}`, { token: other.token });
     const moves = { demote, remove, leave };
-    const pairings = (Object.keys(moves) as (keyof typeof moves)[]).flatMap((first, i, all) => all.slice(i).map((second) => [first, second] as const));
+    const pairings = (Object.keys(moves) as (keyof typeof moves)[]).flatMap((first, i, all) =>
+      all.slice(i).map((second) => [first, second] as const),
+    );
 
-    it.each(pairings)(`keeps one owner when one owner's %s races the other's %s, ${ROUNDS} times`, async (first, second) => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const [a, b] = await Promise.all([user("owner-a"), user("owner-b")]);
-        const orgId = await orgOwnedBy(a, b);
-        const answers = await Promise.all([moves[first](a, b, orgId), moves[second](b, a, orgId)]);
-        expect(await ownersOf(orgId), JSON.stringify(statuses(answers))).toHaveLength(1);
-        expectOneWinner(answers, "last_owner");
-      }
-    });
+    it.each(pairings)(
+      `keeps one owner when one owner's %s races the other's %s, ${ROUNDS} times`,
+      async (first, second) => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const [a, b] = await Promise.all([user("owner-a"), user("owner-b")]);
+          const orgId = await orgOwnedBy(a, b);
+          const answers = await Promise.all([moves[first](a, b, orgId), moves[second](b, a, orgId)]);
+          expect(await ownersOf(orgId), JSON.stringify(statuses(answers))).toHaveLength(1);
+          expectOneWinner(answers, "last_owner");
+        }
+      },
+    );
   });
 
   describe("the last active platform administrator", () => {
@@ -142,13 +161,19 @@ export function describeRaces(isolation: Isolation): void {
       const [a, b] = await Promise.all([user("slug-a"), user("slug-b")]);
       for (let round = 0; round < ROUNDS; round++) {
         const slug = `same-${randomUUID()}`;
-        const answers = await Promise.all([a, b].map((who) => api.request("POST", "/orgs", { token: who.token, body: { name: "Twin", slug } })));
+        const answers = await Promise.all(
+          [a, b].map((who) => api.request("POST", "/orgs", { token: who.token, body: { name: "Twin", slug } })),
+        );
         expect(statuses(answers)).toEqual([201, 409]);
         expectOneWinner(answers, "slug_taken");
         const orgs = await db().selectFrom("organizations").select("id").where("slug", "=", slug).execute();
         expect(orgs).toHaveLength(1);
         // The winner's organization has exactly one member: its creator, as owner.
-        const members = await db().selectFrom("organization_members").select(["user_id", "role"]).where("org_id", "=", orgs[0]!.id).execute();
+        const members = await db()
+          .selectFrom("organization_members")
+          .select(["user_id", "role"])
+          .where("org_id", "=", orgs[0]!.id)
+          .execute();
         expect(members).toHaveLength(1);
         expect(members[0]!.role).toBe("owner");
       }
@@ -158,7 +183,9 @@ export function describeRaces(isolation: Isolation): void {
       for (let round = 0; round < ROUNDS; round++) {
         const email = `twin-${randomUUID()}@example.test`;
         const answers = await Promise.all(
-          [1, 2].map(() => api.request("POST", "/auth/register", { body: { email, password: PASSWORD, displayName: "Twin" } })),
+          [1, 2].map(() =>
+            api.request("POST", "/auth/register", { body: { email, password: PASSWORD, displayName: "Twin" } }),
+          ),
         );
         expect(statuses(answers)).toEqual([201, 409]);
         expectOneWinner(answers, "email_taken");
@@ -171,16 +198,33 @@ export function describeRaces(isolation: Isolation): void {
       for (let round = 0; round < ROUNDS; round++) {
         const orgId = await orgOwnedBy(a, b);
         const newcomer = await user("newcomer");
-        const invited = await api.request("POST", `/orgs/${orgId}/invitations`, { token: a.token, body: { email: newcomer.email, role: "member" } });
+        const invited = await api.request("POST", `/orgs/${orgId}/invitations`, {
+          token: a.token,
+          body: { email: newcomer.email, role: "member" },
+        });
         expect(invited.status, JSON.stringify(invited.body)).toBe(201);
         // Two mailed links for one invitation (a resend), followed at once: tokens straight from
         // core, as the mail consumer issues them.
         const tokens = await Promise.all(
-          [0, 1].map(() => Token.issue({ purpose: "invitation", email: newcomer.email, invitationId: invited.body.invitation.id, ttlSeconds: 600 })),
+          [0, 1].map(() =>
+            Token.issue({
+              purpose: "invitation",
+              email: newcomer.email,
+              invitationId: invited.body.invitation.id,
+              ttlSeconds: 600,
+            }),
+          ),
         );
-        const answers = await Promise.all(tokens.map((token) => api.request("POST", "/invitations/accept", { token: newcomer.token, body: { token } })));
+        const answers = await Promise.all(
+          tokens.map((token) => api.request("POST", "/invitations/accept", { token: newcomer.token, body: { token } })),
+        );
         expectOneWinner(answers, "already_member");
-        const rows = await db().selectFrom("organization_members").select("role").where("org_id", "=", orgId).where("user_id", "=", newcomer.userId).execute();
+        const rows = await db()
+          .selectFrom("organization_members")
+          .select("role")
+          .where("org_id", "=", orgId)
+          .where("user_id", "=", newcomer.userId)
+          .execute();
         expect(rows).toEqual([{ role: "member" }]);
       }
     });

@@ -12,11 +12,16 @@ export interface TestUser {
 }
 
 /** A user row written directly (no password): tests need real ids for the foreign keys, not sessions. */
-export async function createUser(options: { platformAdmin?: boolean; label?: string; ip?: string } = {}): Promise<TestUser> {
+export async function createUser(
+  options: { platformAdmin?: boolean; label?: string; ip?: string } = {},
+): Promise<TestUser> {
   const id = randomUUID();
   const email = `${options.label ?? "tenant"}-${id}@example.test`;
   const role = options.platformAdmin ? "admin" : "user";
-  await db().insertInto("users").values({ id, email, display_name: `User ${id.slice(0, 8)}`, password_hash: null, role }).execute();
+  await db()
+    .insertInto("users")
+    .values({ id, email, display_name: `User ${id.slice(0, 8)}`, password_hash: null, role })
+    .execute();
   return { actor: { type: "user", userId: id, sessionId: randomUUID(), role, ip: options.ip ?? "203.0.113.7" }, email };
 }
 
@@ -25,9 +30,15 @@ export function uniqueSlug(label = "org"): string {
 }
 
 /** An organization written straight to the database with these members: setup, not the operation under test. */
-export async function createOrg(members: [Pick<UserActor, "userId">, OrgRole][] = [], options: { name?: string } = {}): Promise<string> {
+export async function createOrg(
+  members: [Pick<UserActor, "userId">, OrgRole][] = [],
+  options: { name?: string } = {},
+): Promise<string> {
   const id = randomUUID();
-  await db().insertInto("organizations").values({ id, name: options.name ?? `Org ${id}`, slug: `org-${id}` }).execute();
+  await db()
+    .insertInto("organizations")
+    .values({ id, name: options.name ?? `Org ${id}`, slug: `org-${id}` })
+    .execute();
   for (const [actor, role] of members) await join(id, actor.userId, role);
   return id;
 }
@@ -75,5 +86,11 @@ export async function ownersOf(orgId: string): Promise<string[]> {
 }
 
 export async function auditOf(orgId: string, action: string) {
-  return db().selectFrom("audit_log").selectAll().where("org_id", "=", orgId).where("action", "=", action).orderBy("created_at").execute();
+  return db()
+    .selectFrom("audit_log")
+    .selectAll()
+    .where("org_id", "=", orgId)
+    .where("action", "=", action)
+    .orderBy("created_at")
+    .execute();
 }

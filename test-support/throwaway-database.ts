@@ -122,7 +122,10 @@ export async function createThrowawayDatabase(options: ThrowawayOptions): Promis
  * and drops this one. For tests of jobs that work on a whole table (the audit index backlog): in
  * the run's shared database they would take other test files' rows.
  */
-export async function withOwnDatabase<T>(fn: (own: ThrowawayDatabase) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+export async function withOwnDatabase<T>(
+  fn: (own: ThrowawayDatabase) => Promise<T>,
+  options: { migrate?: boolean } = {},
+): Promise<T> {
   // Loaded here, not at the top: the benches and the global setup import this file before they set
   // the environment the app modules read.
   const { reloadConfig } = await import("@voxguard/core/config");

@@ -87,7 +87,11 @@ export async function runClient(index: number, deadline: number): Promise<void> 
   }
 
   while (!token && now() < deadline) {
-    const answer = await call("POST /auth/register", "/auth/register", undefined, { email, password: PASSWORD, displayName: `Load ${index}` });
+    const answer = await call("POST /auth/register", "/auth/register", undefined, {
+      email,
+      password: PASSWORD,
+      displayName: `Load ${index}`,
+    });
     if (answer.status === 201) {
       token = answer.body.token;
       owe("user.registered");
@@ -110,7 +114,11 @@ export async function runClient(index: number, deadline: number): Promise<void> 
         return (await call(action, "/orgs?limit=20", token)).status;
       case "POST /orgs": {
         if (orgs.length >= 6) return perform("PATCH /orgs/{orgId}");
-        const answer = await call(action, "/orgs", token, { name: `Load org ${index}-${n}`, slug: `load-${runTag}-${index}-${n}`, metadata: { client: index } });
+        const answer = await call(action, "/orgs", token, {
+          name: `Load org ${index}-${n}`,
+          slug: `load-${runTag}-${index}-${n}`,
+          metadata: { client: index },
+        });
         if (answer.status === 201) {
           orgs.push({ id: answer.body.org.id, resources: [], members: new Set([email]) });
           owe("org.created");
@@ -132,7 +140,11 @@ export async function runClient(index: number, deadline: number): Promise<void> 
       }
       case "POST /orgs/{orgId}/resources": {
         if (!target) return perform("POST /orgs");
-        const answer = await call(action, `/orgs/${target.id}/resources`, token, { type: "voice.line", name: `Line ${index}-${n}`, config: { number: `+1555${String(n).padStart(7, "0")}` } });
+        const answer = await call(action, `/orgs/${target.id}/resources`, token, {
+          type: "voice.line",
+          name: `Line ${index}-${n}`,
+          config: { number: `+1555${String(n).padStart(7, "0")}` },
+        });
         if (answer.status === 201) {
           target.resources.push(answer.body.resource.id);
           owe("resource.created");
@@ -158,7 +170,8 @@ export async function runClient(index: number, deadline: number): Promise<void> 
         }
         const answer = await call(action, url, token);
         if (answer.status === 204) owe("resource.deleted");
-        if (answer.status === 204 || answer.status === 0 || answer.status >= 500) target.resources.splice(target.resources.indexOf(resourceId), 1);
+        if (answer.status === 204 || answer.status === 0 || answer.status >= 500)
+          target.resources.splice(target.resources.indexOf(resourceId), 1);
         return answer.status;
       }
       case "POST /orgs/{orgId}/invitations": {
@@ -167,7 +180,10 @@ export async function runClient(index: number, deadline: number): Promise<void> 
         const candidates = emails.filter((candidate) => !target.members.has(candidate));
         if (candidates.length === 0) return perform("GET /orgs/{orgId}/members");
         const candidate = candidates[Math.floor(rng() * candidates.length)]!;
-        const answer = await call(action, `/orgs/${target.id}/invitations`, token, { email: candidate, role: "member" });
+        const answer = await call(action, `/orgs/${target.id}/invitations`, token, {
+          email: candidate,
+          role: "member",
+        });
         if (answer.status === 201) owe("invitation.created");
         return answer.status;
       }
@@ -183,7 +199,11 @@ export async function runClient(index: number, deadline: number): Promise<void> 
         return signIn();
       case "POST /auth/register": {
         const extra = `load-${index}-x${n}-${runTag}@example.test`;
-        const answer = await call(action, "/auth/register", undefined, { email: extra, password: PASSWORD, displayName: `Load ${index} extra` });
+        const answer = await call(action, "/auth/register", undefined, {
+          email: extra,
+          password: PASSWORD,
+          displayName: `Load ${index} extra`,
+        });
         if (answer.status === 201) {
           owe("user.registered");
           emails.push(extra);

@@ -14,10 +14,20 @@ export interface Plan {
 /** 60 s: Redis down 9–19 s, PostgreSQL stopped at 36 s for 3 s. Shorter runs scale it down. */
 export function plan(seconds: number): Plan {
   const ms = seconds * 1000;
-  return { redisAt: 0.15 * ms, redisFor: Math.min(10_000, 0.25 * ms), pgAt: 0.6 * ms, pgFor: Math.min(3_000, 0.1 * ms) };
+  return {
+    redisAt: 0.15 * ms,
+    redisFor: Math.min(10_000, 0.25 * ms),
+    pgAt: 0.6 * ms,
+    pgFor: Math.min(3_000, 0.1 * ms),
+  };
 }
 
-export async function injectFaults(redis: RedisServer, cluster: Cluster, faults: Plan, log: (line: string) => void): Promise<void> {
+export async function injectFaults(
+  redis: RedisServer,
+  cluster: Cluster,
+  faults: Plan,
+  log: (line: string) => void,
+): Promise<void> {
   const until = (at: number) => sleep(Math.max(0, at - now()));
   await until(faults.redisAt);
   timeline.redisStop = now();
@@ -32,7 +42,9 @@ export async function injectFaults(redis: RedisServer, cluster: Cluster, faults:
   timeline.pgStop = now();
   await cluster.stop();
   timeline.pgDown = now();
-  log(`postgresql stopped (-m fast) at ${(timeline.pgStop / 1000).toFixed(1)} s, down at ${(timeline.pgDown / 1000).toFixed(1)} s`);
+  log(
+    `postgresql stopped (-m fast) at ${(timeline.pgStop / 1000).toFixed(1)} s, down at ${(timeline.pgDown / 1000).toFixed(1)} s`,
+  );
   await sleep(faults.pgFor);
   await cluster.start();
   timeline.pgReady = now();

@@ -16,7 +16,10 @@ export interface StackInfo {
   deadLetterQueueUrl: string;
 }
 
-export async function startStack(env: NodeJS.ProcessEnv, logFile: string): Promise<{ child: ChildProcess; info: StackInfo }> {
+export async function startStack(
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): Promise<{ child: ChildProcess; info: StackInfo }> {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(rootDir, "bench", "load-server.ts")], {
     cwd: rootDir,
     env,
@@ -27,7 +30,9 @@ export async function startStack(env: NodeJS.ProcessEnv, logFile: string): Promi
   const lines = createInterface({ input: child.stdout! });
   const info = await new Promise<StackInfo>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the load stack did not start within 60 s")), 60_000);
-    child.once("exit", (code) => reject(new Error(`the load stack exited with ${code} while starting; see ${logFile}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`the load stack exited with ${code} while starting; see ${logFile}`)),
+    );
     lines.once("line", (line) => {
       clearTimeout(timer);
       try {
@@ -54,14 +59,25 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<numb
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
     }),
   );
-  return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
 }
 
 /** Waits until the audit queue stays empty for two looks a second apart; the time it took. */
-export async function drain(sqs: SQSClient, queueUrl: string): Promise<{ drained: boolean; ms: number; error?: string }> {
+export async function drain(
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ drained: boolean; ms: number; error?: string }> {
   const started = performance.now();
   let empty = 0;
   while (performance.now() - started < DRAIN_LIMIT_MS) {

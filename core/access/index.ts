@@ -31,7 +31,12 @@ export interface AccessOptions {
  * Somebody who is not a member gets not_found, exactly as for an organization that does not exist;
  * a member below `minimum` gets forbidden, since the organization's existence is no secret to them.
  */
-export async function requireRole(actor: Actor, orgId: string, minimum: Role, options: AccessOptions = {}): Promise<Role | null> {
+export async function requireRole(
+  actor: Actor,
+  orgId: string,
+  minimum: Role,
+  options: AccessOptions = {},
+): Promise<Role | null> {
   const user = requireUser(actor);
   const id = existingId(orgId, "Organization");
   return useTransaction(async (executor) => {
@@ -39,7 +44,12 @@ export async function requireRole(actor: Actor, orgId: string, minimum: Role, op
     let role: Role | null;
     if (options.lock) {
       if (executor.isTransaction !== true) throw new Error("requireRole({ lock: true }) needs a transaction");
-      const org = await executor.selectFrom("organizations").select("id").where("id", "=", id).forNoKeyUpdate().executeTakeFirst();
+      const org = await executor
+        .selectFrom("organizations")
+        .select("id")
+        .where("id", "=", id)
+        .forNoKeyUpdate()
+        .executeTakeFirst();
       const member = org
         ? await executor
             .selectFrom("organization_members")
@@ -53,7 +63,9 @@ export async function requireRole(actor: Actor, orgId: string, minimum: Role, op
     } else {
       const row = await executor
         .selectFrom("organizations as o")
-        .leftJoin("organization_members as m", (join) => join.onRef("m.org_id", "=", "o.id").on("m.user_id", "=", user.userId))
+        .leftJoin("organization_members as m", (join) =>
+          join.onRef("m.org_id", "=", "o.id").on("m.user_id", "=", user.userId),
+        )
         .select("m.role")
         .where("o.id", "=", id)
         .executeTakeFirst();
@@ -65,7 +77,8 @@ export async function requireRole(actor: Actor, orgId: string, minimum: Role, op
       return role;
     }
     if (!exists || role === null) throw notFound("Organization");
-    if (!atLeast(role, minimum)) throw new VisibleError("forbidden", `This needs the ${minimum} role or higher in the organization`);
+    if (!atLeast(role, minimum))
+      throw new VisibleError("forbidden", `This needs the ${minimum} role or higher in the organization`);
     return role;
   });
 }

@@ -21,13 +21,25 @@ afterAll(async () => {
 describe("Account.forgotPassword", () => {
   it("limits one client IP across addresses, and not another IP", async () => {
     const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
-    for (let i = 0; i < 3; i++) await expect(Account.forgotPassword({ type: "public", ip }, { email: uniqueEmail("ip") })).resolves.toEqual(Account.FORGOT_ANSWER);
-    await expect(Account.forgotPassword({ type: "public", ip }, { email: uniqueEmail("ip") })).rejects.toMatchObject({ code: "rate_limited", retryAfter: expect.any(Number) });
-    await expect(Account.forgotPassword({ type: "public", ip: "2001:db8::17" }, { email: uniqueEmail("ip") })).resolves.toEqual(Account.FORGOT_ANSWER);
+    for (let i = 0; i < 3; i++)
+      await expect(Account.forgotPassword({ type: "public", ip }, { email: uniqueEmail("ip") })).resolves.toEqual(
+        Account.FORGOT_ANSWER,
+      );
+    await expect(Account.forgotPassword({ type: "public", ip }, { email: uniqueEmail("ip") })).rejects.toMatchObject({
+      code: "rate_limited",
+      retryAfter: expect.any(Number),
+    });
+    await expect(
+      Account.forgotPassword({ type: "public", ip: "2001:db8::17" }, { email: uniqueEmail("ip") }),
+    ).resolves.toEqual(Account.FORGOT_ANSWER);
   });
 
   it("refuses a malformed address as a validation error, known or not", async () => {
-    await expect(Account.forgotPassword({ type: "public" }, { email: "not an email" })).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(Account.forgotPassword({ type: "public" }, { email: `${"a".repeat(250)}@example.test` })).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(Account.forgotPassword({ type: "public" }, { email: "not an email" })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
+    await expect(
+      Account.forgotPassword({ type: "public" }, { email: `${"a".repeat(250)}@example.test` }),
+    ).rejects.toMatchObject({ code: "validation_failed" });
   });
 });

@@ -22,7 +22,9 @@ export async function resendVerification(actor: UserActor): Promise<Accepted> {
   return { message: "If the address is not verified yet, a new link is on its way" };
 }
 
-export const FORGOT_ANSWER: Accepted = { message: "If an account has this address, a link to reset its password is on its way" };
+export const FORGOT_ANSWER: Accepted = {
+  message: "If an account has this address, a link to reset its password is on its way",
+};
 
 /**
  * Always the same answer after the same work: the address is not looked up here but by the mail

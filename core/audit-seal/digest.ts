@@ -40,7 +40,11 @@ export async function publishSeals(seals: readonly SealDigest[]): Promise<number
         );
         written.push(seal);
       } catch (error) {
-        log.warn("seal digest not written; retried on the next run", { chain: seal.chain, seq: seal.seq, error: (error as Error).message });
+        log.warn("seal digest not written; retried on the next run", {
+          chain: seal.chain,
+          seq: seal.seq,
+          error: (error as Error).message,
+        });
       }
     }
   };
@@ -59,7 +63,13 @@ export async function publishSeals(seals: readonly SealDigest[]): Promise<number
 export async function publishPending(shouldStop: () => boolean): Promise<number> {
   let published = 0;
   while (!shouldStop()) {
-    const rows = await db().selectFrom("audit_seals").selectAll().where("published_at", "is", null).orderBy("sealed_at").limit(RETRY_BATCH).execute();
+    const rows = await db()
+      .selectFrom("audit_seals")
+      .selectAll()
+      .where("published_at", "is", null)
+      .orderBy("sealed_at")
+      .limit(RETRY_BATCH)
+      .execute();
     if (rows.length === 0) break;
     const written = await publishSeals(rows.map(digestOf));
     published += written;

@@ -13,7 +13,11 @@ export interface DateRange {
  * every seal an event stored in that range names, with all seals between them (so each link can
  * be checked). A chain's first seal is number 1.
  */
-export async function sealSpan(orgId: string | null, range: DateRange, executor: Executor = db()): Promise<{ first: number; last: number } | undefined> {
+export async function sealSpan(
+  orgId: string | null,
+  range: DateRange,
+  executor: Executor = db(),
+): Promise<{ first: number; last: number } | undefined> {
   const from = range.from ?? null;
   const to = range.to ?? null;
   const { rows } = await sql<{ first: number | null; last: number | null }>`
@@ -34,7 +38,12 @@ export async function sealSpan(orgId: string | null, range: DateRange, executor:
 }
 
 /** A chain's seals first..last, as published; missing numbers are simply absent. */
-export async function loadSeals(orgId: string | null, first: number, last: number, executor: Executor = db()): Promise<SealDigest[]> {
+export async function loadSeals(
+  orgId: string | null,
+  first: number,
+  last: number,
+  executor: Executor = db(),
+): Promise<SealDigest[]> {
   const rows = await executor
     .selectFrom("audit_seals")
     .selectAll()

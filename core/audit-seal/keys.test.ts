@@ -37,11 +37,23 @@ describe("sealing keys", () => {
     await sealPending({ only: [orgId] });
 
     useKeys(JSON.stringify(second), [publicJwk(first), publicJwk(second)]);
-    expect(publishedKeys().keys.map((key) => key.kid).sort()).toEqual([first.kid, second.kid].sort());
+    expect(
+      publishedKeys()
+        .keys.map((key) => key.kid)
+        .sort(),
+    ).toEqual([first.kid, second.kid].sort());
     await store([eventAt(10, { action: "org.updated", actor, orgId })]);
     await sealPending({ only: [orgId] });
-    const seals = await db().selectFrom("audit_seals").select(["seq", "key_id"]).where("chain", "=", orgId).orderBy("seq").execute();
-    expect(seals).toEqual([{ seq: 1, key_id: first.kid }, { seq: 2, key_id: second.kid }]);
+    const seals = await db()
+      .selectFrom("audit_seals")
+      .select(["seq", "key_id"])
+      .where("chain", "=", orgId)
+      .orderBy("seq")
+      .execute();
+    expect(seals).toEqual([
+      { seq: 1, key_id: first.kid },
+      { seq: 2, key_id: second.kid },
+    ]);
     expect(await verifyStored(orgId)).toMatchObject({ holds: true, seals: { count: 2 } });
 
     // Dropping the retired key from the published set leaves its seals unverifiable.

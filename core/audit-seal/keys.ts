@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from "node:crypto";
 import { config, ConfigError, type Config } from "../config/index.ts";
 import { JwkSet, PrivateJwk, PublicJwk, type JwkSet as JwkSetType } from "./schema.ts";
 
@@ -9,7 +17,9 @@ export interface SigningKey {
 
 /** RFC 7638 thumbprint: the key id needs no naming scheme and can't be claimed by another key. */
 export function thumbprint(jwk: { x: string }): string {
-  return createHash("sha256").update(JSON.stringify({ crv: "Ed25519", kty: "OKP", x: jwk.x })).digest("base64url");
+  return createHash("sha256")
+    .update(JSON.stringify({ crv: "Ed25519", kty: "OKP", x: jwk.x }))
+    .digest("base64url");
 }
 
 /** A fresh private key as the AuditSealKey secret holds it. */
@@ -30,7 +40,10 @@ export function keysFromJwks(input: unknown): Map<string, KeyObject> {
   for (const item of Array.isArray(list) ? list : []) {
     const parsed = PublicJwk.safeParse(item);
     if (!parsed.success) continue;
-    keys.set(thumbprint(parsed.data), createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: parsed.data.x }, format: "jwk" }));
+    keys.set(
+      thumbprint(parsed.data),
+      createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: parsed.data.x }, format: "jwk" }),
+    );
   }
   return keys;
 }
@@ -51,9 +64,13 @@ function load(): Loaded {
   if (settings.auditSeal.privateKey) {
     // The message names the variable, never its value.
     const jwk = PrivateJwk.safeParse(parseJson(settings.auditSeal.privateKey));
-    if (!jwk.success) throw new ConfigError("VoxGuard cannot start: AUDIT_SEAL_KEY is malformed (expected an Ed25519 private JWK)");
+    if (!jwk.success)
+      throw new ConfigError("VoxGuard cannot start: AUDIT_SEAL_KEY is malformed (expected an Ed25519 private JWK)");
     try {
-      const privateKey = createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk.data.x, d: jwk.data.d }, format: "jwk" });
+      const privateKey = createPrivateKey({
+        key: { kty: "OKP", crv: "Ed25519", x: jwk.data.x, d: jwk.data.d },
+        format: "jwk",
+      });
       // x must belong to d: a mismatched pair would sign seals nobody can verify.
       const derived = createPublicKey(privateKey).export({ format: "jwk" }) as { x: string };
       if (derived.x !== jwk.data.x) throw new Error("mismatch");
@@ -66,11 +83,15 @@ function load(): Loaded {
   const listed = parseJson(settings.auditSeal.publicKeys);
   const extra = Array.isArray(listed) ? listed : (listed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(extra) || extra.some((item) => !PublicJwk.safeParse(item).success)) {
-    throw new ConfigError("VoxGuard cannot start: AUDIT_SEAL_PUBLIC_KEYS is malformed (expected a JSON array or set of Ed25519 public JWKs)");
+    throw new ConfigError(
+      "VoxGuard cannot start: AUDIT_SEAL_PUBLIC_KEYS is malformed (expected a JSON array or set of Ed25519 public JWKs)",
+    );
   }
   // A deployed sealer must not sign with a key the API would not publish: nobody could verify it.
   if (signing && extra.length > 0 && !(extra as PublicJwk[]).some((item) => item.x === published.keys[0]!.x)) {
-    throw new ConfigError(`VoxGuard cannot start: AUDIT_SEAL_PUBLIC_KEYS does not list AUDIT_SEAL_KEY's public half (kid ${signing.kid})`);
+    throw new ConfigError(
+      `VoxGuard cannot start: AUDIT_SEAL_PUBLIC_KEYS does not list AUDIT_SEAL_KEY's public half (kid ${signing.kid})`,
+    );
   }
   for (const item of extra as PublicJwk[]) {
     if (!published.keys.some((key) => key.x === item.x)) published.keys.push(publicJwk(item));

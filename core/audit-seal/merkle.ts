@@ -38,6 +38,7 @@ export function packLeaves(leaves: readonly Uint8Array[]): Buffer {
 export function unpackLeaves(packed: Uint8Array): Buffer[] {
   const bytes = Buffer.from(packed);
   const leaves: Buffer[] = [];
-  for (let offset = 0; offset + HASH_BYTES <= bytes.length; offset += HASH_BYTES) leaves.push(bytes.subarray(offset, offset + HASH_BYTES));
+  for (let offset = 0; offset + HASH_BYTES <= bytes.length; offset += HASH_BYTES)
+    leaves.push(bytes.subarray(offset, offset + HASH_BYTES));
   return leaves;
 }

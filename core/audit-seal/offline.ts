@@ -78,7 +78,12 @@ export function verifyExport(text: string, keys: ReadonlyMap<string, KeyObject>)
   // A seal of another chain has no place in this file.
   const stray = seals.find((seal) => seal.chain !== header.orgId);
   if (stray && (result.firstBreak === null || result.firstBreak.seq > stray.seq)) {
-    return { ...result, holds: false, firstBreak: { kind: "seal_altered", seq: stray.seq, detail: `seal ${stray.seq} belongs to chain ${stray.chain}` }, export: header };
+    return {
+      ...result,
+      holds: false,
+      firstBreak: { kind: "seal_altered", seq: stray.seq, detail: `seal ${stray.seq} belongs to chain ${stray.chain}` },
+      export: header,
+    };
   }
   return { ...result, export: header };
 }

@@ -45,7 +45,9 @@ export function compareEvents(a: { id: string; createdAt: string }, b: { id: str
 export const chainOf = (orgId: string | null): string => orgId ?? "platform";
 
 export function indexHash(eventIds: readonly string[], eventTimes: readonly string[]): string {
-  return createHash("sha256").update(canonicalJson(eventIds.map((id, index) => [id, eventTimes[index] ?? null]))).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson(eventIds.map((id, index) => [id, eventTimes[index] ?? null])))
+    .digest("hex");
 }
 
 export function sealHash(body: SealBody): string {
@@ -54,8 +56,34 @@ export function sealHash(body: SealBody): string {
 
 /** Only the signed fields, in case the object carries more (a digest, a row). */
 export function bodyOf(seal: SealBody): SealBody {
-  const { v, chain, orgId, seq, prevHash, merkleRoot, indexHash, eventCount, firstEventAt, lastEventAt, sealedAt, keyId } = seal;
-  return { v, chain, orgId, seq, prevHash, merkleRoot, indexHash, eventCount, firstEventAt, lastEventAt, sealedAt, keyId };
+  const {
+    v,
+    chain,
+    orgId,
+    seq,
+    prevHash,
+    merkleRoot,
+    indexHash,
+    eventCount,
+    firstEventAt,
+    lastEventAt,
+    sealedAt,
+    keyId,
+  } = seal;
+  return {
+    v,
+    chain,
+    orgId,
+    seq,
+    prevHash,
+    merkleRoot,
+    indexHash,
+    eventCount,
+    firstEventAt,
+    lastEventAt,
+    sealedAt,
+    keyId,
+  };
 }
 
 export function digestOf(row: AuditSealRow): SealDigest {
@@ -66,7 +94,10 @@ export function digestOf(row: AuditSealRow): SealDigest {
     seq: row.seq,
     prevHash: row.prev_hash,
     merkleRoot: row.merkle_root,
-    indexHash: indexHash(row.event_ids, row.event_times.map((time) => time.toISOString())),
+    indexHash: indexHash(
+      row.event_ids,
+      row.event_times.map((time) => time.toISOString()),
+    ),
     eventCount: row.event_count,
     firstEventAt: row.first_event_at.toISOString(),
     lastEventAt: row.last_event_at.toISOString(),

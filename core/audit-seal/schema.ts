@@ -18,7 +18,16 @@ export const PrivateJwk = z.extend(PublicJwk, { d: base64url });
 export type PrivateJwk = z.infer<typeof PrivateJwk>;
 
 export const JwkSet = z.object({
-  keys: z.array(z.object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string(), kid: z.string(), use: z.literal("sig"), alg: z.literal("EdDSA") })),
+  keys: z.array(
+    z.object({
+      kty: z.literal("OKP"),
+      crv: z.literal("Ed25519"),
+      x: z.string(),
+      kid: z.string(),
+      use: z.literal("sig"),
+      alg: z.literal("EdDSA"),
+    }),
+  ),
 });
 export type JwkSet = z.infer<typeof JwkSet>;
 

@@ -17,11 +17,20 @@ function events(orgId: string | null, count: number, secondsAgo = 100): AuditEve
 }
 
 async function sealsOf(chain: string) {
-  return db().selectFrom("audit_seals").select(["seq", "event_ids", "event_count", "prev_hash", "hash"]).where("chain", "=", chain).orderBy("seq").execute();
+  return db()
+    .selectFrom("audit_seals")
+    .select(["seq", "event_ids", "event_count", "prev_hash", "hash"])
+    .where("chain", "=", chain)
+    .orderBy("seq")
+    .execute();
 }
 
 async function sealOf(ids: string[]) {
-  const rows = await db().selectFrom("audit_seal_events").select(["event_id", "seq"]).where("event_id", "in", ids).execute();
+  const rows = await db()
+    .selectFrom("audit_seal_events")
+    .select(["event_id", "seq"])
+    .where("event_id", "in", ids)
+    .execute();
   return new Map(rows.map((row) => [row.event_id, row.seq]));
 }
 
@@ -45,9 +54,15 @@ describe("the Merkle tree", () => {
 
 describe("an event's leaf", () => {
   it("hashes exactly the RFC 8785 form of the nine fields the API shows", () => {
-    const event = { ...events("7c0a4a8e-4d3e-4f6b-9a53-0f3c2d1e5b6a", 1)[0]!, userId: null, details: { "é": 1, b: [1e21, 0.5, "\u2028"], a: { z: null, "\ud83d\ude00": true } } };
+    const event = {
+      ...events("7c0a4a8e-4d3e-4f6b-9a53-0f3c2d1e5b6a", 1)[0]!,
+      userId: null,
+      details: { é: 1, b: [1e21, 0.5, "\u2028"], a: { z: null, "\ud83d\ude00": true } },
+    };
     const { id, orgId, userId, action, resourceType, resourceId, details, ipAddress, createdAt } = event;
-    expect(eventJson(event)).toBe(canonicalJson({ id, orgId, userId, action, resourceType, resourceId, details, ipAddress, createdAt }));
+    expect(eventJson(event)).toBe(
+      canonicalJson({ id, orgId, userId, action, resourceType, resourceId, details, ipAddress, createdAt }),
+    );
     expect(eventLeaf(event)).toEqual(leafHash(eventJson(event)));
     expect(eventLeaf({ ...event, details: { ...details, extra: 1 } })).not.toEqual(eventLeaf(event));
   });
@@ -59,7 +74,11 @@ describe("sealPending", () => {
     const first = events(orgId, 5);
     await store(first);
     // The row versions (PostgreSQL's xmin) of the stored events: sealing must not rewrite them.
-    const versions = () => sql<{ id: string; xmin: string }>`SELECT id, xmin::text FROM audit_log WHERE org_id = ${orgId} ORDER BY id`.execute(db());
+    const versions = () =>
+      sql<{
+        id: string;
+        xmin: string;
+      }>`SELECT id, xmin::text FROM audit_log WHERE org_id = ${orgId} ORDER BY id`.execute(db());
     const before = (await versions()).rows;
     const run = await sealPending({ only: [orgId] });
     expect(run).toMatchObject({ seals: 1, events: 5, complete: true });
@@ -71,13 +90,21 @@ describe("sealPending", () => {
     await store(late);
     expect(await sealPending({ only: [orgId] })).toMatchObject({ seals: 1, events: 2 });
     const seals = await sealsOf(orgId);
-    expect(seals.map((seal) => [seal.seq, seal.event_count])).toEqual([[1, 5], [2, 2]]);
+    expect(seals.map((seal) => [seal.seq, seal.event_count])).toEqual([
+      [1, 5],
+      [2, 2],
+    ]);
     expect(seals[1]!.prev_hash).toBe(seals[0]!.hash);
     expect(seals[1]!.event_ids).toEqual(late.map((e) => e.id));
     expect(await sealPending({ only: [orgId] })).toMatchObject({ seals: 0, events: 0, complete: true });
 
     const verified = await verifyStored(orgId);
-    expect(verified).toMatchObject({ holds: true, seals: { count: 2, firstSeq: 1, lastSeq: 2 }, events: { sealed: 7, unsealed: 0 }, firstBreak: null });
+    expect(verified).toMatchObject({
+      holds: true,
+      seals: { count: 2, firstSeq: 1, lastSeq: 2 },
+      events: { sealed: 7, unsealed: 0 },
+      firstBreak: null,
+    });
   });
 
   it("lists a redelivered event for sealing once, and not again once it is sealed", async () => {
@@ -85,7 +112,11 @@ describe("sealPending", () => {
     const batch = events(orgId, 4);
     const ids = batch.map((e) => e.id);
     const listed = async () =>
-      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_unsealed WHERE event_id = ANY(${ids}::uuid[])`.execute(db())).rows[0]!.n;
+      (
+        await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM audit_unsealed WHERE event_id = ANY(${ids}::uuid[])`.execute(db())
+      ).rows[0]!.n;
     await store(batch);
     await store(batch);
     expect(await listed()).toBe(4);
@@ -106,7 +137,9 @@ describe("sealPending", () => {
     expect([...sealed.values()].every((seq) => typeof seq === "number")).toBe(true);
     const platformSeals = await sealsOf("platform");
     const covering = platformSeals.filter((seal) => platform.some((e) => seal.event_ids.includes(e.id)));
-    expect(covering.flatMap((seal) => seal.event_ids).filter((id) => platform.some((e) => e.id === id))).toHaveLength(3);
+    expect(covering.flatMap((seal) => seal.event_ids).filter((id) => platform.some((e) => e.id === id))).toHaveLength(
+      3,
+    );
     expect((await sealsOf(orgId)).map((seal) => seal.event_count)).toEqual([2]);
     expect(await verifyStored(null, { from: new Date(Date.now() - 3_600_000) })).toMatchObject({ holds: true });
   });
@@ -127,7 +160,10 @@ describe("sealPending", () => {
     for (let round = 0; round < 8; round++) {
       const batch = orgs.flatMap((orgId) => events(orgId, 20, 50 - round));
       stored.push(...batch);
-      const results = await Promise.all([store(batch), ...Array.from({ length: 4 }, () => sealPending({ only: orgs }))]);
+      const results = await Promise.all([
+        store(batch),
+        ...Array.from({ length: 4 }, () => sealPending({ only: orgs })),
+      ]);
       const runs = results.slice(1) as Awaited<ReturnType<typeof sealPending>>[];
       expect(runs.every((run) => run.seals >= 0)).toBe(true);
     }
@@ -144,7 +180,9 @@ describe("sealPending", () => {
     const ids = stored.map((e) => e.id);
     const { rows } = await sql<{ listed: number; covered: number }>`
       SELECT (SELECT count(*)::int FROM audit_unsealed WHERE event_id = ANY(${ids}::uuid[])) AS listed,
-             (SELECT count(*)::int FROM audit_seal_events WHERE event_id = ANY(${ids}::uuid[])) AS covered`.execute(db());
+             (SELECT count(*)::int FROM audit_seal_events WHERE event_id = ANY(${ids}::uuid[])) AS covered`.execute(
+      db(),
+    );
     expect(rows[0]).toEqual({ listed: 0, covered: ids.length });
   });
 });

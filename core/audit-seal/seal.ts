@@ -97,7 +97,9 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
 
 async function pendingChains(only: readonly (string | null)[] | undefined): Promise<PendingChain[]> {
   const orgIds = only?.filter((id): id is string => id !== null) ?? [];
-  const filter = only ? sql`WHERE (org_id = ANY(${orgIds}::uuid[]) OR (${only.includes(null)}::boolean AND org_id IS NULL))` : sql``;
+  const filter = only
+    ? sql`WHERE (org_id = ANY(${orgIds}::uuid[]) OR (${only.includes(null)}::boolean AND org_id IS NULL))`
+    : sql``;
   const { rows } = await sql<{ org_id: string | null; pending: number }>`
     SELECT org_id, count(*)::int AS pending
     FROM audit_unsealed

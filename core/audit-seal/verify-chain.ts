@@ -51,16 +51,24 @@ export function verifyChain(input: ChainEvidence): VerifyResult {
   const breaks: ChainBreak[] = [];
   const present = new Set(seals.map((seal) => seal.seq));
   for (const seq of bySeal.keys()) {
-    if (!present.has(seq)) breaks.push({ kind: "seal_missing", seq, detail: `events name seal ${seq}, which is missing` });
+    if (!present.has(seq))
+      breaks.push({ kind: "seal_missing", seq, detail: `events name seal ${seq}, which is missing` });
   }
 
   let previous = input.predecessor ?? undefined;
   for (const seal of seals) {
     if (previous && seal.seq !== previous.seq + 1) {
-      if (seal.seq === previous.seq) breaks.push({ kind: "chain_broken", seq: seal.seq, detail: `seal ${seal.seq} appears twice` });
-      else breaks.push({ kind: "seal_missing", seq: previous.seq + 1, detail: `seals ${previous.seq + 1}..${seal.seq - 1} are missing` });
+      if (seal.seq === previous.seq)
+        breaks.push({ kind: "chain_broken", seq: seal.seq, detail: `seal ${seal.seq} appears twice` });
+      else
+        breaks.push({
+          kind: "seal_missing",
+          seq: previous.seq + 1,
+          detail: `seals ${previous.seq + 1}..${seal.seq - 1} are missing`,
+        });
     }
-    const found = checkSeal(seal, previous, input.keys) ?? checkEvents(seal, bySeal.get(seal.seq) ?? [], input.range ?? {});
+    const found =
+      checkSeal(seal, previous, input.keys) ?? checkEvents(seal, bySeal.get(seal.seq) ?? [], input.range ?? {});
     if (found) breaks.push(found);
     sealed += bySeal.get(seal.seq)?.length ?? 0;
     previous = seal;
@@ -76,15 +84,23 @@ export function verifyChain(input: ChainEvidence): VerifyResult {
   };
 }
 
-function checkSeal(seal: SealDigest, previous: SealDigest | undefined, keys: ReadonlyMap<string, KeyObject>): ChainBreak | undefined {
+function checkSeal(
+  seal: SealDigest,
+  previous: SealDigest | undefined,
+  keys: ReadonlyMap<string, KeyObject>,
+): ChainBreak | undefined {
   const at = (kind: ChainBreak["kind"], detail: string): ChainBreak => ({ kind, seq: seal.seq, detail });
   const body = bodyOf(seal);
   if (sealHash(body) !== seal.hash) return at("seal_altered", `seal ${seal.seq} does not hash to its recorded hash`);
   const counts = [seal.leaves.length, seal.eventIds.length, seal.eventTimes.length];
   if (counts.some((count) => count !== seal.eventCount) || !seal.leaves.every((leaf) => /^[0-9a-f]{64}$/.test(leaf))) {
-    return at("seal_altered", `seal ${seal.seq} lists ${counts.join("/")} leaves/ids/times for ${seal.eventCount} events`);
+    return at(
+      "seal_altered",
+      `seal ${seal.seq} lists ${counts.join("/")} leaves/ids/times for ${seal.eventCount} events`,
+    );
   }
-  if (indexHash(seal.eventIds, seal.eventTimes) !== seal.indexHash) return at("seal_altered", `seal ${seal.seq}'s event list does not make its index hash`);
+  if (indexHash(seal.eventIds, seal.eventTimes) !== seal.indexHash)
+    return at("seal_altered", `seal ${seal.seq}'s event list does not make its index hash`);
   if (merkleRoot(seal.leaves.map((leaf) => Buffer.from(leaf, "hex"))).toString("hex") !== seal.merkleRoot) {
     return at("seal_altered", `seal ${seal.seq}'s leaves do not make its Merkle root`);
   }
@@ -100,7 +116,12 @@ function checkSeal(seal: SealDigest, previous: SealDigest | undefined, keys: Rea
 }
 
 function checkEvents(seal: SealDigest, events: AuditEvent[], range: TimeRange): ChainBreak | undefined {
-  const at = (kind: ChainBreak["kind"], eventId: string, detail: string): ChainBreak => ({ kind, seq: seal.seq, eventId, detail });
+  const at = (kind: ChainBreak["kind"], eventId: string, detail: string): ChainBreak => ({
+    kind,
+    seq: seal.seq,
+    eventId,
+    detail,
+  });
   const present = new Map<string, AuditEvent>();
   for (const event of events) {
     if (present.has(event.id)) return at("event_inserted", event.id, `event ${event.id} appears more than once`);
@@ -108,17 +129,23 @@ function checkEvents(seal: SealDigest, events: AuditEvent[], range: TimeRange): 
   }
   const position = new Map(seal.eventIds.map((id, index) => [id, index]));
   for (const [index, id] of seal.eventIds.entries()) {
-    if (inRange(seal.eventTimes[index]!, range) && !present.has(id)) return at("event_deleted", id, `event ${id}, sealed by seal ${seal.seq}, is missing`);
+    if (inRange(seal.eventTimes[index]!, range) && !present.has(id))
+      return at("event_deleted", id, `event ${id}, sealed by seal ${seal.seq}, is missing`);
   }
   for (const event of events) {
-    if (!position.has(event.id)) return at("event_inserted", event.id, `event ${event.id} claims seal ${seal.seq}, which does not cover it`);
+    if (!position.has(event.id))
+      return at("event_inserted", event.id, `event ${event.id} claims seal ${seal.seq}, which does not cover it`);
   }
   // The events at hand, in the order they have now and in the order the seal fixed.
   const ordered = [...events].sort(compareEvents);
   const sealedOrder = seal.eventIds.filter((id) => present.has(id));
   for (let index = 0; index < ordered.length; index++) {
     if (ordered[index]!.id !== sealedOrder[index]) {
-      return at("events_swapped", sealedOrder[index]!, `events ${sealedOrder[index]} and ${ordered[index]!.id} are out of their sealed order`);
+      return at(
+        "events_swapped",
+        sealedOrder[index]!,
+        `events ${sealedOrder[index]} and ${ordered[index]!.id} are out of their sealed order`,
+      );
     }
   }
   for (const event of ordered) {

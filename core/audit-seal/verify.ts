@@ -28,11 +28,17 @@ export async function verifyStored(orgId: string | null, range: DateRange = {}):
   const inRange = sql<boolean>`org_id IS NOT DISTINCT FROM ${orgId}::uuid
     AND (${from}::timestamptz IS NULL OR created_at >= ${from}::timestamptz)
     AND (${to}::timestamptz IS NULL OR created_at < ${to}::timestamptz)`;
-  const { rows: counted } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE ${inRange}`.execute(db());
+  const { rows: counted } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE ${inRange}`.execute(
+    db(),
+  );
   if ((counted[0]?.n ?? 0) > VERIFY_MAX_EVENTS) {
-    throw new VisibleError("validation_failed", `The range holds more than ${VERIFY_MAX_EVENTS} events: narrow it, or verify an export offline`, {
-      errors: [{ path: "query.from", message: "Range too large" }],
-    });
+    throw new VisibleError(
+      "validation_failed",
+      `The range holds more than ${VERIFY_MAX_EVENTS} events: narrow it, or verify an export offline`,
+      {
+        errors: [{ path: "query.from", message: "Range too large" }],
+      },
+    );
   }
 
   const span = await sealSpan(orgId, range);
@@ -54,8 +60,17 @@ export async function verifyStored(orgId: string | null, range: DateRange = {}):
     range: { from: range.from?.toISOString(), to: range.to?.toISOString() },
   });
   // The seal before the range was deleted: its successor's link can't be checked, which is a break.
-  if (span && span.first > 1 && !predecessor && (result.firstBreak === null || result.firstBreak.seq >= span.first - 1)) {
-    return { ...result, holds: false, firstBreak: { kind: "seal_missing", seq: span.first - 1, detail: `seal ${span.first - 1} is missing` } };
+  if (
+    span &&
+    span.first > 1 &&
+    !predecessor &&
+    (result.firstBreak === null || result.firstBreak.seq >= span.first - 1)
+  ) {
+    return {
+      ...result,
+      holds: false,
+      firstBreak: { kind: "seal_missing", seq: span.first - 1, detail: `seal ${span.first - 1} is missing` },
+    };
   }
   return result;
 }

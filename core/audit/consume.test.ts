@@ -22,7 +22,14 @@ function records(events: AuditEvent[]): QueueRecord[] {
 
 function batch(count: number, word = "batch"): AuditEvent[] {
   return Array.from({ length: count }, (_, n) =>
-    eventAt(count - n, { action: "resource.created", actor: admin, orgId, resourceType: "sensor", resourceId: randomUUID(), details: { name: `${word}-${n}`, word } }),
+    eventAt(count - n, {
+      action: "resource.created",
+      actor: admin,
+      orgId,
+      resourceType: "sensor",
+      resourceId: randomUUID(),
+      details: { name: `${word}-${n}`, word },
+    }),
   );
 }
 
@@ -60,11 +67,21 @@ describe("consume", () => {
     const delivered = records(events);
     expect(await consume(delivered)).toEqual({ failed: [], stored: 20, deferred: 0 });
     // A redelivery carries new message ids, and may meet a copy of itself in one batch.
-    expect(await consume([...records(events), ...records(events.slice(0, 3))])).toEqual({ failed: [], stored: 20, deferred: 0 });
+    expect(await consume([...records(events), ...records(events.slice(0, 3))])).toEqual({
+      failed: [],
+      stored: 20,
+      deferred: 0,
+    });
     const rows = await rowsOf(events.map((event) => event.id));
     expect(rows).toHaveLength(20);
     const row = rows.find((r) => r.id === events[0]!.id)!;
-    expect(row).toMatchObject({ org_id: orgId, user_id: admin.userId, action: "resource.created", resource_type: "sensor", ip_address: "203.0.113.7" });
+    expect(row).toMatchObject({
+      org_id: orgId,
+      user_id: admin.userId,
+      action: "resource.created",
+      resource_type: "sensor",
+      ip_address: "203.0.113.7",
+    });
     expect(row.details).toEqual(events[0]!.details);
     expect(row.created_at.toISOString()).toBe(events[0]!.createdAt);
   });
@@ -115,7 +132,12 @@ describe("consume", () => {
     await useQuickwit(indexId);
     const events = batch(6);
     expect(await consume(records(events))).toEqual({ failed: [], stored: 6, deferred: 0 });
-    expect(quickwit.documents(indexId).map((doc) => doc.id).sort()).toEqual(events.map((event) => event.id).sort());
+    expect(
+      quickwit
+        .documents(indexId)
+        .map((doc) => doc.id)
+        .sort(),
+    ).toEqual(events.map((event) => event.id).sort());
   });
 
   it("acknowledges the batch while Quickwit is down: the rows are in and the events wait in the index backlog", async () => {
@@ -128,7 +150,9 @@ describe("consume", () => {
     expect(await consume(records(events))).toEqual({ failed: [], stored: 8, deferred: 8 });
     expect(await rowsOf(events.map((event) => event.id))).toHaveLength(8);
     expect(quickwit.documents(indexId)).toHaveLength(0);
-    const { rows } = await sql<{ event_id: string }>`SELECT event_id FROM audit_index_backlog WHERE event_id = ANY(${events.map((e) => e.id)}::uuid[])`.execute(db());
+    const { rows } = await sql<{
+      event_id: string;
+    }>`SELECT event_id FROM audit_index_backlog WHERE event_id = ANY(${events.map((e) => e.id)}::uuid[])`.execute(db());
     expect(rows.map((row) => row.event_id).sort()).toEqual(events.map((event) => event.id).sort());
 
     // A redelivery (the message was in flight twice) indexes at once and leaves a second copy in
@@ -152,7 +176,9 @@ describe("consume", () => {
       await useQuickwit(indexId);
       const owner = (await createUser()).actor;
       const org = await createOrg([[owner, "owner"]]);
-      const events = Array.from({ length: 3 }, () => eventAt(1, { action: "resource.created", actor: owner, orgId: org }));
+      const events = Array.from({ length: 3 }, () =>
+        eventAt(1, { action: "resource.created", actor: owner, orgId: org }),
+      );
       const delivered = records(events);
       // Stands for a backlog write that fails while the audit_log INSERT succeeded.
       await sql`DROP TABLE audit_index_backlog`.execute(db());

@@ -49,9 +49,13 @@ export async function consume(records: readonly QueueRecord[]): Promise<ConsumeR
   if (search && stored.length > 0) {
     try {
       unindexed = await indexEvents(search, stored);
-      if (unindexed.size > 0) log.warn("Quickwit rejected audit events; deferring them to the index backlog", { ids: [...unindexed] });
+      if (unindexed.size > 0)
+        log.warn("Quickwit rejected audit events; deferring them to the index backlog", { ids: [...unindexed] });
     } catch (error) {
-      log.warn("audit events stored but not indexed; deferring them to the index backlog", { error: (error as Error).message, events: stored.length });
+      log.warn("audit events stored but not indexed; deferring them to the index backlog", {
+        error: (error as Error).message,
+        events: stored.length,
+      });
       unindexed = new Set(stored.map((event) => event.id));
     }
   }
@@ -63,7 +67,10 @@ export async function consume(records: readonly QueueRecord[]): Promise<ConsumeR
       unindexed = new Set();
     } catch (error) {
       // Neither indexed nor listed: only the queue still knows, so the message must come back.
-      log.error("audit events neither indexed nor deferred; reporting them for redelivery", { error: (error as Error).message, events: unindexed.size });
+      log.error("audit events neither indexed nor deferred; reporting them for redelivery", {
+        error: (error as Error).message,
+        events: unindexed.size,
+      });
     }
   }
 

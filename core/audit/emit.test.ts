@@ -24,7 +24,9 @@ function useQueue(url: string | undefined): void {
 async function receiveAll(queueUrl: string): Promise<AuditEvent[]> {
   const events: AuditEvent[] = [];
   for (;;) {
-    const { Messages = [] } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
+    const { Messages = [] } = await aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+    );
     if (Messages.length === 0) return events;
     for (const message of Messages) events.push(JSON.parse(message.Body!) as AuditEvent);
   }
@@ -68,7 +70,9 @@ describe("planBatches", () => {
     const events = [sized(100_000), sized(100_000), sized(100_000), sized(300_000), small()];
     const { batches, oversized } = planBatches(events);
     for (const batch of batches) {
-      expect(batch.reduce((sum, entry) => sum + Buffer.byteLength(entry.MessageBody!), 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+      expect(batch.reduce((sum, entry) => sum + Buffer.byteLength(entry.MessageBody!), 0)).toBeLessThanOrEqual(
+        MAX_BATCH_BYTES,
+      );
     }
     expect(batches.flat()).toHaveLength(4);
     expect(oversized.map((event) => event.id)).toEqual([events[3]!.id]);
@@ -110,13 +114,17 @@ describe("emit", () => {
       for (let n = 0; n < 23; n++) await emit({ action: "resource.created", actor, details: { marker, n } });
     });
     const received = await receiveAll(queueUrl);
-    expect(received.map((event) => event.details.n).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 23 }, (_, n) => n));
+    expect(received.map((event) => event.details.n).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 23 }, (_, n) => n),
+    );
     expect(new Set(received.map((event) => event.id)).size).toBe(23);
     expect(await rowsOfDetails(marker)).toHaveLength(0);
   });
 
   it("writes through the entries the queue rejects, and queues the rest", async () => {
-    const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: `small-${Date.now()}`, Attributes: { MaximumMessageSize: "1024" } }));
+    const queue = await aws.sqs.send(
+      new CreateQueueCommand({ QueueName: `small-${Date.now()}`, Attributes: { MaximumMessageSize: "1024" } }),
+    );
     useQueue(queue.QueueUrl);
     const marker = `rejected-${Date.now()}`;
     await transaction(async () => {
@@ -139,7 +147,9 @@ describe("emit", () => {
     // Within the cool-down the queue is skipped, and the event is written through all the same.
     await emit({ action: "member.added", actor, details: { marker, n: 12 } });
     const rows = await rowsOfDetails(marker);
-    expect(rows.map((row) => row.details.n).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 13 }, (_, n) => n));
+    expect(rows.map((row) => row.details.n).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 13 }, (_, n) => n),
+    );
   });
 
   it("writes through when the queue does not exist", async () => {
@@ -152,9 +162,23 @@ describe("emit", () => {
   it("stores details JSONB would reject: NUL and unpaired surrogates become U+FFFD", async () => {
     useQueue(undefined);
     const marker = `unicode-${Date.now()}`;
-    await emit({ action: "user.updated", actor, details: { marker, after: { displayName: "a\u0000b x\udbffy \udc00 😀" }, "k\u0000": [1, "\ud800"], at: new Date(0) } });
+    await emit({
+      action: "user.updated",
+      actor,
+      details: {
+        marker,
+        after: { displayName: "a\u0000b x\udbffy \udc00 😀" },
+        "k\u0000": [1, "\ud800"],
+        at: new Date(0),
+      },
+    });
     const [row] = await rowsOfDetails(marker);
-    expect(row!.details).toEqual({ marker, after: { displayName: "a\uFFFDb x\uFFFDy \uFFFD 😀" }, "k\uFFFD": [1, "\uFFFD"], at: "1970-01-01T00:00:00.000Z" });
+    expect(row!.details).toEqual({
+      marker,
+      after: { displayName: "a\uFFFDb x\uFFFDy \uFFFD 😀" },
+      "k\uFFFD": [1, "\uFFFD"],
+      at: "1970-01-01T00:00:00.000Z",
+    });
   });
 
   it("does not fail the caller when a write-through fails outside a transaction", async () => {

@@ -106,6 +106,9 @@ async function writeThrough(events: AuditEvent[]): Promise<void> {
     await indexEvents(search, events);
   } catch (error) {
     // The database holds the record; only a text search would miss it.
-    log.warn("written-through audit events not indexed", { error: (error as Error).message, ids: events.map((e) => e.id) });
+    log.warn("written-through audit events not indexed", {
+      error: (error as Error).message,
+      ids: events.map((e) => e.id),
+    });
   }
 }

@@ -80,7 +80,9 @@ describe("exportTrail", () => {
     expect(answer.url).toContain(`/${config().s3Bucket}/exports/${orgId}/${answer.id}.ndjson.gz`);
     expect(Date.parse(answer.expiresAt) - Date.now()).toBeGreaterThan((config().exportUrlSeconds - 60) * 1000);
 
-    const head = await aws.s3.send(new HeadObjectCommand({ Bucket: config().s3Bucket, Key: `exports/${orgId}/${answer.id}.ndjson.gz` }));
+    const head = await aws.s3.send(
+      new HeadObjectCommand({ Bucket: config().s3Bucket, Key: `exports/${orgId}/${answer.id}.ndjson.gz` }),
+    );
     const { lines, bytes } = await download(answer.url);
     expect(head.ContentLength).toBe(bytes);
     expect(bytes).toBeGreaterThan(5 * 1024 * 1024);
@@ -91,7 +93,12 @@ describe("exportTrail", () => {
     const mismatch = lines.findIndex((line, index) => line !== expected[index]);
     expect(mismatch, mismatch >= 0 ? `line ${mismatch}: ${lines[mismatch]} vs ${expected[mismatch]}` : "").toBe(-1);
 
-    const exported = await db().selectFrom("audit_log").selectAll().where("org_id", "=", orgId).where("action", "=", "audit.exported").execute();
+    const exported = await db()
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("org_id", "=", orgId)
+      .where("action", "=", "audit.exported")
+      .execute();
     expect(exported).toHaveLength(1);
     expect(exported[0]).toMatchObject({ user_id: owner.userId, details: { exportId: answer.id, count: ROWS } });
   });

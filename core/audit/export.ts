@@ -53,7 +53,14 @@ export function s3(): S3Client {
 export function s3ClientOptions(endpoint: string | undefined, credentials: Config["s3Credentials"]): S3ClientConfig {
   const custom = endpoint !== undefined && endpoint !== "";
   return {
-    ...(custom ? { endpoint, forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
+    ...(custom
+      ? {
+          endpoint,
+          forcePathStyle: true,
+          requestChecksumCalculation: "WHEN_REQUIRED",
+          responseChecksumValidation: "WHEN_REQUIRED",
+        }
+      : {}),
     // Without them the SDK's default chain applies (the function's role on AWS S3).
     ...(credentials ? { credentials } : {}),
   };
@@ -161,7 +168,12 @@ export async function exportTrail(actor: Actor, orgId: string, range: AuditExpor
     action: "audit.exported",
     actor,
     orgId,
-    details: { exportId: id, count, ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) },
+    details: {
+      exportId: id,
+      count,
+      ...(range.from ? { from: range.from } : {}),
+      ...(range.to ? { to: range.to } : {}),
+    },
   });
   return { id, url, expiresAt, count };
 }

@@ -46,7 +46,9 @@ async function setting(): Promise<{ admin: UserActor; orgId: string }> {
 }
 
 function events(admin: UserActor, orgId: string, count: number, word: string): AuditEvent[] {
-  return Array.from({ length: count }, (_, n) => eventAt(count - n, { action: "resource.updated", actor: admin, orgId, details: { word, n } }));
+  return Array.from({ length: count }, (_, n) =>
+    eventAt(count - n, { action: "resource.updated", actor: admin, orgId, details: { word, n } }),
+  );
 }
 
 function records(list: AuditEvent[]): QueueRecord[] {
@@ -54,7 +56,9 @@ function records(list: AuditEvent[]): QueueRecord[] {
 }
 
 async function backlog(): Promise<string[]> {
-  const { rows } = await sql<{ event_id: string }>`SELECT event_id FROM audit_index_backlog ORDER BY event_id`.execute(db());
+  const { rows } = await sql<{ event_id: string }>`SELECT event_id FROM audit_index_backlog ORDER BY event_id`.execute(
+    db(),
+  );
   return rows.map((row) => row.event_id);
 }
 
@@ -82,13 +86,16 @@ describe("audit index backlog", () => {
       expect(sorted(await backlog())).toEqual(sorted(trail.map((event) => event.id)));
 
       // Every run while it is down fails (what the alarm sees) and leaves the backlog as it was.
-      for (let run = 0; run < 3; run++) await expect(reindexBacklog()).rejects.toThrow(/Quickwit ingest .*failed after/);
+      for (let run = 0; run < 3; run++)
+        await expect(reindexBacklog()).rejects.toThrow(/Quickwit ingest .*failed after/);
       expect(sorted(await backlog())).toEqual(sorted(trail.map((event) => event.id)));
 
       await quickwit.setDown(false);
       expect(await reindexBacklog({ batchSize: 5 })).toEqual({ indexed: 12, rejected: 0, missing: 0, remaining: 0 });
       expect(await backlog()).toEqual([]);
-      expect(sorted(quickwit.documents(indexId).map((doc) => String(doc.id)))).toEqual(sorted(trail.map((event) => event.id)));
+      expect(sorted(quickwit.documents(indexId).map((doc) => String(doc.id)))).toEqual(
+        sorted(trail.map((event) => event.id)),
+      );
       expect(await searchIds(admin, orgId, word, trail.length)).toEqual(trail.map((event) => event.id).reverse());
     });
   });
@@ -129,7 +136,12 @@ describe("audit index backlog", () => {
       const ghost = randomUUID();
       await deferIndexing([...trail.map((event) => event.id), ghost]);
 
-      expect(await reindexBacklog({ deadline: Date.now() - 1 })).toEqual({ indexed: 0, rejected: 0, missing: 0, remaining: 7 });
+      expect(await reindexBacklog({ deadline: Date.now() - 1 })).toEqual({
+        indexed: 0,
+        rejected: 0,
+        missing: 0,
+        remaining: 7,
+      });
       expect(await backlog()).toHaveLength(7);
       expect(await reindexBacklog()).toEqual({ indexed: 6, rejected: 0, missing: 1, remaining: 0 });
       expect(await backlog()).toEqual([]);

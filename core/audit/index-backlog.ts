@@ -69,7 +69,8 @@ export async function reindexBacklog(options: ReindexOptions = {}): Promise<Rein
     result.missing += batch.length - rows.length;
     result.indexed += rows.length - rejected.size;
     result.rejected += rejected.size;
-    if (rejected.size > 0) log.error("Quickwit rejected audit events; they stay in the index backlog", { ids: [...rejected] });
+    if (rejected.size > 0)
+      log.error("Quickwit rejected audit events; they stay in the index backlog", { ids: [...rejected] });
     if (batch.length < batchSize) break;
   }
   result.remaining = await backlogSize();

@@ -58,27 +58,78 @@ beforeAll(async () => {
   adminB = (await createUser()).actor;
   viewerA = (await createUser()).actor;
   platformAdmin = (await createUser({ platformAdmin: true })).actor;
-  orgA = await createOrg([[adminA, "owner"], [viewerA, "viewer"]]);
+  orgA = await createOrg([
+    [adminA, "owner"],
+    [viewerA, "viewer"],
+  ]);
   orgB = await createOrg([[adminB, "admin"]]);
 
   trailA = [
     eventAt(100, { action: "org.created", actor: adminA, orgId: orgA, details: { name: "Acme" } }),
-    eventAt(90, { action: "member.added", actor: adminA, orgId: orgA, resourceType: "member", details: { role: "viewer" } }),
-    eventAt(80, { action: "resource.created", actor: adminA, orgId: orgA, resourceType: "sensor", resourceId, details: { name: `north ${word}` } }),
-    eventAt(70, { action: "resource.updated", actor: viewerA, orgId: orgA, resourceType: "sensor", resourceId, details: { name: "north 100%_done" } }),
-    eventAt(60, { action: "resource.created", actor: adminB, orgId: orgA, resourceType: "camera", details: { name: `south ${word}` } }),
-    eventAt(50, { action: "resource.deleted", actor: adminA, orgId: orgA, resourceType: "camera", details: { name: "south" } }),
+    eventAt(90, {
+      action: "member.added",
+      actor: adminA,
+      orgId: orgA,
+      resourceType: "member",
+      details: { role: "viewer" },
+    }),
+    eventAt(80, {
+      action: "resource.created",
+      actor: adminA,
+      orgId: orgA,
+      resourceType: "sensor",
+      resourceId,
+      details: { name: `north ${word}` },
+    }),
+    eventAt(70, {
+      action: "resource.updated",
+      actor: viewerA,
+      orgId: orgA,
+      resourceType: "sensor",
+      resourceId,
+      details: { name: "north 100%_done" },
+    }),
+    eventAt(60, {
+      action: "resource.created",
+      actor: adminB,
+      orgId: orgA,
+      resourceType: "camera",
+      details: { name: `south ${word}` },
+    }),
+    eventAt(50, {
+      action: "resource.deleted",
+      actor: adminA,
+      orgId: orgA,
+      resourceType: "camera",
+      details: { name: "south" },
+    }),
   ];
   // Org B mirrors org A's words, ids and actors, so a leak would match every filter and search.
   trailB = [
     eventAt(95, { action: "org.created", actor: adminB, orgId: orgB, details: { name: "Other" } }),
-    eventAt(85, { action: "resource.created", actor: adminB, orgId: orgB, resourceType: "sensor", resourceId, details: { name: `north ${word}` } }),
-    eventAt(75, { action: "resource.updated", actor: adminA, orgId: orgB, resourceType: "sensor", resourceId, details: { name: `stolen ${word} 100%_done` } }),
+    eventAt(85, {
+      action: "resource.created",
+      actor: adminB,
+      orgId: orgB,
+      resourceType: "sensor",
+      resourceId,
+      details: { name: `north ${word}` },
+    }),
+    eventAt(75, {
+      action: "resource.updated",
+      actor: adminA,
+      orgId: orgB,
+      resourceType: "sensor",
+      resourceId,
+      details: { name: `stolen ${word} 100%_done` },
+    }),
     eventAt(65, { action: "auth.login", actor: adminA, details: { word } }),
   ];
   await store([...trailA, ...trailB]);
   // force: the fixture is committed before the first test, not after the index's commit timeout.
-  await createQuickwitClient({ baseUrl: quickwit.url }).ingest(indexId, [...trailA, ...trailB].map(toAuditDocument), { commit: "force" });
+  await createQuickwitClient({ baseUrl: quickwit.url }).ingest(indexId, [...trailA, ...trailB].map(toAuditDocument), {
+    commit: "force",
+  });
 });
 
 afterEach(() => useQuickwit(false));
@@ -106,12 +157,18 @@ describe("an organization's trail", () => {
     expect(await all(adminA, scope, { userId: viewerA.userId })).toEqual(ids([trailA[3]!]));
     expect(await all(adminA, scope, { resourceType: "camera" })).toEqual(ids([trailA[4]!, trailA[5]!]));
     expect(await all(adminA, scope, { resourceId })).toEqual(ids([trailA[2]!, trailA[3]!]));
-    expect(await all(adminA, scope, { from: trailA[2]!.createdAt, to: trailA[4]!.createdAt })).toEqual(ids([trailA[2]!, trailA[3]!]));
+    expect(await all(adminA, scope, { from: trailA[2]!.createdAt, to: trailA[4]!.createdAt })).toEqual(
+      ids([trailA[2]!, trailA[3]!]),
+    );
   });
 
   it("rejects a range that ends before it starts, and a cursor it did not issue", async () => {
-    await expect(list(adminA, { type: "org", orgId: orgA }, query({ from: trailA[3]!.createdAt, to: trailA[1]!.createdAt }))).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(list(adminA, { type: "org", orgId: orgA }, query({ cursor: "bm9wZQ" }))).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(
+      list(adminA, { type: "org", orgId: orgA }, query({ from: trailA[3]!.createdAt, to: trailA[1]!.createdAt })),
+    ).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(list(adminA, { type: "org", orgId: orgA }, query({ cursor: "bm9wZQ" }))).rejects.toMatchObject({
+      code: "validation_failed",
+    });
   });
 
   it("searches the action and the details in the database without Quickwit, taking % and _ literally", async () => {
@@ -127,14 +184,22 @@ describe("an organization's trail", () => {
     expect(await all(adminA, { type: "org", orgId: orgA }, { q: word })).toEqual(newestFirst([trailA[2]!, trailA[4]!]));
     const first = await list(adminA, { type: "org", orgId: orgA }, query({ q: word, limit: 1 }));
     expect(first.items.map((item) => item.id)).toEqual([trailA[4]!.id]);
-    const second = await list(adminA, { type: "org", orgId: orgA }, query({ q: word, limit: 1, cursor: first.nextCursor! }));
+    const second = await list(
+      adminA,
+      { type: "org", orgId: orgA },
+      query({ q: word, limit: 1, cursor: first.nextCursor! }),
+    );
     expect(second.items.map((item) => item.id)).toEqual([trailA[2]!.id]);
-    expect(await all(adminA, { type: "org", orgId: orgA }, { q: word, action: "resource.created", resourceType: "sensor" })).toEqual([trailA[2]!.id]);
+    expect(
+      await all(adminA, { type: "org", orgId: orgA }, { q: word, action: "resource.created", resourceType: "sensor" }),
+    ).toEqual([trailA[2]!.id]);
   });
 
   it("is 404 to somebody outside the organization and 403 to a viewer", async () => {
     await expect(list(adminB, { type: "org", orgId: orgA }, query())).rejects.toMatchObject({ code: "not_found" });
-    await expect(list(adminB, { type: "org", orgId: randomUUID() }, query())).rejects.toMatchObject({ code: "not_found" });
+    await expect(list(adminB, { type: "org", orgId: randomUUID() }, query())).rejects.toMatchObject({
+      code: "not_found",
+    });
     await expect(list(viewerA, { type: "org", orgId: orgA }, query())).rejects.toMatchObject({ code: "forbidden" });
   });
 
@@ -157,7 +222,10 @@ describe("an organization's trail", () => {
       await useQuickwit(quickwitOn);
       for (const attempt of attempts) {
         const ids = await all(adminA, { type: "org", orgId: orgA }, attempt);
-        expect(ids.filter((id) => foreign.has(id)), JSON.stringify({ quickwitOn, attempt })).toEqual([]);
+        expect(
+          ids.filter((id) => foreign.has(id)),
+          JSON.stringify({ quickwitOn, attempt }),
+        ).toEqual([]);
       }
     }
   });
@@ -173,14 +241,18 @@ describe("an organization's trail", () => {
 
 describe("the caller's own trail", () => {
   it("shows only events the caller did, in every organization and none", async () => {
-    const mine = [...trailA, ...trailB].filter((event) => event.userId === adminA.userId).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const mine = [...trailA, ...trailB]
+      .filter((event) => event.userId === adminA.userId)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     const ids = await all(adminA, { type: "me" });
     // The shared test database holds other files' events too; none of them are adminA's.
     expect(ids).toEqual(newestFirst(mine));
     expect(await all(adminA, { type: "me" }, { userId: viewerA.userId })).toEqual([]);
     for (const quickwitOn of [false, true]) {
       await useQuickwit(quickwitOn);
-      expect(await all(adminA, { type: "me" }, { q: word })).toEqual(newestFirst(mine.filter((event) => JSON.stringify(event.details).includes(word))));
+      expect(await all(adminA, { type: "me" }, { q: word })).toEqual(
+        newestFirst(mine.filter((event) => JSON.stringify(event.details).includes(word))),
+      );
       expect(await all(viewerA, { type: "me" }, { q: word })).toEqual([]);
     }
   });
@@ -190,10 +262,18 @@ describe("every event", () => {
   it("is for platform administrators only", async () => {
     await expect(list(adminA, { type: "all" }, query())).rejects.toMatchObject({ code: "forbidden" });
     const ids = await all(platformAdmin, { type: "all" }, { q: word });
-    expect(ids).toEqual(newestFirst([...trailA, ...trailB].filter((event) => JSON.stringify(event.details).includes(word)).sort((a, b) => a.createdAt.localeCompare(b.createdAt))));
+    expect(ids).toEqual(
+      newestFirst(
+        [...trailA, ...trailB]
+          .filter((event) => JSON.stringify(event.details).includes(word))
+          .sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+      ),
+    );
   });
 
   it("lets a platform administrator read any organization's trail", async () => {
-    expect(await all(platformAdmin, { type: "org", orgId: orgB })).toEqual(newestFirst(trailB.filter((event) => event.orgId === orgB)));
+    expect(await all(platformAdmin, { type: "org", orgId: orgB })).toEqual(
+      newestFirst(trailB.filter((event) => event.orgId === orgB)),
+    );
   });
 });

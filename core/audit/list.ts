@@ -17,7 +17,17 @@ export type AuditScope = { type: "org"; orgId: string } | { type: "me" } | { typ
 
 type AuditSelect = SelectQueryBuilder<Database, "audit_log", AuditRow>;
 
-const COLUMNS = ["id", "org_id", "user_id", "action", "resource_type", "resource_id", "details", "ip_address", "created_at"] as const;
+const COLUMNS = [
+  "id",
+  "org_id",
+  "user_id",
+  "action",
+  "resource_type",
+  "resource_id",
+  "details",
+  "ip_address",
+  "created_at",
+] as const;
 
 export function toInfo(row: AuditRow): Info {
   return {
@@ -52,7 +62,8 @@ export async function list(caller: Actor, scope: AuditScope, query: AuditQuery):
 async function authorize(actor: Actor, scope: AuditScope): Promise<UserActor> {
   if (actor.type !== "user") throw new VisibleError("unauthorized", "Log in to read the audit trail");
   if (scope.type === "org") await requireRole(actor, scope.orgId, "admin");
-  if (scope.type === "all" && !isPlatformAdmin(actor)) throw new VisibleError("forbidden", "Only platform administrators may do this");
+  if (scope.type === "all" && !isPlatformAdmin(actor))
+    throw new VisibleError("forbidden", "Only platform administrators may do this");
   return actor;
 }
 
@@ -115,12 +126,18 @@ async function searchPage(
   const ids = result.events.map((event) => event.id);
   // The index only picks the ids. What is returned is read from the database under the same scope
   // and filters, so a misbehaving index can't show a row from another organization or user.
-  const rows = ids.length === 0 ? [] : await filtered(db().selectFrom("audit_log").select(COLUMNS), actor, scope, query).where("id", "in", ids).execute();
+  const rows =
+    ids.length === 0
+      ? []
+      : await filtered(db().selectFrom("audit_log").select(COLUMNS), actor, scope, query)
+          .where("id", "in", ids)
+          .execute();
   const byId = new Map(rows.map((row) => [row.id, row]));
   const items = ids.flatMap((id) => {
     const row = byId.get(id);
     return row ? [toInfo(row)] : [];
   });
-  const nextCursor = result.nextOffset === null ? null : Buffer.from(JSON.stringify({ o: result.nextOffset })).toString("base64url");
+  const nextCursor =
+    result.nextOffset === null ? null : Buffer.from(JSON.stringify({ o: result.nextOffset })).toString("base64url");
   return { items, nextCursor };
 }

@@ -25,7 +25,10 @@ function inCooldown(): boolean {
  * Groups events into SendMessageBatch calls of at most 10 entries and 256 KiB. An event that can't
  * fit a call on its own is left out and returned in `oversized`.
  */
-export function planBatches(events: readonly AuditEvent[]): { batches: SendMessageBatchEntry[][]; oversized: AuditEvent[] } {
+export function planBatches(events: readonly AuditEvent[]): {
+  batches: SendMessageBatchEntry[][];
+  oversized: AuditEvent[];
+} {
   const batches: SendMessageBatchEntry[][] = [];
   const oversized: AuditEvent[] = [];
   let current: SendMessageBatchEntry[] = [];
@@ -61,7 +64,9 @@ export async function sendToQueue(queueUrl: string, events: readonly AuditEvent[
   const { batches, oversized } = planBatches(events);
   const unsent: AuditEvent[] = [...oversized];
   const results = await Promise.allSettled(
-    batches.map((entries) => callSqs<SendMessageBatchOutput>("SendMessageBatch", { QueueUrl: queueUrl, Entries: entries })),
+    batches.map((entries) =>
+      callSqs<SendMessageBatchOutput>("SendMessageBatch", { QueueUrl: queueUrl, Entries: entries }),
+    ),
   );
   results.forEach((result, index) => {
     const entries = batches[index]!;
@@ -72,12 +77,20 @@ export async function sendToQueue(queueUrl: string, events: readonly AuditEvent[
         unreachableUntil = Date.now() + COOLDOWN_MS;
         unreachableEndpoint = config().aws.sqsEndpoint;
       }
-      log.warn("audit queue send failed; writing through", { error: error.message, code: error instanceof SqsError ? error.code : error.name, events: entries.length });
+      log.warn("audit queue send failed; writing through", {
+        error: error.message,
+        code: error instanceof SqsError ? error.code : error.name,
+        events: entries.length,
+      });
       for (const entry of entries) unsent.push(byId.get(entry.Id)!);
       return;
     }
     for (const failed of result.value.Failed ?? []) {
-      log.warn("audit queue rejected an entry; writing through", { id: failed.Id, code: failed.Code, senderFault: failed.SenderFault });
+      log.warn("audit queue rejected an entry; writing through", {
+        id: failed.Id,
+        code: failed.Code,
+        senderFault: failed.SenderFault,
+      });
       const event = byId.get(failed.Id ?? "");
       if (event) unsent.push(event);
     }

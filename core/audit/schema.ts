@@ -85,4 +85,3 @@ export const AuditExportInfo = z.object({
   count: z.number().check(z.int(), z.nonnegative()),
 });
 export type AuditExportInfo = z.infer<typeof AuditExportInfo>;
-

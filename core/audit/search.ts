@@ -25,14 +25,19 @@ export function quickwit(): QuickwitClient | undefined {
 export async function indexEvents(search: QuickwitClient, events: readonly AuditIndexEvent[]): Promise<Set<string>> {
   const rejected = new Set<string>();
   if (events.length === 0) return rejected;
-  const answer = await search.ingest(config().quickwitAuditIndex, events.map(toAuditDocument), { detailedResponse: true });
+  const answer = await search.ingest(config().quickwitAuditIndex, events.map(toAuditDocument), {
+    detailedResponse: true,
+  });
   if (answer.num_ingested_docs === undefined) {
     // Quickwit's legacy ingest (0.8, or 0.9 with ingest v2 off) reports no per-document outcome, so
     // a rejected document can't be detected here. Said on every batch, never assumed indexed in
     // silence; audit_log keeps every event whatever the index did.
-    log.warn("Quickwit's legacy ingest reports no per-document outcome: rejected audit documents can't be detected (enable ingest v2)", {
-      documents: answer.num_docs_for_processing,
-    });
+    log.warn(
+      "Quickwit's legacy ingest reports no per-document outcome: rejected audit documents can't be detected (enable ingest v2)",
+      {
+        documents: answer.num_docs_for_processing,
+      },
+    );
   }
   for (const failure of answer.parse_failures ?? []) {
     const id = idOf(failure.document);

@@ -10,7 +10,8 @@ export async function store(events: readonly AuditEvent[]): Promise<void> {
   // Idempotent, so a statement that failed retryably (a leader move on YugabyteDB) simply runs again.
   // Each newly stored event is listed for the sealer in the same statement (a repeated id stores
   // nothing and lists nothing), so no event is stored without being sealed later.
-  await retrying(() => sql`
+  await retrying(() =>
+    sql`
     WITH stored AS (
     INSERT INTO audit_log (id, org_id, user_id, action, resource_type, resource_id, details, ip_address, created_at)
     SELECT * FROM unnest(
@@ -28,5 +29,6 @@ export async function store(events: readonly AuditEvent[]): Promise<void> {
     RETURNING id, org_id, created_at
     )
     INSERT INTO audit_unsealed (event_id, org_id, created_at) SELECT id, org_id, created_at FROM stored
-  `.execute(db()));
+  `.execute(db()),
+  );
 }

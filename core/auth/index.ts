@@ -50,7 +50,14 @@ export async function login(actor: Actor, value: LoginInput): Promise<AuthResult
   }
   const user = User.toInfo(row);
   if (user.status !== "active") {
-    await emit({ action: "auth.login_failed", actor, userId: null, resourceType: "user", resourceId: user.id, details: { email, reason: "suspended" } });
+    await emit({
+      action: "auth.login_failed",
+      actor,
+      userId: null,
+      resourceType: "user",
+      resourceId: user.id,
+      details: { email, reason: "suspended" },
+    });
     throw new VisibleError("account_suspended", "This account is suspended");
   }
   await attempt.succeeded();

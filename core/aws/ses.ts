@@ -33,14 +33,22 @@ function errorOf(answer: Answer): SesError {
   } catch {
     // Not JSON: the status says enough.
   }
-  return new SesError(parsed.message ?? parsed.Message ?? `SES answered ${answer.status}`, answer.status, parsed.__type?.split("#").pop() ?? `HTTP${answer.status}`);
+  return new SesError(
+    parsed.message ?? parsed.Message ?? `SES answered ${answer.status}`,
+    answer.status,
+    parsed.__type?.split("#").pop() ?? `HTTP${answer.status}`,
+  );
 }
 
 /**
  * Sends one message; answers SES's MessageId. `endpoint` overrides SES's regional endpoint (a local
  * SES v2 endpoint). Throws SesError on any failure: the caller's queue retries.
  */
-export async function sendEmail(email: OutgoingEmail, endpoint: string | undefined, credentials: Credentials | undefined = credentialsFromEnv()): Promise<string> {
+export async function sendEmail(
+  email: OutgoingEmail,
+  endpoint: string | undefined,
+  credentials: Credentials | undefined = credentialsFromEnv(),
+): Promise<string> {
   if (!credentials) throw new SesError("no AWS credentials in the environment", undefined, "CredentialsMissing");
   const base = endpoint ?? `https://email.${region()}.amazonaws.com`;
   const url = new URL("/v2/email/outbound-emails", base);
@@ -54,7 +62,10 @@ export async function sendEmail(email: OutgoingEmail, endpoint: string | undefin
       },
     },
   });
-  const headers = sign({ method: "POST", url, headers: { "content-type": "application/json" }, body }, { service: "ses", region: region(), credentials });
+  const headers = sign(
+    { method: "POST", url, headers: { "content-type": "application/json" }, body },
+    { service: "ses", region: region(), credentials },
+  );
   let answer: Answer;
   try {
     answer = await post(url, { ...headers, "content-length": String(Buffer.byteLength(body)) }, body);

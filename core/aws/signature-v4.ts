@@ -34,12 +34,21 @@ const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).u
 
 /** RFC 3986 encoding of one path segment, as SigV4 wants it (every byte but unreserved ones). */
 function encodeSegment(segment: string): string {
-  return encodeURIComponent(decodeURIComponent(segment)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(decodeURIComponent(segment)).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /** The request's headers with `authorization` and what it signs. */
-export function sign(request: SignableRequest, { service, region, credentials, now = new Date() }: SigningScope): Record<string, string> {
-  const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+export function sign(
+  request: SignableRequest,
+  { service, region, credentials, now = new Date() }: SigningScope,
+): Record<string, string> {
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   const day = amzDate.slice(0, 8);
   const headers: Record<string, string> = { ...request.headers, host: request.url.host, "x-amz-date": amzDate };
   if (credentials.sessionToken) headers["x-amz-security-token"] = credentials.sessionToken;
@@ -48,7 +57,14 @@ export function sign(request: SignableRequest, { service, region, credentials, n
   const signedHeaders = names.join(";");
   const canonicalHeaders = names.map((name) => `${name}:${headers[name]!.trim().replace(/\s+/g, " ")}\n`).join("");
   const canonicalPath = request.url.pathname.split("/").map(encodeSegment).join("/") || "/";
-  const canonicalRequest = [request.method, canonicalPath, "", canonicalHeaders, signedHeaders, sha256Hex(request.body)].join("\n");
+  const canonicalRequest = [
+    request.method,
+    canonicalPath,
+    "",
+    canonicalHeaders,
+    signedHeaders,
+    sha256Hex(request.body),
+  ].join("\n");
 
   const scope = `${day}/${region}/${service}/aws4_request`;
   const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
@@ -62,6 +78,10 @@ export function sign(request: SignableRequest, { service, region, credentials, n
 
 /** The function's own credentials: Lambda puts its role's keys in these variables. */
 export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  const {
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_SESSION_TOKEN: sessionToken,
+  } = env;
   return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken } : undefined;
 }

@@ -60,15 +60,24 @@ export interface Answer {
 export function post(url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const transport = url.protocol === "https:" ? https : http;
-    const request = transport.request(url, { method: "POST", headers, agent: agents[url.protocol as keyof typeof agents], timeout: REQUEST_TIMEOUT_MS }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-      response.on("error", reject);
-    });
+    const request = transport.request(
+      url,
+      { method: "POST", headers, agent: agents[url.protocol as keyof typeof agents], timeout: REQUEST_TIMEOUT_MS },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+        response.on("error", reject);
+      },
+    );
     request.on("socket", (socket) => {
       if (!socket.connecting) return;
-      const timer = setTimeout(() => request.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })), CONNECT_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => request.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
+        CONNECT_TIMEOUT_MS,
+      );
       socket.once("connect", () => clearTimeout(timer));
       socket.once("close", () => clearTimeout(timer));
     });
@@ -90,13 +99,22 @@ function errorOf(answer: Answer): SqsError {
 }
 
 /** One call; a network failure or a 5xx is tried once more. Credentials default to the environment's. */
-export async function callSqs<T>(action: SqsAction, input: { QueueUrl: string } & Record<string, unknown>, credentials: Credentials | undefined = credentialsFromEnv()): Promise<T> {
+export async function callSqs<T>(
+  action: SqsAction,
+  input: { QueueUrl: string } & Record<string, unknown>,
+  credentials: Credentials | undefined = credentialsFromEnv(),
+): Promise<T> {
   if (!credentials) throw new SqsError("no AWS credentials in the environment", undefined, "CredentialsMissing");
   const endpoint = endpointFor(input.QueueUrl);
   const body = JSON.stringify(input);
   for (let attempt = 1; ; attempt++) {
     const headers = sign(
-      { method: "POST", url: endpoint, headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `AmazonSQS.${action}` }, body },
+      {
+        method: "POST",
+        url: endpoint,
+        headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `AmazonSQS.${action}` },
+        body,
+      },
       { service: "sqs", region: regionFor(endpoint), credentials },
     );
     let answer: Answer;

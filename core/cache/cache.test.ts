@@ -78,7 +78,9 @@ describe("the cache client", () => {
       expect(await Cache.set(key, "before", { ttlMs: 60_000 })).toBe(true);
 
       await server.stop();
-      expect(await until("the cache to be down", async () => (await Cache.cacheStatus()) === "down" && "down")).toBe("down");
+      expect(await until("the cache to be down", async () => (await Cache.cacheStatus()) === "down" && "down")).toBe(
+        "down",
+      );
       expect(await Cache.get(key)).toBeUndefined();
       // Nobody can be told: the caller's change must not go ahead.
       await expect(Cache.invalidate([key])).rejects.toBeInstanceOf(UnavailableError);

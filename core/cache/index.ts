@@ -229,7 +229,12 @@ export function script(source: string): Script {
   return { source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
-export async function runScript(redis: Redis, lua: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+export async function runScript(
+  redis: Redis,
+  lua: Script,
+  keys: string[],
+  args: (string | number)[],
+): Promise<unknown> {
   try {
     return await redis.evalsha(lua.sha, keys.length, ...keys, ...args);
   } catch (error) {

@@ -26,20 +26,74 @@ const secretValues = fc.constantFrom(
   `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.${PASSWORD}`,
 );
 /** What must not survive redaction of each secret value above. */
-const FRAGMENTS = [PASSWORD, "AKIAIOSFODNN7EXAMPLE", "ASIAY34FZKBOKMUTVV7A", Buffer.from(`u:${PASSWORD}`).toString("base64"), "a1B2c3D4e5a1B2c3D4e5", "MIIEowIBAAKCAQEA", "b3BlbnNzaC1rZXktdjEAAAAA", "MIIEvQIBADANBgkqhkiG9w0", "4eC39HqLyjWDarjtT1zdp7dc", "1234567890abcdefghijklmnopqrstu"];
+const FRAGMENTS = [
+  PASSWORD,
+  "AKIAIOSFODNN7EXAMPLE",
+  "ASIAY34FZKBOKMUTVV7A",
+  Buffer.from(`u:${PASSWORD}`).toString("base64"),
+  "a1B2c3D4e5a1B2c3D4e5",
+  "MIIEowIBAAKCAQEA",
+  "b3BlbnNzaC1rZXktdjEAAAAA",
+  "MIIEvQIBADANBgkqhkiG9w0",
+  "4eC39HqLyjWDarjtT1zdp7dc",
+  "1234567890abcdefghijklmnopqrstu",
+];
 
 const secretKeys = fc.constantFrom(
-  "password", "dbPassword", "pwd", "passwd", "secret", "clientSecret", "client_secret", "token", "accessToken",
-  "apiKey", "api-key", "accessKey", "access_key_id", "secretAccessKey", "privateKey", "private_key", "dsn", "DSN",
-  "sentryDsn", "auth", "authToken", "basicAuth", "credentials", "Credential", "authorization", "cookie", "signingSecret",
-  "connectionString", "passphrase", "sessionToken",
+  "password",
+  "dbPassword",
+  "pwd",
+  "passwd",
+  "secret",
+  "clientSecret",
+  "client_secret",
+  "token",
+  "accessToken",
+  "apiKey",
+  "api-key",
+  "accessKey",
+  "access_key_id",
+  "secretAccessKey",
+  "privateKey",
+  "private_key",
+  "dsn",
+  "DSN",
+  "sentryDsn",
+  "auth",
+  "authToken",
+  "basicAuth",
+  "credentials",
+  "Credential",
+  "authorization",
+  "cookie",
+  "signingSecret",
+  "connectionString",
+  "passphrase",
+  "sessionToken",
 );
 
 // Ordinary values: words, numbers, hosts and URLs without credentials, e-mail addresses, keys that
 // merely contain a secret-looking word inside another one.
-const ordinaryKeys = fc.constantFrom("name", "region", "url", "host", "port", "author", "authority", "tokenizer", "keyboard", "monkey", "passenger", "description", "tags", "email", "secretary", "oauthProvider");
+const ordinaryKeys = fc.constantFrom(
+  "name",
+  "region",
+  "url",
+  "host",
+  "port",
+  "author",
+  "authority",
+  "tokenizer",
+  "keyboard",
+  "monkey",
+  "passenger",
+  "description",
+  "tags",
+  "email",
+  "secretary",
+  "oauthProvider",
+);
 const ordinaryStrings = fc.oneof(
-  fc.string({ unit: fc.constantFrom(..."abcdefghij XYZ-_.,:/0123456789é李") , maxLength: 30 }),
+  fc.string({ unit: fc.constantFrom(..."abcdefghij XYZ-_.,:/0123456789é李"), maxLength: 30 }),
   fc.constantFrom(
     "https://example.com/path?q=1",
     "postgres://db.internal:5432/app",
@@ -75,34 +129,54 @@ function plant(value: unknown, secret: unknown, path: number[]): unknown {
     const index = path[0]! % value.length;
     return value.map((item, i) => (i === index ? plant(item, secret, path.slice(1)) : item));
   }
-  if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length > 0 && path.length > 0) {
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    Object.keys(value).length > 0 &&
+    path.length > 0
+  ) {
     const keys = Object.keys(value);
     const key = keys[path[0]! % keys.length]!;
     return { ...value, [key]: plant((value as Record<string, unknown>)[key], secret, path.slice(1)) };
   }
-  return { ...(value !== null && typeof value === "object" && !Array.isArray(value) ? value : { was: value }), note: secret };
+  return {
+    ...(value !== null && typeof value === "object" && !Array.isArray(value) ? value : { was: value }),
+    note: secret,
+  };
 }
 
 describe("redact", () => {
   it("removes secret values anywhere in nested JSON, by value", () => {
     fc.assert(
-      fc.property(json(ordinaryKeys, ordinaryStrings), secretValues, fc.array(fc.nat(), { maxLength: 6 }), (doc, secret, path) => {
-        const out = JSON.stringify(redact(plant(doc, secret, path)));
-        for (const fragment of FRAGMENTS) expect(out).not.toContain(fragment);
-        expect(out).toContain(REDACTED);
-      }),
+      fc.property(
+        json(ordinaryKeys, ordinaryStrings),
+        secretValues,
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (doc, secret, path) => {
+          const out = JSON.stringify(redact(plant(doc, secret, path)));
+          for (const fragment of FRAGMENTS) expect(out).not.toContain(fragment);
+          expect(out).toContain(REDACTED);
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it("removes whatever sits under a secret-looking key, objects and arrays included", () => {
     fc.assert(
-      fc.property(json(ordinaryKeys, ordinaryStrings), secretKeys, json(ordinaryKeys, ordinaryStrings), fc.array(fc.nat(), { maxLength: 6 }), (doc, key, inner, path) => {
-        const marker = { [key]: { inner, pw: "hunter2-marker" } };
-        const out = JSON.stringify(redact(plant(doc, marker, path)));
-        expect(out).not.toContain("hunter2-marker");
-        expect(out).toContain(`${JSON.stringify(key)}:${JSON.stringify(REDACTED)}`);
-      }),
+      fc.property(
+        json(ordinaryKeys, ordinaryStrings),
+        secretKeys,
+        json(ordinaryKeys, ordinaryStrings),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (doc, key, inner, path) => {
+          const marker = { [key]: { inner, pw: "hunter2-marker" } };
+          const out = JSON.stringify(redact(plant(doc, marker, path)));
+          expect(out).not.toContain("hunter2-marker");
+          expect(out).toContain(`${JSON.stringify(key)}:${JSON.stringify(REDACTED)}`);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -128,7 +202,9 @@ describe("redact", () => {
 
   it("keeps the rest of a string around a credential", () => {
     expect(redact({ url: "postgres://svc:PASSWORD@db/app" })).toEqual({ url: `postgres://svc:${REDACTED}@db/app` });
-    expect(redact("use https://u:p%40ss@h.example/x?token=abc&b=2 now")).toBe(`use https://u:${REDACTED}@h.example/x?token=${REDACTED}&b=2 now`);
+    expect(redact("use https://u:p%40ss@h.example/x?token=abc&b=2 now")).toBe(
+      `use https://u:${REDACTED}@h.example/x?token=${REDACTED}&b=2 now`,
+    );
     expect(redact("Authorization: Bearer abc.def-ghi")).toBe(`Authorization: Bearer ${REDACTED}`);
     expect(redact(["AKIAIOSFODNN7EXAMPLE", 3, null])).toEqual([REDACTED, 3, null]);
   });

@@ -12,10 +12,12 @@ const optionalUrl = z.pipe(blankAsMissing, z.optional(z.url()));
 const sender = z.pipe(
   blankAsMissing,
   z.optional(
-    z.string().check(
-      z.maxLength(320),
-      z.regex(/^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, "expected an address or Name <address>"),
-    ),
+    z
+      .string()
+      .check(
+        z.maxLength(320),
+        z.regex(/^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, "expected an address or Name <address>"),
+      ),
   ),
 );
 
@@ -23,7 +25,15 @@ const sender = z.pipe(
 export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "SILENT"] as const;
 const level = z.pipe(
   blankAsMissing,
-  z.optional(z.pipe(z.pipe(z.string(), z.transform((value) => value.trim().toUpperCase())), z.enum(LOG_LEVELS))),
+  z.optional(
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((value) => value.trim().toUpperCase()),
+      ),
+      z.enum(LOG_LEVELS),
+    ),
+  ),
 );
 
 // Read on their own too, by what must not need the rest (the logger at import, `npm run quickwit:setup`).
@@ -36,7 +46,10 @@ const Search = z.object({
   QUICKWIT_URL: optionalUrl,
   QUICKWIT_AUDIT_INDEX: z._default(IndexId, DEFAULT_AUDIT_INDEX_ID),
   // Quickwit's retention period for the audit index ("90 days"), set when the index is created.
-  QUICKWIT_AUDIT_RETENTION: z.pipe(blankAsMissing, z._default(z.string().check(z.trim(), z.minLength(1)), DEFAULT_AUDIT_RETENTION)),
+  QUICKWIT_AUDIT_RETENTION: z.pipe(
+    blankAsMissing,
+    z._default(z.string().check(z.trim(), z.minLength(1)), DEFAULT_AUDIT_RETENTION),
+  ),
 });
 
 const Environment = z.object({
@@ -108,7 +121,11 @@ function loggingOf(e: z.output<typeof Logging>) {
 }
 
 function searchOf(e: z.output<typeof Search>) {
-  return { quickwitUrl: e.QUICKWIT_URL, quickwitAuditIndex: e.QUICKWIT_AUDIT_INDEX, quickwitAuditRetention: e.QUICKWIT_AUDIT_RETENTION };
+  return {
+    quickwitUrl: e.QUICKWIT_URL,
+    quickwitAuditIndex: e.QUICKWIT_AUDIT_INDEX,
+    quickwitAuditRetention: e.QUICKWIT_AUDIT_RETENTION,
+  };
 }
 
 function parse(processEnv: NodeJS.ProcessEnv) {
@@ -149,11 +166,16 @@ function parse(processEnv: NodeJS.ProcessEnv) {
       // Verification mails one account asks for again.
       "email-resend": { points: e.EMAIL_RESEND_LIMIT, windowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS },
       // Password reset mails asked for one address, and from one client address.
-      "password-forgot-account": { points: e.PASSWORD_FORGOT_LIMIT_PER_ACCOUNT, windowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS },
+      "password-forgot-account": {
+        points: e.PASSWORD_FORGOT_LIMIT_PER_ACCOUNT,
+        windowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
+      },
       "password-forgot-ip": { points: e.PASSWORD_FORGOT_LIMIT_PER_IP, windowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS },
     } satisfies Record<string, { points: number; windowSeconds: number }>,
     passwordHashing: { concurrency: e.PASSWORD_HASH_CONCURRENCY, queue: e.PASSWORD_HASH_QUEUE },
-    corsOrigins: e.CORS_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
+    corsOrigins: e.CORS_ORIGINS.split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     exportUrlSeconds: e.EXPORT_URL_SECONDS,
     mail: {
       /** Unset: no mail is sent (logged once), and nothing waits for one. */

@@ -13,9 +13,13 @@ async function freshCounter(): Promise<string> {
 
 describe("the run's database", () => {
   it("runs on REPEATABLE READ, YugabyteDB's default, for every transaction that does not choose", async () => {
-    const { rows } = await sql<{ default_transaction_isolation: string }>`SHOW default_transaction_isolation`.execute(db());
+    const { rows } = await sql<{ default_transaction_isolation: string }>`SHOW default_transaction_isolation`.execute(
+      db(),
+    );
     expect(rows[0]!.default_transaction_isolation).toBe("repeatable read");
-    const inside = await transaction((tx) => sql<{ transaction_isolation: string }>`SHOW transaction_isolation`.execute(tx));
+    const inside = await transaction((tx) =>
+      sql<{ transaction_isolation: string }>`SHOW transaction_isolation`.execute(tx),
+    );
     expect(inside.rows[0]!.transaction_isolation).toBe("repeatable read");
   });
 });
@@ -108,7 +112,9 @@ describe("transaction", () => {
 
 /** What YSQL answers during a leader move or a restart, raised by the server itself. */
 function failWith(executor: Executor, code: "40001" | "XX000", message: string) {
-  return sql`DO $$ BEGIN RAISE EXCEPTION '${sql.raw(message)}' USING ERRCODE = '${sql.raw(code)}'; END $$`.execute(executor);
+  return sql`DO $$ BEGIN RAISE EXCEPTION '${sql.raw(message)}' USING ERRCODE = '${sql.raw(code)}'; END $$`.execute(
+    executor,
+  );
 }
 
 describe("YugabyteDB's transient errors", () => {

@@ -66,14 +66,19 @@ describe("core/db/schema.ts against the migrated database", () => {
   });
 });
 
-const sortKeys = (value: Nullability) => Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
+const sortKeys = (value: Nullability) =>
+  Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
 
 describe("the NOT NULL migrations (000045 fills, 000046 enforces)", () => {
   const FILL = 45;
   let temp: ThrowawayDatabase;
   let pool: pg.Pool;
   beforeEach(async () => {
-    temp = await createThrowawayDatabase({ adminUrl: urlOf(process.env.DATABASE_URL!, "postgres"), prefix: "not_null_test", migrate: false });
+    temp = await createThrowawayDatabase({
+      adminUrl: urlOf(process.env.DATABASE_URL!, "postgres"),
+      prefix: "not_null_test",
+      migrate: false,
+    });
     pool = new pg.Pool({ connectionString: temp.url, max: 2 });
   });
   afterEach(async () => {
@@ -90,13 +95,20 @@ describe("the NOT NULL migrations (000045 fills, 000046 enforces)", () => {
 
   it("fills the NULLs the seed schema allowed with what the code read in their place, drops orphans, then enforces", async () => {
     const { pool, migrator } = await beforeFill();
-    const { rows: [user] } = await pool.query(
+    const {
+      rows: [user],
+    } = await pool.query(
       `INSERT INTO users (email, display_name, status, role, created_at, updated_at) VALUES ('null@example.test', 'Null', NULL, NULL, NULL, '2026-01-02T00:00:00Z') RETURNING id`,
     );
-    const { rows: [org] } = await pool.query(
+    const {
+      rows: [org],
+    } = await pool.query(
       `INSERT INTO organizations (name, slug, plan, status, metadata, created_at, updated_at) VALUES ('Null', 'null', NULL, NULL, NULL, '2026-01-03T00:00:00Z', NULL) RETURNING id`,
     );
-    await pool.query(`INSERT INTO resources (org_id, type, name, config, status) VALUES ($1, 'voice.line', 'Kept', NULL, NULL), (NULL, 'voice.line', 'Orphan', '{}', 'active')`, [org.id]);
+    await pool.query(
+      `INSERT INTO resources (org_id, type, name, config, status) VALUES ($1, 'voice.line', 'Kept', NULL, NULL), (NULL, 'voice.line', 'Orphan', '{}', 'active')`,
+      [org.id],
+    );
     await pool.query(
       `INSERT INTO user_sessions (user_id, token_hash, expires_at, created_at, last_used_at) VALUES ($1, 'kept', now() + interval '1 hour', NULL, NULL), (NULL, 'orphan', now() + interval '1 hour', now(), now())`,
       [user.id],
@@ -106,23 +118,37 @@ describe("the NOT NULL migrations (000045 fills, 000046 enforces)", () => {
     await migrator.up();
 
     const one = async (query: string) => (await pool.query(query)).rows;
-    expect(await one(`SELECT status, role, created_at = '2026-01-02T00:00:00Z' AS from_updated, updated_at = created_at AS same FROM users`)).toEqual([
-      { status: "active", role: "user", from_updated: true, same: true },
+    expect(
+      await one(
+        `SELECT status, role, created_at = '2026-01-02T00:00:00Z' AS from_updated, updated_at = created_at AS same FROM users`,
+      ),
+    ).toEqual([{ status: "active", role: "user", from_updated: true, same: true }]);
+    expect(
+      await one(
+        `SELECT plan, status, metadata, updated_at = '2026-01-03T00:00:00Z' AS from_created FROM organizations`,
+      ),
+    ).toEqual([{ plan: "free", status: "active", metadata: {}, from_created: true }]);
+    expect(await one(`SELECT name, config, status FROM resources`)).toEqual([
+      { name: "Kept", config: {}, status: "active" },
     ]);
-    expect(await one(`SELECT plan, status, metadata, updated_at = '2026-01-03T00:00:00Z' AS from_created FROM organizations`)).toEqual([
-      { plan: "free", status: "active", metadata: {}, from_created: true },
+    expect(
+      await one(
+        `SELECT token_hash, created_at IS NOT NULL AS created, last_used_at = created_at AS used FROM user_sessions`,
+      ),
+    ).toEqual([{ token_hash: "kept", created: true, used: true }]);
+    expect(await one(`SELECT details, created_at IS NOT NULL AS created FROM audit_log`)).toEqual([
+      { details: {}, created: true },
     ]);
-    expect(await one(`SELECT name, config, status FROM resources`)).toEqual([{ name: "Kept", config: {}, status: "active" }]);
-    expect(await one(`SELECT token_hash, created_at IS NOT NULL AS created, last_used_at = created_at AS used FROM user_sessions`)).toEqual([
-      { token_hash: "kept", created: true, used: true },
-    ]);
-    expect(await one(`SELECT details, created_at IS NOT NULL AS created FROM audit_log`)).toEqual([{ details: {}, created: true }]);
     await expect(pool.query(`UPDATE users SET status = NULL`)).rejects.toThrow(/null value in column "status"/);
   });
 
   it("leaves a sealed event as it is: one stored with NULL details stops the enforcing step, which rolls back clean", async () => {
     const { pool, migrator } = await beforeFill();
-    const { rows: [sealed] } = await pool.query(`INSERT INTO audit_log (action, details, created_at) VALUES ('sealed.event', NULL, now()) RETURNING id`);
+    const {
+      rows: [sealed],
+    } = await pool.query(
+      `INSERT INTO audit_log (action, details, created_at) VALUES ('sealed.event', NULL, now()) RETURNING id`,
+    );
     await pool.query(`INSERT INTO audit_seal_events (event_id, seq) VALUES ($1, 1)`, [sealed.id]);
 
     await expect(migrator.up()).rejects.toThrow(MigrationError);

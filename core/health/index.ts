@@ -42,7 +42,9 @@ const optional: Record<"cache" | "search" | "queue", Check> = {
 
 /** Every dependency at once; only the database is required for the service to answer. */
 export async function check(): Promise<HealthInfo> {
-  const [dbStatus, cache, search, queue] = await Promise.all([database, optional.cache, optional.search, optional.queue].map(within));
+  const [dbStatus, cache, search, queue] = await Promise.all(
+    [database, optional.cache, optional.search, optional.queue].map(within),
+  );
   const checks = { db: dbStatus!, cache: cache!, search: search!, queue: queue! };
   const status = checks.db !== "ok" ? "down" : Object.values(checks).includes("down") ? "degraded" : "ok";
   return { status, checks };

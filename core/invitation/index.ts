@@ -18,7 +18,10 @@ import { AcceptInput, CreateInput, ListQuery, type Accepted, type Info } from ".
 
 export * from "./schema.ts";
 
-type Row = Pick<Selectable<Database["invitations"]>, "id" | "org_id" | "email" | "role" | "invited_by" | "created_at" | "expires_at">;
+type Row = Pick<
+  Selectable<Database["invitations"]>,
+  "id" | "org_id" | "email" | "role" | "invited_by" | "created_at" | "expires_at"
+>;
 const COLUMNS = ["id", "org_id", "email", "role", "invited_by", "created_at", "expires_at"] as const;
 
 function toInfo(row: Row): Info {
@@ -61,7 +64,8 @@ export async function create(actor: Actor, orgId: string, raw: CreateInput): Pro
       .where("m.org_id", "=", orgId)
       .where("u.email", "=", data.email)
       .executeTakeFirst();
-    if (member) throw new VisibleError("already_member", "Somebody with this email is already a member of the organization");
+    if (member)
+      throw new VisibleError("already_member", "Somebody with this email is already a member of the organization");
     const replaced = await tx
       .updateTable("invitations")
       .set({ revoked_at: sql<Date>`now()` })
@@ -83,9 +87,23 @@ export async function create(actor: Actor, orgId: string, raw: CreateInput): Pro
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
     for (const old of replaced) {
-      await emit({ action: "invitation.revoked", actor, orgId, resourceType: "invitation", resourceId: old.id, details: { reason: "replaced", by: row.id } });
+      await emit({
+        action: "invitation.revoked",
+        actor,
+        orgId,
+        resourceType: "invitation",
+        resourceId: old.id,
+        details: { reason: "replaced", by: row.id },
+      });
     }
-    await emit({ action: "invitation.created", actor, orgId, resourceType: "invitation", resourceId: row.id, details: { email: row.email, role: row.role } });
+    await emit({
+      action: "invitation.created",
+      actor,
+      orgId,
+      resourceType: "invitation",
+      resourceId: row.id,
+      details: { email: row.email, role: row.role },
+    });
     await Mail.enqueue({ kind: "invitation", invitationId: row.id });
     return toInfo(row);
   });
@@ -122,9 +140,17 @@ export async function revoke(actor: Actor, orgId: string, rawInvitationId: strin
       .where("revoked_at", "is", null)
       .executeTakeFirst();
     if (!row) throw notFound("Invitation");
-    if (!Member.mayGrant(actorRole, actor, row.role as Role)) throw new VisibleError("forbidden", "Only an owner revokes invitations for admins or owners");
+    if (!Member.mayGrant(actorRole, actor, row.role as Role))
+      throw new VisibleError("forbidden", "Only an owner revokes invitations for admins or owners");
     await tx.updateTable("invitations").set({ revoked_at: sql<Date>`now()` }).where("id", "=", row.id).execute();
-    await emit({ action: "invitation.revoked", actor, orgId, resourceType: "invitation", resourceId: row.id, details: { email: row.email, role: row.role } });
+    await emit({
+      action: "invitation.revoked",
+      actor,
+      orgId,
+      resourceType: "invitation",
+      resourceId: row.id,
+      details: { email: row.email, role: row.role },
+    });
   });
 }
 
@@ -148,15 +174,33 @@ export async function accept(actor: UserActor, raw: AcceptInput): Promise<Accept
       .forUpdate()
       .executeTakeFirst();
     if (!invitation) throw Token.invalidToken();
-    const user = await tx.selectFrom("users").select(["id", "email", "display_name"]).where("id", "=", actor.userId).executeTakeFirst();
+    const user = await tx
+      .selectFrom("users")
+      .select(["id", "email", "display_name"])
+      .where("id", "=", actor.userId)
+      .executeTakeFirst();
     if (!user) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
     if (user.email !== invitation.email) {
-      throw new VisibleError("forbidden", "This invitation is for another email address: sign in with that address to accept it");
+      throw new VisibleError(
+        "forbidden",
+        "This invitation is for another email address: sign in with that address to accept it",
+      );
     }
     // Membership changes of one organization run one at a time (see requireRole's lock).
-    await tx.selectFrom("organizations").select("id").where("id", "=", invitation.org_id).forNoKeyUpdate().executeTakeFirst();
-    const member = await Member.join(actor, invitation.org_id, user, invitation.role as Role, { invitationId: invitation.id });
-    await tx.updateTable("invitations").set({ accepted_at: sql<Date>`now()` }).where("id", "=", invitation.id).execute();
+    await tx
+      .selectFrom("organizations")
+      .select("id")
+      .where("id", "=", invitation.org_id)
+      .forNoKeyUpdate()
+      .executeTakeFirst();
+    const member = await Member.join(actor, invitation.org_id, user, invitation.role as Role, {
+      invitationId: invitation.id,
+    });
+    await tx
+      .updateTable("invitations")
+      .set({ accepted_at: sql<Date>`now()` })
+      .where("id", "=", invitation.id)
+      .execute();
     await User.markEmailVerified(actor, user.id, "invitation");
     await emit({
       action: "invitation.accepted",

@@ -14,7 +14,10 @@
 import { logLevel, type LogLevel as Level } from "../config/index.ts";
 
 // Powertools' numbers; Lambda's FATAL is its CRITICAL.
-const LEVELS = { TRACE: 6, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, FATAL: 24, SILENT: 28 } as const satisfies Record<Level, number>;
+const LEVELS = { TRACE: 6, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, FATAL: 24, SILENT: 28 } as const satisfies Record<
+  Level,
+  number
+>;
 export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 type Fields = Record<string, unknown>;
 
@@ -33,7 +36,14 @@ function locationOf(stack: string | undefined): string {
 
 function formatError(error: Error): Fields {
   const { name, message, stack, cause, ...own } = error as Error & Fields;
-  return { name, location: locationOf(stack), message, stack, cause: cause instanceof Error ? formatError(cause) : cause, ...own };
+  return {
+    name,
+    location: locationOf(stack),
+    message,
+    stack,
+    cause: cause instanceof Error ? formatError(cause) : cause,
+    ...own,
+  };
 }
 
 function line(level: LogLevel, message: string, fields: Fields | undefined): string {

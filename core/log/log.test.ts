@@ -37,7 +37,12 @@ describe("log", () => {
     const error = Object.assign(new TypeError("broken", { cause: new Error("underneath") }), { code: "E_BROKEN" });
     log.error("unexpected error", { error });
     const written = lines()[0]!.error as Record<string, unknown>;
-    expect(written).toMatchObject({ name: "TypeError", message: "broken", code: "E_BROKEN", cause: { name: "Error", message: "underneath" } });
+    expect(written).toMatchObject({
+      name: "TypeError",
+      message: "broken",
+      code: "E_BROKEN",
+      cause: { name: "Error", message: "underneath" },
+    });
     // Like Powertools: the first frame that names its function, as "file:line".
     expect(written.location).toMatch(/^\S+:\d+$/);
     expect(written.stack).toContain("TypeError: broken");

@@ -28,7 +28,10 @@ export async function consume(records: readonly MailRecord[]): Promise<{ failed:
   results.forEach((result, index) => {
     if (result.status === "fulfilled") return;
     const messageId = records[index]!.messageId;
-    log.warn("mail job failed; the queue will retry it", { messageId, error: result.reason instanceof Error ? result.reason.message : String(result.reason) });
+    log.warn("mail job failed; the queue will retry it", {
+      messageId,
+      error: result.reason instanceof Error ? result.reason.message : String(result.reason),
+    });
     failed.push(messageId);
   });
   return { failed };

@@ -42,8 +42,18 @@ export async function deliver(job: MailJob): Promise<void> {
     case "verify_email": {
       const user = await activeUser({ id: job.userId });
       if (!user || user.email_verified) return;
-      const token = await Token.issue({ purpose: "verify_email", email: user.email, userId: user.id, ttlSeconds: seconds.verifyEmail });
-      await send(user.email, { template: "verify_email", displayName: user.display_name, link: link("/verify-email", token), validHours: Math.round(seconds.verifyEmail / 3600) });
+      const token = await Token.issue({
+        purpose: "verify_email",
+        email: user.email,
+        userId: user.id,
+        ttlSeconds: seconds.verifyEmail,
+      });
+      await send(user.email, {
+        template: "verify_email",
+        displayName: user.display_name,
+        link: link("/verify-email", token),
+        validHours: Math.round(seconds.verifyEmail / 3600),
+      });
       return;
     }
     case "password_reset": {
@@ -51,7 +61,12 @@ export async function deliver(job: MailJob): Promise<void> {
       const user = await activeUser({ email: job.email });
       if (!user) return;
       const token = await transaction(async () => {
-        const issued = await Token.issue({ purpose: "password_reset", email: user.email, userId: user.id, ttlSeconds: seconds.passwordReset });
+        const issued = await Token.issue({
+          purpose: "password_reset",
+          email: user.email,
+          userId: user.id,
+          ttlSeconds: seconds.passwordReset,
+        });
         await emit({
           action: "user.password_reset_requested",
           actor: { type: "public", ip: job.ip, userAgent: job.userAgent },
@@ -61,13 +76,22 @@ export async function deliver(job: MailJob): Promise<void> {
         });
         return issued;
       });
-      await send(user.email, { template: "password_reset", displayName: user.display_name, link: link("/reset-password", token), validMinutes: Math.round(seconds.passwordReset / 60) });
+      await send(user.email, {
+        template: "password_reset",
+        displayName: user.display_name,
+        link: link("/reset-password", token),
+        validMinutes: Math.round(seconds.passwordReset / 60),
+      });
       return;
     }
     case "password_changed": {
       const user = await activeUser({ id: job.userId });
       if (!user) return;
-      await send(user.email, { template: "password_changed", displayName: user.display_name, when: new Date().toUTCString() });
+      await send(user.email, {
+        template: "password_changed",
+        displayName: user.display_name,
+        when: new Date().toUTCString(),
+      });
       return;
     }
     case "invitation": {
@@ -85,7 +109,12 @@ export async function deliver(job: MailJob): Promise<void> {
       if (!invitation) return;
       const ttlSeconds = Math.floor((invitation.expires_at.getTime() - Date.now()) / 1000);
       if (ttlSeconds <= 0) return;
-      const token = await Token.issue({ purpose: "invitation", email: invitation.email, invitationId: invitation.id, ttlSeconds });
+      const token = await Token.issue({
+        purpose: "invitation",
+        email: invitation.email,
+        invitationId: invitation.id,
+        ttlSeconds,
+      });
       await send(invitation.email, {
         template: "invitation",
         orgName: invitation.org_name,

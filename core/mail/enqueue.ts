@@ -29,17 +29,26 @@ export async function dispatch(job: MailJob): Promise<void> {
   }
   if (queueUrl) {
     try {
-      const answer = await callSqs<SendMessageBatchOutput>("SendMessageBatch", { QueueUrl: queueUrl, Entries: [{ Id: "mail", MessageBody: JSON.stringify(job) }] });
+      const answer = await callSqs<SendMessageBatchOutput>("SendMessageBatch", {
+        QueueUrl: queueUrl,
+        Entries: [{ Id: "mail", MessageBody: JSON.stringify(job) }],
+      });
       const failed = answer.Failed?.[0];
       if (!failed) return;
       log.warn("mail queue rejected the job; sending directly", { kind: job.kind, code: failed.Code });
     } catch (error) {
-      log.warn("mail queue send failed; sending directly", { kind: job.kind, error: error instanceof Error ? error.message : String(error) });
+      log.warn("mail queue send failed; sending directly", {
+        kind: job.kind,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   try {
     await deliver(job);
   } catch (error) {
-    log.error("mail could not be queued or sent", { kind: job.kind, error: error instanceof Error ? error.message : String(error) });
+    log.error("mail could not be queued or sent", {
+      kind: job.kind,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }

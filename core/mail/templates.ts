@@ -34,7 +34,10 @@ function text(paragraphs: string[], link?: string): string {
 export function render(mail: Template): Rendered {
   switch (mail.template) {
     case "verify_email": {
-      const lines = [`Hello ${mail.displayName},`, `Confirm that this is your email address by opening the link below. It works once, for ${mail.validHours} hours.`];
+      const lines = [
+        `Hello ${mail.displayName},`,
+        `Confirm that this is your email address by opening the link below. It works once, for ${mail.validHours} hours.`,
+      ];
       const ignore = "If you did not create an account, ignore this mail.";
       return {
         subject: `Confirm your email address for ${PRODUCT}`,
@@ -43,7 +46,10 @@ export function render(mail: Template): Rendered {
       };
     }
     case "password_reset": {
-      const lines = [`Hello ${mail.displayName},`, `Somebody asked to reset your ${PRODUCT} password. Open the link below to choose a new one; it works once, for ${mail.validMinutes} minutes, and signs out every session.`];
+      const lines = [
+        `Hello ${mail.displayName},`,
+        `Somebody asked to reset your ${PRODUCT} password. Open the link below to choose a new one; it works once, for ${mail.validMinutes} minutes, and signs out every session.`,
+      ];
       const ignore = "If it wasn't you, ignore this mail: your password stays as it is.";
       return {
         subject: `Reset your ${PRODUCT} password`,

@@ -44,7 +44,13 @@ function selectMembers(executor: Kysely<Database>, orgId: string) {
  * owner. Platform administrators may do everything. An admin may lower their own role, and
  * anybody may leave.
  */
-function mayManage(actorRole: Role | null, actor: Actor, current: Role | null, next: Role | null, self: boolean): boolean {
+function mayManage(
+  actorRole: Role | null,
+  actor: Actor,
+  current: Role | null,
+  next: Role | null,
+  self: boolean,
+): boolean {
   if (isPlatformAdmin(actor) || actorRole === "owner") return true;
   if (self && current !== null && (next === null || !atLeast(next, current))) return true;
   const touchesPrivileged = (current !== null && PRIVILEGED.has(current)) || (next !== null && PRIVILEGED.has(next));
@@ -104,7 +110,13 @@ export interface Joining {
  * Makes an existing user a member, inside the caller's transaction: the only way in is an accepted
  * invitation, which checked who may grant the role when it was made.
  */
-export async function join(actor: Actor, orgId: string, user: Joining, role: Role, details: Record<string, unknown> = {}): Promise<Info> {
+export async function join(
+  actor: Actor,
+  orgId: string,
+  user: Joining,
+  role: Role,
+  details: Record<string, unknown> = {},
+): Promise<Info> {
   const row = await useTransaction((tx) =>
     tx
       .insertInto("organization_members")
@@ -118,8 +130,21 @@ export async function join(actor: Actor, orgId: string, user: Joining, role: Rol
       }),
   );
   if (!row) throw new VisibleError("already_member", "This user is already a member of the organization");
-  await emit({ action: "member.added", actor, orgId, resourceType: "member", resourceId: user.id, details: { after: { role: row.role }, ...details } });
-  return toInfo({ user_id: user.id, email: user.email, display_name: user.display_name, role: row.role, created_at: row.created_at });
+  await emit({
+    action: "member.added",
+    actor,
+    orgId,
+    resourceType: "member",
+    resourceId: user.id,
+    details: { after: { role: row.role }, ...details },
+  });
+  return toInfo({
+    user_id: user.id,
+    email: user.email,
+    display_name: user.display_name,
+    role: row.role,
+    created_at: row.created_at,
+  });
 }
 
 /** Changes a member's role. The last owner can't be demoted. */
@@ -139,7 +164,10 @@ export async function update(actor: Actor, orgId: string, rawUserId: string, raw
     // no owner" is last_owner (in the race above, the loser has just stopped being an owner itself).
     if (current === "owner" && (await lockOwners(tx, orgId)) <= 1) throw lastOwner();
     if (!mayManage(actorRole, actor, current, data.role, self)) {
-      throw new VisibleError("forbidden", self ? "You can lower your own role but not raise it" : "Only an owner changes the admin or owner role");
+      throw new VisibleError(
+        "forbidden",
+        self ? "You can lower your own role but not raise it" : "Only an owner changes the admin or owner role",
+      );
     }
     const updated = await tx
       .updateTable("organization_members")

@@ -2,7 +2,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { closeDb, db } from "@voxguard/core/db";
 import * as Member from "@voxguard/core/member";
 import * as Org from "@voxguard/core/org";
-import { addMember, auditOf, createOrgWithRoles, createUser, ownersOf, uniqueSlug } from "../../test-support/tenancy.ts";
+import {
+  addMember,
+  auditOf,
+  createOrgWithRoles,
+  createUser,
+  ownersOf,
+  uniqueSlug,
+} from "../../test-support/tenancy.ts";
 
 afterAll(closeDb);
 
@@ -10,18 +17,32 @@ describe("Member.update", () => {
   it("lets an admin manage members and viewers but not admins or owners", async () => {
     const org = await createOrgWithRoles();
     const admin = org.members.admin.actor;
-    await expect(Member.update(admin, org.id, org.members.member.actor.userId, { role: "viewer" })).resolves.toMatchObject({ role: "viewer" });
-    await expect(Member.update(admin, org.id, org.members.viewer.actor.userId, { role: "member" })).resolves.toMatchObject({ role: "member" });
-    await expect(Member.update(admin, org.id, org.members.viewer.actor.userId, { role: "admin" })).rejects.toMatchObject({ code: "forbidden" });
-    await expect(Member.update(admin, org.id, org.owner.actor.userId, { role: "member" })).rejects.toMatchObject({ code: "last_owner" });
+    await expect(
+      Member.update(admin, org.id, org.members.member.actor.userId, { role: "viewer" }),
+    ).resolves.toMatchObject({ role: "viewer" });
+    await expect(
+      Member.update(admin, org.id, org.members.viewer.actor.userId, { role: "member" }),
+    ).resolves.toMatchObject({ role: "member" });
+    await expect(
+      Member.update(admin, org.id, org.members.viewer.actor.userId, { role: "admin" }),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    await expect(Member.update(admin, org.id, org.owner.actor.userId, { role: "member" })).rejects.toMatchObject({
+      code: "last_owner",
+    });
     const second = await createUser();
     await addMember(org.id, second, "owner");
-    await expect(Member.update(admin, org.id, second.actor.userId, { role: "member" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(Member.update(admin, org.id, second.actor.userId, { role: "member" })).rejects.toMatchObject({
+      code: "forbidden",
+    });
     const otherAdmin = await createUser();
     await addMember(org.id, otherAdmin, "admin");
-    await expect(Member.update(admin, org.id, otherAdmin.actor.userId, { role: "member" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(Member.update(admin, org.id, otherAdmin.actor.userId, { role: "member" })).rejects.toMatchObject({
+      code: "forbidden",
+    });
     // But an admin may step down.
-    await expect(Member.update(admin, org.id, admin.userId, { role: "member" })).resolves.toMatchObject({ role: "member" });
+    await expect(Member.update(admin, org.id, admin.userId, { role: "member" })).resolves.toMatchObject({
+      role: "member",
+    });
 
     const events = await auditOf(org.id, "member.updated");
     expect(events[0]!.details).toEqual({ before: { role: "member" }, after: { role: "viewer" } });
@@ -32,28 +53,51 @@ describe("Member.update", () => {
     const org = await createOrgWithRoles();
     for (const role of ["member", "viewer"] as const) {
       const actor = org.members[role].actor;
-      await expect(Member.update(actor, org.id, actor.userId, { role: "viewer" })).rejects.toMatchObject({ code: "forbidden" });
-      await expect(Member.update(actor, org.id, org.members.viewer.actor.userId, { role: "member" })).rejects.toMatchObject({ code: "forbidden" });
+      await expect(Member.update(actor, org.id, actor.userId, { role: "viewer" })).rejects.toMatchObject({
+        code: "forbidden",
+      });
+      await expect(
+        Member.update(actor, org.id, org.members.viewer.actor.userId, { role: "member" }),
+      ).rejects.toMatchObject({ code: "forbidden" });
     }
   });
 
   it("lets owners and platform admins do everything but demote the last owner", async () => {
     const org = await createOrgWithRoles();
-    await expect(Member.update(org.owner.actor, org.id, org.members.admin.actor.userId, { role: "owner" })).resolves.toMatchObject({ role: "owner" });
-    await expect(Member.update(org.owner.actor, org.id, org.owner.actor.userId, { role: "viewer" })).resolves.toMatchObject({ role: "viewer" });
+    await expect(
+      Member.update(org.owner.actor, org.id, org.members.admin.actor.userId, { role: "owner" }),
+    ).resolves.toMatchObject({ role: "owner" });
+    await expect(
+      Member.update(org.owner.actor, org.id, org.owner.actor.userId, { role: "viewer" }),
+    ).resolves.toMatchObject({ role: "viewer" });
     const platform = await createUser({ platformAdmin: true });
-    await expect(Member.update(platform.actor, org.id, org.members.admin.actor.userId, { role: "admin" })).rejects.toMatchObject({ code: "last_owner" });
-    await expect(Member.update(platform.actor, org.id, org.members.viewer.actor.userId, { role: "owner" })).resolves.toMatchObject({ role: "owner" });
-    expect((await ownersOf(org.id)).sort()).toEqual([org.members.admin.actor.userId, org.members.viewer.actor.userId].sort());
+    await expect(
+      Member.update(platform.actor, org.id, org.members.admin.actor.userId, { role: "admin" }),
+    ).rejects.toMatchObject({ code: "last_owner" });
+    await expect(
+      Member.update(platform.actor, org.id, org.members.viewer.actor.userId, { role: "owner" }),
+    ).resolves.toMatchObject({ role: "owner" });
+    expect((await ownersOf(org.id)).sort()).toEqual(
+      [org.members.admin.actor.userId, org.members.viewer.actor.userId].sort(),
+    );
   });
 
   it("answers not_found for a user who is not a member of this organization", async () => {
     const org = await createOrgWithRoles();
     const other = await createOrgWithRoles();
-    await expect(Member.update(org.owner.actor, org.id, other.members.member.actor.userId, { role: "viewer" })).rejects.toMatchObject({ code: "not_found" });
-    await expect(Member.update(org.owner.actor, org.id, "junk", { role: "viewer" })).rejects.toMatchObject({ code: "not_found" });
+    await expect(
+      Member.update(org.owner.actor, org.id, other.members.member.actor.userId, { role: "viewer" }),
+    ).rejects.toMatchObject({ code: "not_found" });
+    await expect(Member.update(org.owner.actor, org.id, "junk", { role: "viewer" })).rejects.toMatchObject({
+      code: "not_found",
+    });
     // The other organization's member is untouched.
-    const [row] = await db().selectFrom("organization_members").select("role").where("org_id", "=", other.id).where("user_id", "=", other.members.member.actor.userId).execute();
+    const [row] = await db()
+      .selectFrom("organization_members")
+      .select("role")
+      .where("org_id", "=", other.id)
+      .where("user_id", "=", other.members.member.actor.userId)
+      .execute();
     expect(row).toEqual({ role: "member" });
   });
 });
@@ -62,10 +106,14 @@ describe("Member.remove", () => {
   it("lets anyone leave, admins remove members and viewers, owners remove anyone", async () => {
     const org = await createOrgWithRoles();
     await Member.remove(org.members.viewer.actor, org.id, org.members.viewer.actor.userId);
-    await expect(Member.remove(org.members.member.actor, org.id, org.members.admin.actor.userId)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(Member.remove(org.members.member.actor, org.id, org.members.admin.actor.userId)).rejects.toMatchObject(
+      { code: "forbidden" },
+    );
     const extra = await createUser();
     await addMember(org.id, extra, "admin");
-    await expect(Member.remove(org.members.admin.actor, org.id, extra.actor.userId)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(Member.remove(org.members.admin.actor, org.id, extra.actor.userId)).rejects.toMatchObject({
+      code: "forbidden",
+    });
     await Member.remove(org.members.admin.actor, org.id, org.members.member.actor.userId);
     await Member.remove(org.owner.actor, org.id, extra.actor.userId);
     await Member.remove(org.members.admin.actor, org.id, org.members.admin.actor.userId);
@@ -80,9 +128,13 @@ describe("Member.remove", () => {
 
   it("never lets the last owner leave", async () => {
     const org = await createOrgWithRoles();
-    await expect(Member.remove(org.owner.actor, org.id, org.owner.actor.userId)).rejects.toMatchObject({ code: "last_owner" });
+    await expect(Member.remove(org.owner.actor, org.id, org.owner.actor.userId)).rejects.toMatchObject({
+      code: "last_owner",
+    });
     const platform = await createUser({ platformAdmin: true });
-    await expect(Member.remove(platform.actor, org.id, org.owner.actor.userId)).rejects.toMatchObject({ code: "last_owner" });
+    await expect(Member.remove(platform.actor, org.id, org.owner.actor.userId)).rejects.toMatchObject({
+      code: "last_owner",
+    });
     await Member.update(org.owner.actor, org.id, org.members.admin.actor.userId, { role: "owner" });
     await Member.remove(org.owner.actor, org.id, org.owner.actor.userId);
     expect(await ownersOf(org.id)).toEqual([org.members.admin.actor.userId]);
@@ -91,8 +143,12 @@ describe("Member.remove", () => {
   it("answers not_found to outsiders, also for leaving", async () => {
     const org = await createOrgWithRoles();
     const outsider = await createUser();
-    await expect(Member.remove(outsider.actor, org.id, outsider.actor.userId)).rejects.toMatchObject({ code: "not_found" });
-    await expect(Member.remove(outsider.actor, org.id, org.members.viewer.actor.userId)).rejects.toMatchObject({ code: "not_found" });
+    await expect(Member.remove(outsider.actor, org.id, outsider.actor.userId)).rejects.toMatchObject({
+      code: "not_found",
+    });
+    await expect(Member.remove(outsider.actor, org.id, org.members.viewer.actor.userId)).rejects.toMatchObject({
+      code: "not_found",
+    });
   });
 });
 
@@ -126,7 +182,11 @@ describe("the last-owner race", () => {
         Member.remove(b.actor, org.id, b.actor.userId),
       ]);
       expect(await ownersOf(org.id)).toHaveLength(1);
-      expect(results.filter((result) => result.status === "rejected").map((result) => (result as PromiseRejectedResult).reason.code)).toEqual(["last_owner"]);
+      expect(
+        results
+          .filter((result) => result.status === "rejected")
+          .map((result) => (result as PromiseRejectedResult).reason.code),
+      ).toEqual(["last_owner"]);
     }
   });
 });
@@ -146,6 +206,8 @@ describe("Member.list", () => {
     expect(new Set(seen).size).toBe(9);
     const outsider = await createUser();
     await expect(Member.list(outsider.actor, org.id)).rejects.toMatchObject({ code: "not_found" });
-    await expect(Member.list(org.owner.actor, org.id, { cursor: "bm9wZQ" })).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(Member.list(org.owner.actor, org.id, { cursor: "bm9wZQ" })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
   });
 });

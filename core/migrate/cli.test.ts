@@ -18,8 +18,11 @@ type Result = { code: number; stdout: string; stderr: string };
 function cli(args: string[], env: Record<string, string>): Promise<Result> {
   const { DATABASE_URL: _, MIGRATIONS_DIR: __, ...inherited } = process.env;
   return new Promise((resolve) => {
-    execFile(join(root, "node_modules/.bin/tsx"), ["core/migrate/cli.ts", ...args], { cwd: root, env: { ...inherited, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      join(root, "node_modules/.bin/tsx"),
+      ["core/migrate/cli.ts", ...args],
+      { cwd: root, env: { ...inherited, ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -51,7 +54,9 @@ describe("npm run migrate", () => {
   test("database commands require DATABASE_URL, in one line", async () => {
     const result = await cli(["status"], {});
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^migrate status: DATABASE_URL is not set/)]);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^migrate status: DATABASE_URL is not set/),
+    ]);
   });
 
   test("unknown commands print the usage, which says down defaults to 1", async () => {
@@ -65,7 +70,9 @@ describe("npm run migrate", () => {
     expect((await cli(["up", "3"], env)).code).toBe(0);
     expect(await cli(["down"], env)).toMatchObject({ code: 0 });
     const versions = await repositoryVersions();
-    expect((await cli(["status"], env)).stdout).toBe(`version 2, latest ${versions.at(-1)}, pending: ${versions.slice(2).join(", ")}\n`);
+    expect((await cli(["status"], env)).stdout).toBe(
+      `version 2, latest ${versions.at(-1)}, pending: ${versions.slice(2).join(", ")}\n`,
+    );
     expect((await cli(["force", "-1"], env)).code).toBe(0);
     expect((await cli(["status"], env)).stdout).toMatch(/^version none,/);
 
@@ -87,8 +94,12 @@ describe("npm run migrate", () => {
 
       const up = await cli(["up"], env);
       expect(up).toMatchObject({ code: 0, stderr: "" });
-      expect(up.stdout).toContain(`database is at version ${last + 1}, ahead of the newest file (${last}): nothing to apply`);
-      expect((await cli(["status"], env)).stdout).toBe(`version ${last + 1}, latest ${last}, pending: none (the database is ahead of these files)\n`);
+      expect(up.stdout).toContain(
+        `database is at version ${last + 1}, ahead of the newest file (${last}): nothing to apply`,
+      );
+      expect((await cli(["status"], env)).stdout).toBe(
+        `version ${last + 1}, latest ${last}, pending: none (the database is ahead of these files)\n`,
+      );
 
       await own.pool().query("UPDATE migrations SET dirty = true");
       const dirty = await cli(["up"], env);

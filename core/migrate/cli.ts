@@ -24,7 +24,8 @@ async function main(args: string[]): Promise<number> {
   }
   if (command === "lint") {
     const issues = await lintMigrations(dir);
-    for (const issue of issues) console.error(`${relative(process.cwd(), join(dir, issue.file))}:${issue.line}: ${issue.message}`);
+    for (const issue of issues)
+      console.error(`${relative(process.cwd(), join(dir, issue.file))}:${issue.line}: ${issue.message}`);
     console.log(issues.length ? `${issues.length} problem(s)` : "migrations ok");
     return issues.length ? 1 : 0;
   }
@@ -37,7 +38,8 @@ async function main(args: string[]): Promise<number> {
   }
   const count = (value: string | undefined, fallback: number | undefined): number | undefined => {
     if (value === undefined) return fallback;
-    if (!/^[0-9]+$/.test(value) || Number(value) < 1) throw new Error(`expected a positive whole number, got "${value}"`);
+    if (!/^[0-9]+$/.test(value) || Number(value) < 1)
+      throw new Error(`expected a positive whole number, got "${value}"`);
     return Number(value);
   };
 
@@ -47,7 +49,8 @@ async function main(args: string[]): Promise<number> {
     if (command === "up") await migrator.up(count(arg, undefined));
     else if (command === "down") await migrator.down(arg === "all" ? "all" : count(arg, 1));
     else if (command === "force") {
-      if (arg === undefined || !/^-?[0-9]+$/.test(arg)) throw new Error(`force needs a version, e.g. force 3 (or -1 for none)`);
+      if (arg === undefined || !/^-?[0-9]+$/.test(arg))
+        throw new Error(`force needs a version, e.g. force 3 (or -1 for none)`);
       await migrator.force(Number(arg));
     } else {
       const s = await migrator.status();

@@ -32,11 +32,19 @@ export async function readMigrations(dir: string): Promise<MigrationSet> {
   for (const file of names) {
     const match = NAME.exec(file);
     if (!match) {
-      issues.push({ file, line: 1, message: "not a migration file name: expected NNNNNN_name.up.sql or NNNNNN_name.down.sql" });
+      issues.push({
+        file,
+        line: 1,
+        message: "not a migration file name: expected NNNNNN_name.up.sql or NNNNNN_name.down.sql",
+      });
       continue;
     }
     if (!PROJECT_NAME.test(file)) {
-      issues.push({ file, line: 1, message: "migration names use 6 digits and lower-case snake_case: NNNNNN_name.up.sql" });
+      issues.push({
+        file,
+        line: 1,
+        message: "migration names use 6 digits and lower-case snake_case: NNNNNN_name.up.sql",
+      });
     }
     const version = Number(match[1]);
     const name = match[2] as string;
@@ -55,13 +63,18 @@ export async function readMigrations(dir: string): Promise<MigrationSet> {
   // Versions may skip numbers, as golang-migrate allows: branches take disjoint ranges.
   for (const migration of migrations) {
     const file = migration.up?.file ?? migration.down?.file ?? "";
-    if (!migration.up) issues.push({ file, line: 1, message: `version ${migration.version} has a down file but no up file` });
-    if (!migration.down) issues.push({ file, line: 1, message: `version ${migration.version} has no down file: every up needs one` });
-    if (migration.version < 1) issues.push({ file, line: 1, message: `versions start at 1, found ${migration.version}` });
+    if (!migration.up)
+      issues.push({ file, line: 1, message: `version ${migration.version} has a down file but no up file` });
+    if (!migration.down)
+      issues.push({ file, line: 1, message: `version ${migration.version} has no down file: every up needs one` });
+    if (migration.version < 1)
+      issues.push({ file, line: 1, message: `versions start at 1, found ${migration.version}` });
   }
   return { migrations, issues };
 }
 
 export function fileName(migration: Migration, direction: "up" | "down"): string {
-  return migration[direction]?.file ?? `${String(migration.version).padStart(6, "0")}_${migration.name}.${direction}.sql`;
+  return (
+    migration[direction]?.file ?? `${String(migration.version).padStart(6, "0")}_${migration.name}.${direction}.sql`
+  );
 }

@@ -12,6 +12,10 @@ export { lockId, MigrationLockedError } from "./lock.ts";
 export const defaultMigrationsDir: string = fileURLToPath(new URL("../../migrations/", import.meta.url));
 
 /** What the deploy-time migrator function calls: everything pending, or throw with the cause. */
-export async function migrateUp(pool: Pool, dir: string = defaultMigrationsDir, log?: (line: string) => void): Promise<number[]> {
+export async function migrateUp(
+  pool: Pool,
+  dir: string = defaultMigrationsDir,
+  log?: (line: string) => void,
+): Promise<number[]> {
   return createMigrator({ pool, dir, log }).up();
 }

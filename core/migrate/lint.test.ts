@@ -23,7 +23,9 @@ const BASE = {
 
 /** A folder with the base table plus one second up file holding `sql`; returns its issues. */
 async function lintSecond(sql: string) {
-  return lintMigrations(await folder({ ...BASE, "000002_change.up.sql": sql, "000002_change.down.sql": "SELECT 1;\n" }));
+  return lintMigrations(
+    await folder({ ...BASE, "000002_change.up.sql": sql, "000002_change.down.sql": "SELECT 1;\n" }),
+  );
 }
 
 describe("lint", () => {
@@ -45,8 +47,16 @@ describe("lint", () => {
     ["SET NOT NULL", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", /SET NOT NULL/],
     ["ADD COLUMN NOT NULL", "ALTER TABLE users ADD COLUMN IF NOT EXISTS age int NOT NULL;", /NOT NULL without DEFAULT/],
     ["ADD NOT NULL without COLUMN", "ALTER TABLE users ADD age int NOT NULL;", /NOT NULL without DEFAULT/],
-    ["CREATE INDEX without CONCURRENTLY", "CREATE INDEX idx_users_name ON users (name);", /existing table users without CONCURRENTLY/],
-    ["CREATE INDEX on a schema-qualified table", "CREATE UNIQUE INDEX ON public.users USING btree (email);", /existing table users/],
+    [
+      "CREATE INDEX without CONCURRENTLY",
+      "CREATE INDEX idx_users_name ON users (name);",
+      /existing table users without CONCURRENTLY/,
+    ],
+    [
+      "CREATE INDEX on a schema-qualified table",
+      "CREATE UNIQUE INDEX ON public.users USING btree (email);",
+      /existing table users/,
+    ],
   ])("rejects %s", async (_, sql, message) => {
     const issues = await lintSecond(`-- a comment first\n\n${sql}\n`);
     expect(issues).toEqual([{ file: "000002_change.up.sql", line: 3, message: expect.stringMatching(message) }]);
@@ -54,7 +64,9 @@ describe("lint", () => {
   });
 
   test("reports the line of each offending statement", async () => {
-    const issues = await lintSecond("ALTER TABLE users ADD COLUMN a int;\n\nALTER TABLE users\n  ALTER COLUMN email\n  SET NOT NULL;\nDROP TABLE users;\n");
+    const issues = await lintSecond(
+      "ALTER TABLE users ADD COLUMN a int;\n\nALTER TABLE users\n  ALTER COLUMN email\n  SET NOT NULL;\nDROP TABLE users;\n",
+    );
     expect(issues.map((issue) => issue.line)).toEqual([5, 6]);
   });
 
@@ -63,17 +75,33 @@ describe("lint", () => {
     ["NOT NULL with a DEFAULT", "ALTER TABLE users ADD COLUMN active boolean NOT NULL DEFAULT true;"],
     ["an added constraint", "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);"],
     ["DROP NOT NULL (it loosens)", "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;"],
-    ["a lone CONCURRENTLY index", "-- why: lookups by name\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_name ON users (name);"],
-    ["an index on a table created earlier in the file", 'CREATE TABLE IF NOT EXISTS "Teams" (id int);\nCREATE INDEX idx_teams ON "Teams" (id);'],
-    ["keywords in comments and strings", "-- DROP TABLE users;\n/* ALTER TABLE users RENAME TO x; */\nINSERT INTO users (id, name) VALUES (1, 'DROP TABLE users; it''s fine');"],
+    [
+      "a lone CONCURRENTLY index",
+      "-- why: lookups by name\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_name ON users (name);",
+    ],
+    [
+      "an index on a table created earlier in the file",
+      'CREATE TABLE IF NOT EXISTS "Teams" (id int);\nCREATE INDEX idx_teams ON "Teams" (id);',
+    ],
+    [
+      "keywords in comments and strings",
+      "-- DROP TABLE users;\n/* ALTER TABLE users RENAME TO x; */\nINSERT INTO users (id, name) VALUES (1, 'DROP TABLE users; it''s fine');",
+    ],
     ["keywords in a dollar-quoted body", "DO $body$ BEGIN EXECUTE 'DROP TABLE users'; END $body$;"],
-    ["a column whose name contains a keyword", "ALTER TABLE users ADD COLUMN rename_count int, ADD COLUMN dropped_at timestamptz;"],
+    [
+      "a column whose name contains a keyword",
+      "ALTER TABLE users ADD COLUMN rename_count int, ADD COLUMN dropped_at timestamptz;",
+    ],
   ])("accepts %s", async (_, sql) => {
     expect(await lintSecond(sql)).toEqual([]);
   });
 
   test("a contract step may be destructive", async () => {
-    expect(await lintSecond(`${CONTRACT_MARKER} nothing reads users.name since release 42\nALTER TABLE users DROP COLUMN name;\n`)).toEqual([]);
+    expect(
+      await lintSecond(
+        `${CONTRACT_MARKER} nothing reads users.name since release 42\nALTER TABLE users DROP COLUMN name;\n`,
+      ),
+    ).toEqual([]);
   });
 
   test("the marker counts only on the first line", async () => {
@@ -94,30 +122,72 @@ describe("lint, YSQL rules", () => {
 
   test("rejects DROP INDEX CONCURRENTLY in a down file and in a contract step", async () => {
     expect(await lintPair("SELECT 1;\n", "DROP INDEX CONCURRENTLY IF EXISTS idx_users_name;\n")).toEqual([
-      { file: "000002_change.down.sql", line: 1, message: expect.stringMatching(/YSQL rejects DROP INDEX CONCURRENTLY.*DROP INDEX IF EXISTS/) },
+      {
+        file: "000002_change.down.sql",
+        line: 1,
+        message: expect.stringMatching(/YSQL rejects DROP INDEX CONCURRENTLY.*DROP INDEX IF EXISTS/),
+      },
     ]);
-    const contract = await lintPair(`${CONTRACT_MARKER} unused since release 7\nDROP INDEX CONCURRENTLY IF EXISTS idx_users_name;\n`);
-    expect(contract).toEqual([{ file: "000002_change.up.sql", line: 2, message: expect.stringMatching(/YSQL rejects DROP INDEX CONCURRENTLY/) }]);
-    expect(await lintPair(`${CONTRACT_MARKER} unused since release 7\nDROP INDEX IF EXISTS idx_users_name;\n`)).toEqual([]);
+    const contract = await lintPair(
+      `${CONTRACT_MARKER} unused since release 7\nDROP INDEX CONCURRENTLY IF EXISTS idx_users_name;\n`,
+    );
+    expect(contract).toEqual([
+      { file: "000002_change.up.sql", line: 2, message: expect.stringMatching(/YSQL rejects DROP INDEX CONCURRENTLY/) },
+    ]);
+    expect(await lintPair(`${CONTRACT_MARKER} unused since release 7\nDROP INDEX IF EXISTS idx_users_name;\n`)).toEqual(
+      [],
+    );
   });
 
   test.each([
-    ["an up file", "CREATE INDEX CONCURRENTLY idx_users_name ON users (name);\nSELECT 1;", "SELECT 1;", "000002_change.up.sql"],
-    ["a down file", "SELECT 1;", "SELECT 1;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_name ON users (name);", "000002_change.down.sql"],
-    ["a contract step", `${CONTRACT_MARKER} x\nDROP INDEX IF EXISTS a;\nCREATE INDEX CONCURRENTLY b ON users (name);`, "SELECT 1;", "000002_change.up.sql"],
+    [
+      "an up file",
+      "CREATE INDEX CONCURRENTLY idx_users_name ON users (name);\nSELECT 1;",
+      "SELECT 1;",
+      "000002_change.up.sql",
+    ],
+    [
+      "a down file",
+      "SELECT 1;",
+      "SELECT 1;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_name ON users (name);",
+      "000002_change.down.sql",
+    ],
+    [
+      "a contract step",
+      `${CONTRACT_MARKER} x\nDROP INDEX IF EXISTS a;\nCREATE INDEX CONCURRENTLY b ON users (name);`,
+      "SELECT 1;",
+      "000002_change.up.sql",
+    ],
   ])("rejects a statement that can't run in a transaction, not alone in %s", async (_, up, down, file) => {
     const issues = await lintPair(up, down);
-    expect(issues).toEqual([{ file, line: expect.any(Number), message: expect.stringMatching(/CREATE INDEX CONCURRENTLY can't run inside a transaction block.*alone in its own file/) }]);
+    expect(issues).toEqual([
+      {
+        file,
+        line: expect.any(Number),
+        message: expect.stringMatching(
+          /CREATE INDEX CONCURRENTLY can't run inside a transaction block.*alone in its own file/,
+        ),
+      },
+    ]);
   });
 
   test("rejects an ordered index whose first column YSQL hash-shards", async () => {
     const issues = await lintPair("CREATE INDEX CONCURRENTLY idx_users_page ON users (email, id DESC);\n");
-    expect(issues).toEqual([{ file: "000002_change.up.sql", line: 1, message: expect.stringMatching(/email, the first column of this ordered index, has no ASC\/DESC.*hash-shards/) }]);
+    expect(issues).toEqual([
+      {
+        file: "000002_change.up.sql",
+        line: 1,
+        message: expect.stringMatching(/email, the first column of this ordered index, has no ASC\/DESC.*hash-shards/),
+      },
+    ]);
   });
 
   test.each([
     ["a range first column", "CREATE INDEX CONCURRENTLY idx_users_page ON users (email ASC, id DESC);"],
-    ["an explicit HASH (a deliberate point-lookup prefix)", "CREATE INDEX CONCURRENTLY idx_users_page ON users (email HASH, id DESC);"],
+    [
+      "an explicit HASH (a deliberate point-lookup prefix)",
+      "CREATE INDEX CONCURRENTLY idx_users_page ON users (email HASH, id DESC);",
+    ],
     ["an unordered lookup index", "CREATE INDEX CONCURRENTLY idx_users_lookup ON users (email, name);"],
     ["a single hash column", "CREATE UNIQUE INDEX CONCURRENTLY idx_users_email ON users (lower(email));"],
   ])("accepts %s", async (_, sql) => {
@@ -132,7 +202,8 @@ describe("lint, YSQL rules", () => {
       "000003_range.up.sql": "CREATE INDEX CONCURRENTLY idx_users_range ON users (email ASC, id DESC);\n",
       "000003_range.down.sql": "DROP INDEX IF EXISTS idx_users_range;\n",
       "000004_drop_page.up.sql": `${CONTRACT_MARKER} idx_users_range serves it\nDROP INDEX IF EXISTS idx_users_page;\n`,
-      "000004_drop_page.down.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_page ON users (email, id DESC);\n",
+      "000004_drop_page.down.sql":
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_page ON users (email, id DESC);\n",
     });
     expect(await lintMigrations(dir)).toEqual([]);
   });
@@ -140,7 +211,11 @@ describe("lint, YSQL rules", () => {
   test("wants a reason for an ever-increasing time first in range order", async () => {
     const sql = "CREATE INDEX CONCURRENTLY idx_users_created ON users (created_at DESC, id DESC);\n";
     expect(await lintPair(sql)).toEqual([
-      { file: "000002_change.up.sql", line: 1, message: expect.stringMatching(/created_at first in range order: every new row goes to the same tablet/) },
+      {
+        file: "000002_change.up.sql",
+        line: 1,
+        message: expect.stringMatching(/created_at first in range order: every new row goes to the same tablet/),
+      },
     ]);
     expect(await lintPair(`${HOT_RANGE_MARKER} the global newest-first page needs one order\n${sql}`)).toEqual([]);
   });
@@ -149,7 +224,9 @@ describe("lint, YSQL rules", () => {
     const gap = await folder({ ...BASE, "000003_skip.up.sql": "SELECT 1;", "000003_skip.down.sql": "SELECT 1;" });
     expect(await lintMigrations(gap)).toEqual([]);
     const zero = await folder({ ...BASE, "000000_zero.up.sql": "SELECT 1;", "000000_zero.down.sql": "SELECT 1;" });
-    expect(await lintMigrations(zero)).toEqual([{ file: "000000_zero.up.sql", line: 1, message: "versions start at 1, found 0" }]);
+    expect(await lintMigrations(zero)).toEqual([
+      { file: "000000_zero.up.sql", line: 1, message: "versions start at 1, found 0" },
+    ]);
   });
 
   test("each up has a down and each down an up", async () => {

@@ -36,7 +36,9 @@ export function lintMigrationSet(set: MigrationSet): LintIssue[] {
   const issues = [...set.issues];
   set.migrations.forEach((migration, index) => {
     // An index a later up file drops is history: its shape is no longer what production runs.
-    const superseded = new Set(set.migrations.slice(index + 1).flatMap((later) => (later.up ? droppedIndexes(later.up.sql) : [])));
+    const superseded = new Set(
+      set.migrations.slice(index + 1).flatMap((later) => (later.up ? droppedIndexes(later.up.sql) : [])),
+    );
     if (migration.up) issues.push(...lintUpSql(migration.up.file, migration.up.sql, { superseded }));
     if (migration.down) issues.push(...lintYsql(migration.down.file, migration.down.sql, { down: true }));
   });
@@ -57,7 +59,11 @@ export function lintUpSql(file: string, sql: string, options: UpLintOptions = {}
   const created = new Set<string>();
   const issues: LintIssue[] = [...ysql];
   const report = (offset: number, message: string) =>
-    issues.push({ file, line: lineAt(sql, offset), message: `${message}; if this is a contract step, start the file with "${CONTRACT_MARKER}"` });
+    issues.push({
+      file,
+      line: lineAt(sql, offset),
+      message: `${message}; if this is a contract step, start the file with "${CONTRACT_MARKER}"`,
+    });
 
   for (const { text, offset } of statements) {
     const table = CREATE_TABLE.exec(text);
@@ -84,7 +90,10 @@ export function lintUpSql(file: string, sql: string, options: UpLintOptions = {}
       const onTable = normalizeName(index[2] as string);
       // A CONCURRENTLY that is not alone is reported by the YSQL rules (lintYsql).
       if (!concurrently && !created.has(onTable)) {
-        report(offset, `CREATE INDEX on existing table ${onTable} without CONCURRENTLY locks writes: put it alone in its own file with CONCURRENTLY`);
+        report(
+          offset,
+          `CREATE INDEX on existing table ${onTable} without CONCURRENTLY locks writes: put it alone in its own file with CONCURRENTLY`,
+        );
       }
     }
   }
@@ -119,17 +128,29 @@ const NO_TRANSACTION = [
   /^ALTER\s+SYSTEM\b/i,
 ];
 
-export function lintYsql(file: string, sql: string, options: { down: boolean; superseded?: ReadonlySet<string> | undefined }): LintIssue[] {
+export function lintYsql(
+  file: string,
+  sql: string,
+  options: { down: boolean; superseded?: ReadonlySet<string> | undefined },
+): LintIssue[] {
   const statements = splitStatements(mask(sql));
   const issues: LintIssue[] = [];
   const report = (offset: number, message: string) => issues.push({ file, line: lineAt(sql, offset), message });
   for (const { text, offset } of statements) {
     if (/^DROP\s+INDEX\s+CONCURRENTLY\b/i.test(text)) {
-      report(offset, "YSQL rejects DROP INDEX CONCURRENTLY (the drop is online there anyway): use DROP INDEX IF EXISTS");
+      report(
+        offset,
+        "YSQL rejects DROP INDEX CONCURRENTLY (the drop is online there anyway): use DROP INDEX IF EXISTS",
+      );
     }
     if (statements.length > 1 && NO_TRANSACTION.some((pattern) => pattern.test(text))) {
-      const what = /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY/i.test(text) ? "CREATE INDEX CONCURRENTLY" : (text.split(/\s+/, 2).join(" ").toUpperCase());
-      report(offset, `${what} can't run inside a transaction block, on YSQL as on PostgreSQL, and a file of several statements runs as one: put it alone in its own file`);
+      const what = /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY/i.test(text)
+        ? "CREATE INDEX CONCURRENTLY"
+        : text.split(/\s+/, 2).join(" ").toUpperCase();
+      report(
+        offset,
+        `${what} can't run inside a transaction block, on YSQL as on PostgreSQL, and a file of several statements runs as one: put it alone in its own file`,
+      );
     }
     if (options.down) continue;
     const index = indexShape(text);
@@ -158,7 +179,10 @@ interface IndexColumn {
   hash: boolean;
 }
 
-const INDEX_NAME = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!ON\s)(${NAME})\s+ON\s`, "i");
+const INDEX_NAME = new RegExp(
+  String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!ON\s)(${NAME})\s+ON\s`,
+  "i",
+);
 
 /** The name and key columns of a CREATE INDEX statement (masked text), or undefined. */
 function indexShape(text: string): { name: string | undefined; columns: IndexColumn[] } | undefined {
@@ -184,7 +208,9 @@ function indexShape(text: string): { name: string | undefined; columns: IndexCol
 /** Index names a file drops (DROP INDEX [CONCURRENTLY] [IF EXISTS] a, b). */
 function droppedIndexes(sql: string): string[] {
   return splitStatements(mask(sql)).flatMap(({ text }) => {
-    const drop = /^DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?([\s\S]*?)(?:\s+(?:CASCADE|RESTRICT))?$/i.exec(text);
+    const drop = /^DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?([\s\S]*?)(?:\s+(?:CASCADE|RESTRICT))?$/i.exec(
+      text,
+    );
     return drop ? splitTopLevel(drop[1] as string, 0).map(({ text: name }) => normalizeName(name)) : [];
   });
 }
@@ -192,7 +218,10 @@ function droppedIndexes(sql: string): string[] {
 function lintAlterAction(action: Statement, report: (offset: number, message: string) => void): void {
   const { text, offset } = action;
   if (/^DROP\b/i.test(text)) {
-    report(offset, `ALTER TABLE ... ${/^DROP\s+CONSTRAINT\b/i.test(text) ? "DROP CONSTRAINT" : "DROP COLUMN"} is destructive`);
+    report(
+      offset,
+      `ALTER TABLE ... ${/^DROP\s+CONSTRAINT\b/i.test(text) ? "DROP CONSTRAINT" : "DROP COLUMN"} is destructive`,
+    );
   }
   const type = /^ALTER\s+(?:COLUMN\s+)?\S+\s+(?:SET\s+DATA\s+)?TYPE\b/i.exec(text);
   if (type) report(offset, "ALTER COLUMN ... TYPE changes what old code reads and writes (and rewrites the table)");
@@ -210,7 +239,9 @@ function objectKind(words: string): string {
 }
 
 function normalizeName(raw: string): string {
-  const parts = raw.split(/\s*\.\s*/).map((part) => (part.startsWith('"') ? part.slice(1, -1).replaceAll('""', '"') : part.toLowerCase()));
+  const parts = raw
+    .split(/\s*\.\s*/)
+    .map((part) => (part.startsWith('"') ? part.slice(1, -1).replaceAll('""', '"') : part.toLowerCase()));
   // The migrations run in the default schema: "public.users" and "users" are the same table.
   if (parts.length === 2 && parts[0] === "public") parts.shift();
   return parts.join(".");

@@ -45,7 +45,12 @@ describe("lock", () => {
   };
 
   test("is held, under the Go driver's id for this database, while files run; released after", async () => {
-    await addMigration(EXTRA, "seen_locks", "CREATE TABLE seen_locks AS SELECT lock_id FROM migrations_locks;", "DROP TABLE IF EXISTS seen_locks;");
+    await addMigration(
+      EXTRA,
+      "seen_locks",
+      "CREATE TABLE seen_locks AS SELECT lock_id FROM migrations_locks;",
+      "DROP TABLE IF EXISTS seen_locks;",
+    );
     const pool = db.pool();
     await createMigrator({ pool, dir }).up();
     const seen = await pool.query("SELECT lock_id FROM seen_locks");
@@ -63,10 +68,14 @@ describe("lock", () => {
     for (const attempt of [() => migrator.up(), () => migrator.down(), () => migrator.force(3)]) {
       const error = await attempt().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationLockedError);
-      expect((error as Error).message).toMatch(/another runner holds migrations_locks\.lock_id '\d+'.*DELETE FROM migrations_locks/);
+      expect((error as Error).message).toMatch(
+        /another runner holds migrations_locks\.lock_id '\d+'.*DELETE FROM migrations_locks/,
+      );
     }
     expect((await pool.query("SELECT to_regclass('users') AS users")).rows).toEqual([{ users: null }]);
-    expect((await pool.query("SELECT lock_id FROM migrations_locks")).rows).toEqual([{ lock_id: lockId(`/${db.name}`) }]);
+    expect((await pool.query("SELECT lock_id FROM migrations_locks")).rows).toEqual([
+      { lock_id: lockId(`/${db.name}`) },
+    ]);
   });
 
   test("shares the version table the Go driver made", async () => {
@@ -79,7 +88,9 @@ describe("lock", () => {
     await pool.query(`INSERT INTO "migrations" (version, dirty) VALUES (3, false)`);
     expect(await migrator.status()).toMatchObject({ version: 3, dirty: false, pending: REAL.slice(3) });
     expect(await migrator.up()).toEqual(REAL.slice(3));
-    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: REAL.at(-1), dirty: false }]);
+    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([
+      { version: REAL.at(-1), dirty: false },
+    ]);
   });
 
   test("two concurrent runners apply each file exactly once", async () => {
@@ -91,7 +102,12 @@ describe("lock", () => {
       `CREATE TABLE migrate_counter (version int NOT NULL);\nINSERT INTO migrate_counter VALUES (${EXTRA});\nSELECT pg_sleep(0.3);`,
       "DROP TABLE IF EXISTS migrate_counter;",
     );
-    await addMigration(EXTRA_AGAIN, "counter_again", `INSERT INTO migrate_counter VALUES (${EXTRA_AGAIN});`, `DELETE FROM migrate_counter WHERE version = ${EXTRA_AGAIN};`);
+    await addMigration(
+      EXTRA_AGAIN,
+      "counter_again",
+      `INSERT INTO migrate_counter VALUES (${EXTRA_AGAIN});`,
+      `DELETE FROM migrate_counter WHERE version = ${EXTRA_AGAIN};`,
+    );
     const a = createMigrator({ pool: db.pool(), dir });
     const b = createMigrator({ pool: db.pool(), dir });
 
@@ -101,11 +117,15 @@ describe("lock", () => {
     expect(applied.sort((x, y) => x - y)).toEqual([...REAL, EXTRA, EXTRA_AGAIN]);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(MigrationLockedError);
     const pool = db.pool();
-    expect((await pool.query("SELECT version, count(*)::int AS n FROM migrate_counter GROUP BY 1 ORDER BY 1")).rows).toEqual([
+    expect(
+      (await pool.query("SELECT version, count(*)::int AS n FROM migrate_counter GROUP BY 1 ORDER BY 1")).rows,
+    ).toEqual([
       { version: EXTRA, n: 1 },
       { version: EXTRA_AGAIN, n: 1 },
     ]);
-    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: EXTRA_AGAIN, dirty: false }]);
+    expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([
+      { version: EXTRA_AGAIN, dirty: false },
+    ]);
     expect((await pool.query("SELECT * FROM migrations_locks")).rows).toEqual([]);
   });
 

@@ -35,7 +35,9 @@ describe("real migrations", () => {
     }
     expect(await row()).toEqual([{ version: migrations.at(-1)?.version, dirty: false }]);
     const latest = before.at(-1);
-    expect(latest?.indexes).toContainEqual(expect.objectContaining({ indexname: "idx_audit_created", indisvalid: true }));
+    expect(latest?.indexes).toContainEqual(
+      expect.objectContaining({ indexname: "idx_audit_created", indisvalid: true }),
+    );
 
     for (let index = migrations.length - 1; index >= 0; index--) {
       const version = migrations[index]!.version;
@@ -58,7 +60,13 @@ describe("real migrations", () => {
     const versions = await repositoryVersions();
     expect(await migrator.up(4)).toEqual([1, 2, 3, 4]);
     expect(await migrator.down(2)).toEqual([4, 3]);
-    expect(await migrator.status()).toEqual({ version: 2, dirty: false, latest: versions.at(-1), pending: versions.slice(2), ahead: false });
+    expect(await migrator.status()).toEqual({
+      version: 2,
+      dirty: false,
+      latest: versions.at(-1),
+      pending: versions.slice(2),
+      ahead: false,
+    });
     expect(await migrator.up()).toHaveLength(versions.length - 2);
     expect(await migrator.up()).toEqual([]);
     await expect(migrator.up(0)).rejects.toThrow(/positive whole number/);
@@ -98,7 +106,9 @@ describe("a failing up", () => {
       "DROP INDEX CONCURRENTLY IF EXISTS idx_users_display_name;",
     );
     await migrator.up(count);
-    await pool.query("INSERT INTO users (email, display_name) VALUES ('a@example.com', 'Sam'), ('b@example.com', 'Sam')");
+    await pool.query(
+      "INSERT INTO users (email, display_name) VALUES ('a@example.com', 'Sam'), ('b@example.com', 'Sam')",
+    );
     const atLast = await snapshot(pool);
 
     const error = await migrator.up().catch((e: unknown) => e);
@@ -114,11 +124,18 @@ describe("a failing up", () => {
   });
 
   test("without that down the invalid index would stay (the test above is not vacuous)", async () => {
-    const migrator = await broken("CREATE UNIQUE INDEX CONCURRENTLY idx_users_display_name ON users (display_name);", "SELECT 1;");
+    const migrator = await broken(
+      "CREATE UNIQUE INDEX CONCURRENTLY idx_users_display_name ON users (display_name);",
+      "SELECT 1;",
+    );
     await migrator.up(count);
-    await pool.query("INSERT INTO users (email, display_name) VALUES ('a@example.com', 'Sam'), ('b@example.com', 'Sam')");
+    await pool.query(
+      "INSERT INTO users (email, display_name) VALUES ('a@example.com', 'Sam'), ('b@example.com', 'Sam')",
+    );
     await expect(migrator.up()).rejects.toThrow(MigrationError);
-    expect((await snapshot(pool)).indexes).toContainEqual(expect.objectContaining({ indexname: "idx_users_display_name", indisvalid: false }));
+    expect((await snapshot(pool)).indexes).toContainEqual(
+      expect.objectContaining({ indexname: "idx_users_display_name", indisvalid: false }),
+    );
   });
 
   test("a multi-statement file is undone whole, and the error names the file, the cause and its line", async () => {
@@ -213,7 +230,13 @@ describe("a database ahead of the files (the code was rolled back)", () => {
     expect(logs).toContain(`database is at version ${last + 1}, ahead of the newest file (${last}): nothing to apply`);
     expect(await row()).toEqual([{ version: last + 1, dirty: false }]);
     expect(await snapshot(pool)).toEqual(before);
-    expect(await migrator.status()).toEqual({ version: last + 1, dirty: false, latest: last, pending: [], ahead: true });
+    expect(await migrator.status()).toEqual({
+      version: last + 1,
+      dirty: false,
+      latest: last,
+      pending: [],
+      ahead: true,
+    });
     expect(await locks()).toEqual([]);
 
     await expect(migrator.down()).rejects.toThrow(/ahead of the newest file/);

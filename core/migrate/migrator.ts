@@ -58,7 +58,9 @@ export function createMigrator(options: MigratorOptions): Migrator {
       result = await fn();
     } catch (error) {
       // The migration's error is the one worth reporting; a failed release only gets a log line.
-      await release().catch((releaseError: unknown) => log(`could not release the migration lock: ${String(releaseError)}`));
+      await release().catch((releaseError: unknown) =>
+        log(`could not release the migration lock: ${String(releaseError)}`),
+      );
       throw error;
     }
     await release();
@@ -73,7 +75,9 @@ export function createMigrator(options: MigratorOptions): Migrator {
   async function cleanVersion(migrations: Migration[]): Promise<{ version: number | null; ahead: boolean }> {
     const { version, dirty } = await readVersion(pool);
     if (dirty) {
-      throw new MigrationError(`Dirty database version ${version ?? -1}. Fix and force version (npm run migrate -- force V).`);
+      throw new MigrationError(
+        `Dirty database version ${version ?? -1}. Fix and force version (npm run migrate -- force V).`,
+      );
     }
     if (version !== null && !migrations.some((m) => m.version === version)) {
       const latest = migrations.at(-1)?.version;
@@ -99,7 +103,9 @@ export function createMigrator(options: MigratorOptions): Migrator {
       if (state.ahead) {
         // golang-migrate's up fails here ("no migration found for version N"); a rollback of the
         // code must not, or the previous commit could never be deployed again.
-        log(`database is at version ${state.version}, ahead of the newest file (${migrations.at(-1)?.version ?? "none"}): nothing to apply`);
+        log(
+          `database is at version ${state.version}, ahead of the newest file (${migrations.at(-1)?.version ?? "none"}): nothing to apply`,
+        );
         return [];
       }
       let current = state.version;
@@ -149,7 +155,9 @@ export function createMigrator(options: MigratorOptions): Migrator {
     return locked(async () => {
       const state = await cleanVersion(migrations);
       if (state.ahead) {
-        throw new MigrationError(`database is at version ${state.version}, ahead of the newest file in ${dir}: down needs the files that applied it`);
+        throw new MigrationError(
+          `database is at version ${state.version}, ahead of the newest file in ${dir}: down needs the files that applied it`,
+        );
       }
       const current = state.version;
       const applied = migrations.filter((m) => m.version <= (current ?? -1)).reverse();
@@ -163,9 +171,12 @@ export function createMigrator(options: MigratorOptions): Migrator {
         try {
           await run(migration, "down");
         } catch (error) {
-          throw new MigrationError(`${file} failed: ${describe(error, migration.down?.sql ?? "")}. Left dirty at version ${target ?? -1}.`, {
-            cause: error,
-          });
+          throw new MigrationError(
+            `${file} failed: ${describe(error, migration.down?.sql ?? "")}. Left dirty at version ${target ?? -1}.`,
+            {
+              cause: error,
+            },
+          );
         }
         await writeVersion(pool, target, false);
       }
@@ -201,13 +212,16 @@ export function createMigrator(options: MigratorOptions): Migrator {
 }
 
 function checkCount(n: number | undefined): void {
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new MigrationError(`expected a positive whole number of migrations, got ${n}`);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1))
+    throw new MigrationError(`expected a positive whole number of migrations, got ${n}`);
 }
 
 /** The database's message with its SQLSTATE and, when it reports a position, the line in the file. */
 function describe(error: unknown, sql: string): string {
   if (!(error instanceof Error)) return String(error);
   const { code, position } = error as Error & { code?: string; position?: string };
-  const details = [code, position ? `line ${sql.slice(0, Number(position) - 1).split("\n").length}` : undefined].filter(Boolean);
+  const details = [code, position ? `line ${sql.slice(0, Number(position) - 1).split("\n").length}` : undefined].filter(
+    Boolean,
+  );
   return details.length ? `${error.message} (${details.join(", ")})` : error.message;
 }

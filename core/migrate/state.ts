@@ -23,7 +23,10 @@ export function pgCode(error: unknown): string | undefined {
 
 /** The driver creates both tables on open when missing; IF NOT EXISTS plus a race guard does the same. */
 export async function ensureTable(pool: Pool, table: string): Promise<void> {
-  const columns = table === LOCK_TABLE ? "lock_id TEXT NOT NULL PRIMARY KEY" : "version INT NOT NULL PRIMARY KEY, dirty BOOL NOT NULL";
+  const columns =
+    table === LOCK_TABLE
+      ? "lock_id TEXT NOT NULL PRIMARY KEY"
+      : "version INT NOT NULL PRIMARY KEY, dirty BOOL NOT NULL";
   try {
     await pool.query(`CREATE TABLE IF NOT EXISTS "${table}" (${columns})`);
   } catch (error) {
@@ -34,7 +37,9 @@ export async function ensureTable(pool: Pool, table: string): Promise<void> {
 
 export async function readVersion(pool: Pool): Promise<DatabaseVersion> {
   try {
-    const { rows } = await pool.query<{ version: number; dirty: boolean }>(`SELECT version, dirty FROM "${VERSION_TABLE}" LIMIT 1`);
+    const { rows } = await pool.query<{ version: number; dirty: boolean }>(
+      `SELECT version, dirty FROM "${VERSION_TABLE}" LIMIT 1`,
+    );
     const row = rows[0];
     if (!row) return { version: null, dirty: false };
     return { version: row.version === NIL_VERSION ? null : row.version, dirty: row.dirty };
@@ -50,7 +55,10 @@ export async function writeVersion(pool: Pool, version: number | null, dirty: bo
     await client.query(`DELETE FROM "${VERSION_TABLE}"`);
     // A nil version is no row, unless dirty: then -1 records that the last down of all failed.
     if (version !== null || dirty) {
-      await client.query(`INSERT INTO "${VERSION_TABLE}" (version, dirty) VALUES ($1, $2)`, [version ?? NIL_VERSION, dirty]);
+      await client.query(`INSERT INTO "${VERSION_TABLE}" (version, dirty) VALUES ($1, $2)`, [
+        version ?? NIL_VERSION,
+        dirty,
+      ]);
     }
   });
 }

@@ -44,7 +44,10 @@ export async function create(actor: Actor, raw: CreateInput): Promise<Info> {
         errors: [{ path: "slug", message: "Already taken" }],
       });
     }
-    await tx.insertInto("organization_members").values({ org_id: row.id, user_id: user.userId, role: "owner" }).execute();
+    await tx
+      .insertInto("organization_members")
+      .values({ org_id: row.id, user_id: user.userId, role: "owner" })
+      .execute();
     await emit({
       action: "org.created",
       actor,
@@ -101,7 +104,12 @@ export async function update(actor: Actor, orgId: string, raw: UpdateInput): Pro
     if (patch.plan !== undefined && !isPlatformAdmin(actor)) {
       throw new VisibleError("forbidden", "Only platform administrators change an organization's plan");
     }
-    const before = await tx.selectFrom("organizations").selectAll().where("id", "=", orgId).forUpdate().executeTakeFirst();
+    const before = await tx
+      .selectFrom("organizations")
+      .selectAll()
+      .where("id", "=", orgId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!before) throw new VisibleError("not_found", "Organization not found");
     const changes = diff(AUDITED(before), { name: patch.name, plan: patch.plan, metadata: patch.metadata });
     if (!changes) return toInfo(before, role);
@@ -116,7 +124,14 @@ export async function update(actor: Actor, orgId: string, raw: UpdateInput): Pro
       .where("id", "=", orgId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await emit({ action: "org.updated", actor, orgId, resourceType: "organization", resourceId: orgId, details: changes });
+    await emit({
+      action: "org.updated",
+      actor,
+      orgId,
+      resourceType: "organization",
+      resourceId: orgId,
+      details: changes,
+    });
     return toInfo(after, role);
   });
 }
@@ -127,7 +142,11 @@ export async function remove(actor: Actor, orgId: string): Promise<void> {
     await requireRole(actor, orgId, "owner");
     const counts = await tx
       .selectNoFrom((eb) => [
-        eb.selectFrom("organization_members").select(eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId).as("members"),
+        eb
+          .selectFrom("organization_members")
+          .select(eb.fn.countAll<number>().as("n"))
+          .where("org_id", "=", orgId)
+          .as("members"),
         eb.selectFrom("resources").select(eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId).as("resources"),
       ])
       .executeTakeFirstOrThrow();

@@ -17,13 +17,26 @@ describe("Org.create", () => {
     const { actor } = await createUser();
     const slug = uniqueSlug();
     const org = await Org.create(actor, { name: "  Acme  ", slug, metadata: { tier: "gold", apiKey: "s3cret" } });
-    expect(org).toMatchObject({ name: "Acme", slug, plan: "free", status: "active", role: "owner", metadata: { tier: "gold", apiKey: "s3cret" } });
+    expect(org).toMatchObject({
+      name: "Acme",
+      slug,
+      plan: "free",
+      status: "active",
+      role: "owner",
+      metadata: { tier: "gold", apiKey: "s3cret" },
+    });
     expect(Org.Info.parse(org)).toEqual(org);
-    const member = await db().selectFrom("organization_members").selectAll().where("org_id", "=", org.id).executeTakeFirstOrThrow();
+    const member = await db()
+      .selectFrom("organization_members")
+      .selectAll()
+      .where("org_id", "=", org.id)
+      .executeTakeFirstOrThrow();
     expect(member).toMatchObject({ user_id: actor.userId, role: "owner" });
     const [event] = await auditOf(org.id, "org.created");
     expect(event).toMatchObject({ user_id: actor.userId, resource_type: "organization", resource_id: org.id });
-    expect(event!.details).toEqual({ after: { name: "Acme", slug, plan: "free", metadata: { tier: "gold", apiKey: "[redacted]" } } });
+    expect(event!.details).toEqual({
+      after: { name: "Acme", slug, plan: "free", metadata: { tier: "gold", apiKey: "[redacted]" } },
+    });
   });
 
   it("answers slug_taken for a slug in use, leaving nothing behind", async () => {
@@ -52,13 +65,18 @@ describe("Org.create", () => {
     const { actor } = await createUser();
     // Each run has a database of its own, so a short random slug is free.
     const random = Math.random().toString(36).slice(2);
-    await expect(Org.create(actor, { name: "X", slug: `${random.slice(0, 3)}${"a".repeat(97)}` })).resolves.toMatchObject({ role: "owner" });
-    await expect(Org.create(actor, { name: "X", slug: `z${random.slice(0, 1)}9` })).resolves.toMatchObject({ role: "owner" });
+    await expect(
+      Org.create(actor, { name: "X", slug: `${random.slice(0, 3)}${"a".repeat(97)}` }),
+    ).resolves.toMatchObject({ role: "owner" });
+    await expect(Org.create(actor, { name: "X", slug: `z${random.slice(0, 1)}9` })).resolves.toMatchObject({
+      role: "owner",
+    });
   });
 
   it("bounds metadata: a JSON object of at most 32 KiB and 10 levels", async () => {
     const { actor } = await createUser();
-    const create = (metadata: unknown) => Org.create(actor, { name: "X", slug: uniqueSlug(), metadata: metadata as Record<string, unknown> });
+    const create = (metadata: unknown) =>
+      Org.create(actor, { name: "X", slug: uniqueSlug(), metadata: metadata as Record<string, unknown> });
     await expect(create(nested(10))).resolves.toMatchObject({ metadata: nested(10) });
     await expect(create(nested(11))).rejects.toMatchObject({ code: "validation_failed" });
     await expect(create(nested(5000))).rejects.toMatchObject({ code: "validation_failed" });
@@ -76,7 +94,9 @@ describe("Org.create", () => {
   });
 
   it("refuses anonymous callers", async () => {
-    await expect(Org.create({ type: "public" }, { name: "X", slug: uniqueSlug() })).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(Org.create({ type: "public" }, { name: "X", slug: uniqueSlug() })).rejects.toMatchObject({
+      code: "unauthorized",
+    });
   });
 });
 
@@ -103,12 +123,19 @@ describe("Org.fromID", () => {
 describe("Org.update", () => {
   it("lets admins and owners change name and metadata, auditing only the changed fields", async () => {
     const org = await createOrgWithRoles();
-    await expect(Org.update(org.members.member.actor, org.id, { name: "Nope" })).rejects.toMatchObject({ code: "forbidden" });
-    await expect(Org.update(org.members.viewer.actor, org.id, { name: "Nope" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(Org.update(org.members.member.actor, org.id, { name: "Nope" })).rejects.toMatchObject({
+      code: "forbidden",
+    });
+    await expect(Org.update(org.members.viewer.actor, org.id, { name: "Nope" })).rejects.toMatchObject({
+      code: "forbidden",
+    });
     const outsider = await createUser();
     await expect(Org.update(outsider.actor, org.id, { name: "Nope" })).rejects.toMatchObject({ code: "not_found" });
 
-    const updated = await Org.update(org.members.admin.actor, org.id, { name: "Renamed", metadata: { region: "eu", password: "hunter2" } });
+    const updated = await Org.update(org.members.admin.actor, org.id, {
+      name: "Renamed",
+      metadata: { region: "eu", password: "hunter2" },
+    });
     expect(updated).toMatchObject({ name: "Renamed", role: "admin", metadata: { region: "eu", password: "hunter2" } });
     const [event] = await auditOf(org.id, "org.updated");
     expect(event!.user_id).toBe(org.members.admin.actor.userId);
@@ -124,17 +151,28 @@ describe("Org.update", () => {
 
   it("lets only platform admins change the plan", async () => {
     const org = await createOrgWithRoles();
-    await expect(Org.update(org.owner.actor, org.id, { plan: "enterprise" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(Org.update(org.owner.actor, org.id, { plan: "enterprise" })).rejects.toMatchObject({
+      code: "forbidden",
+    });
     const admin = await createUser({ platformAdmin: true });
-    await expect(Org.update(admin.actor, org.id, { plan: "enterprise" })).resolves.toMatchObject({ plan: "enterprise", role: null });
+    await expect(Org.update(admin.actor, org.id, { plan: "enterprise" })).resolves.toMatchObject({
+      plan: "enterprise",
+      role: null,
+    });
   });
 
   it("rejects empty and unknown patches", async () => {
     const org = await createOrgWithRoles();
     await expect(Org.update(org.owner.actor, org.id, {})).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(Org.update(org.owner.actor, org.id, { slug: "new-slug" } as never)).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(Org.update(org.owner.actor, org.id, { name: "" })).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(Org.update(org.owner.actor, org.id, { name: "x".repeat(256) })).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(Org.update(org.owner.actor, org.id, { slug: "new-slug" } as never)).rejects.toMatchObject({
+      code: "validation_failed",
+    });
+    await expect(Org.update(org.owner.actor, org.id, { name: "" })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
+    await expect(Org.update(org.owner.actor, org.id, { name: "x".repeat(256) })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
   });
 });
 
@@ -149,7 +187,13 @@ describe("Org.remove", () => {
 
     await Org.remove(org.owner.actor, org.id);
     const count = async (table: "organizations" | "organization_members" | "resources", column: "id" | "org_id") =>
-      (await db().selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).where(column, "=", org.id).executeTakeFirstOrThrow()).n;
+      (
+        await db()
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where(column, "=", org.id)
+          .executeTakeFirstOrThrow()
+      ).n;
     expect(await count("organizations", "id")).toBe(0);
     expect(await count("organization_members", "org_id")).toBe(0);
     expect(await count("resources", "org_id")).toBe(0);
@@ -172,7 +216,10 @@ describe("Org.list", () => {
     const created: string[] = [];
     for (let i = 0; i < 7; i++) created.push((await Org.create(actor, { name: `Org ${i}`, slug: uniqueSlug() })).id);
     const other = await createOrgWithRoles();
-    await db().insertInto("organization_members").values({ org_id: other.id, user_id: actor.userId, role: "viewer" }).execute();
+    await db()
+      .insertInto("organization_members")
+      .values({ org_id: other.id, user_id: actor.userId, role: "viewer" })
+      .execute();
 
     const seen: { id: string; role: string | null }[] = [];
     let cursor: string | undefined;
@@ -190,7 +237,11 @@ describe("Org.list", () => {
 
   it("rejects tampered cursors and limits out of bounds", async () => {
     const { actor } = await createUser();
-    for (const cursor of ["garbage", Buffer.from('["x","y"]').toString("base64url"), Buffer.from("{}").toString("base64url")]) {
+    for (const cursor of [
+      "garbage",
+      Buffer.from('["x","y"]').toString("base64url"),
+      Buffer.from("{}").toString("base64url"),
+    ]) {
       await expect(Org.list(actor, { cursor })).rejects.toMatchObject({ code: "validation_failed" });
     }
     for (const limit of [0, 201, -1, 1.5]) {

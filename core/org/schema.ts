@@ -12,7 +12,9 @@ export const Slug = z.string().check(
   }),
 );
 
-export const Plan = z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,49}$/, { message: "A plan name: lower-case, at most 50 characters" }));
+export const Plan = z
+  .string()
+  .check(z.regex(/^[a-z][a-z0-9_-]{0,49}$/, { message: "A plan name: lower-case, at most 50 characters" }));
 
 export const Info = z.object({
   id: z.uuid(),

@@ -25,7 +25,8 @@ const waiting: (() => void)[] = [];
 async function inSlot<T>(work: () => Promise<T>): Promise<T> {
   const { concurrency, queue } = config().passwordHashing;
   if (running >= concurrency) {
-    if (waiting.length >= queue) throw new VisibleError("rate_limited", "Too many password checks at once; try again shortly", { retryAfter: 1 });
+    if (waiting.length >= queue)
+      throw new VisibleError("rate_limited", "Too many password checks at once; try again shortly", { retryAfter: 1 });
     // The slot is handed over by the call that releases it: `running` stays counted.
     await new Promise<void>((resolve) => waiting.push(resolve));
   } else {
@@ -67,7 +68,11 @@ interface CountedAttempt {
 }
 
 /** verifyPassword for a counted attempt: one the server was too busy to check is given back. */
-export async function checkPassword(attempt: CountedAttempt, stored: string | null | undefined, password: string): Promise<boolean> {
+export async function checkPassword(
+  attempt: CountedAttempt,
+  stored: string | null | undefined,
+  password: string,
+): Promise<boolean> {
   try {
     return await verifyPassword(stored, password);
   } catch (error) {

@@ -25,7 +25,9 @@ describe("argon2 work in one process", () => {
     process.env.PASSWORD_HASH_QUEUE = "2";
     reloadConfig();
     resetHashingPeak();
-    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => hashPassword("correct horse battery staple")));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => hashPassword("correct horse battery staple")),
+    );
     expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(3);
     for (const outcome of outcomes.filter((outcome) => outcome.status === "rejected")) {
       expect(outcome.reason).toMatchObject({ code: "rate_limited", retryAfter: 1 });

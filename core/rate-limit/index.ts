@@ -37,7 +37,10 @@ function limitersOf(name: LimitName): Limiters {
   let limiters = built.limiters.get(name);
   if (!limiters) {
     const { points, windowSeconds } = current.limits[name];
-    limiters = { memory: new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix: name }), redis: undefined };
+    limiters = {
+      memory: new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix: name }),
+      redis: undefined,
+    };
     built.limiters.set(name, limiters);
   }
   return limiters;
@@ -91,7 +94,11 @@ async function consume(name: LimitName, subject: string): Promise<Refusal | unde
     // With the insurance limiter in place only a refusal rejects.
     if (!(error instanceof RateLimiterRes)) throw error;
     const result = error as Result;
-    return { name, attempts: result.consumedPoints, retryAfterSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) };
+    return {
+      name,
+      attempts: result.consumedPoints,
+      retryAfterSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
+    };
   }
 }
 
@@ -112,11 +119,20 @@ async function audit(refusal: Refusal, context: RefusalContext): Promise<void> {
     await emit({
       action: "auth.rate_limited",
       actor: context.actor,
-      details: { ...context.details, limit: refusal.name, attempts: refusal.attempts, retryAfterSeconds: refusal.retryAfterSeconds },
+      details: {
+        ...context.details,
+        limit: refusal.name,
+        attempts: refusal.attempts,
+        retryAfterSeconds: refusal.retryAfterSeconds,
+      },
     });
   } catch (error) {
     // The refusal stands; it is in the log line if the trail could not take it.
-    log.warn("rate-limit refusal not audited", { error: (error as Error).message, limit: refusal.name, attempts: refusal.attempts });
+    log.warn("rate-limit refusal not audited", {
+      error: (error as Error).message,
+      limit: refusal.name,
+      attempts: refusal.attempts,
+    });
   }
 }
 
@@ -160,7 +176,9 @@ export async function takePasswordAttempt(account: string, context: RefusalConte
   const ip = context.actor.ip;
   const taken: [LimitName, string][] = [["login-account", account]];
   if (ip) taken.push(["login-ip", ip]);
-  const refusals = (await Promise.all(taken.map(([name, subject]) => consume(name, subject)))).filter((refusal) => refusal !== undefined);
+  const refusals = (await Promise.all(taken.map(([name, subject]) => consume(name, subject)))).filter(
+    (refusal) => refusal !== undefined,
+  );
   if (refusals.length > 0) {
     await Promise.all(refusals.map((refusal) => audit(refusal, context)));
     throw refused(refusals);

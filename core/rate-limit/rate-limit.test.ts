@@ -56,7 +56,9 @@ for (const mode of ["cache", "in-process"] as const) {
     it("let exactly the limit through when 40 attempts are taken at once", async () => {
       await setMode();
       const subject = randomUUID();
-      const outcomes = await Promise.all(Array.from({ length: 40 }, () => refusalOf(RateLimit.take("member-add", subject, { actor: actorFrom(ip()) }))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, () => refusalOf(RateLimit.take("member-add", subject, { actor: actorFrom(ip()) }))),
+      );
       expect(outcomes.filter((outcome) => outcome === undefined)).toHaveLength(4);
       for (const refusal of outcomes.filter((outcome) => outcome !== undefined)) {
         expect(refusal.code).toBe("rate_limited");
@@ -71,7 +73,8 @@ for (const mode of ["cache", "in-process"] as const) {
       await setMode();
       const name = account();
       const address = ip();
-      for (let i = 0; i < 3; i++) await RateLimit.takePasswordAttempt(i % 2 ? name.toUpperCase() : name, { actor: actorFrom(address) });
+      for (let i = 0; i < 3; i++)
+        await RateLimit.takePasswordAttempt(i % 2 ? name.toUpperCase() : name, { actor: actorFrom(address) });
       const error = await refusalOf(RateLimit.takePasswordAttempt(name, { actor: actorFrom(ip()) }));
       expect(error?.code).toBe("rate_limited");
       expect(error?.retryAfter).toBeGreaterThan(890);
@@ -79,7 +82,9 @@ for (const mode of ["cache", "in-process"] as const) {
       // The address has two guesses left for other accounts, then it is refused too.
       await RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) });
       await RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) });
-      expect((await refusalOf(RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) })))?.code).toBe("rate_limited");
+      expect((await refusalOf(RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) })))?.code).toBe(
+        "rate_limited",
+      );
     });
 
     it("start the account over after a success and give the address its guess back", async () => {
@@ -93,7 +98,9 @@ for (const mode of ["cache", "in-process"] as const) {
       }
       // Six guesses from the address, four of them wrong: one more for another account, then no more.
       await RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) });
-      expect((await refusalOf(RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) })))?.code).toBe("rate_limited");
+      expect((await refusalOf(RateLimit.takePasswordAttempt(account(), { actor: actorFrom(address) })))?.code).toBe(
+        "rate_limited",
+      );
       // The account itself is not limited: each success started it over.
       expect(await refusalOf(RateLimit.takePasswordAttempt(name, { actor: actorFrom(ip()) }))).toBeUndefined();
     });
@@ -101,7 +108,8 @@ for (const mode of ["cache", "in-process"] as const) {
     it("give an attempt back that was never checked", async () => {
       await setMode();
       const name = account();
-      for (let i = 0; i < 10; i++) await (await RateLimit.takePasswordAttempt(name, { actor: actorFrom(ip()) })).giveBack();
+      for (let i = 0; i < 10; i++)
+        await (await RateLimit.takePasswordAttempt(name, { actor: actorFrom(ip()) })).giveBack();
       expect(await refusalOf(RateLimit.takePasswordAttempt(name, { actor: actorFrom(ip()) }))).toBeUndefined();
     });
   });

@@ -67,7 +67,12 @@ export async function list(actor: Actor, orgId: string, raw: ListQuery = {}): Pr
 }
 
 /** The organization's resource `id`, or not_found: never a resource of another organization. */
-async function find(executor: Executor, orgId: string, id: string, options: { lock?: boolean } = {}): Promise<ResourceRow> {
+async function find(
+  executor: Executor,
+  orgId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<ResourceRow> {
   let query = executor.selectFrom("resources").selectAll().where("id", "=", resourceId(id)).where("org_id", "=", orgId);
   if (options.lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();

@@ -17,13 +17,26 @@ describe("Resource.create", () => {
     expect(resource).toMatchObject({ orgId: org.id, type: "voice.line", name: "Main line", status: "active" });
     expect(Resource.Info.parse(resource)).toEqual(resource);
     const [event] = await auditOf(org.id, "resource.created");
-    expect(event).toMatchObject({ resource_type: "resource", resource_id: resource.id, user_id: org.members.member.actor.userId });
-    expect(event!.details).toEqual({
-      after: { type: "voice.line", name: "Main line", status: "active", config: { number: "+4930123", webhook: { url: "https://x.test", signingSecret: "[redacted]" } } },
+    expect(event).toMatchObject({
+      resource_type: "resource",
+      resource_id: resource.id,
+      user_id: org.members.member.actor.userId,
     });
-    await expect(Resource.create(org.members.viewer.actor, org.id, { type: "voice.line", name: "X" })).rejects.toMatchObject({ code: "forbidden" });
+    expect(event!.details).toEqual({
+      after: {
+        type: "voice.line",
+        name: "Main line",
+        status: "active",
+        config: { number: "+4930123", webhook: { url: "https://x.test", signingSecret: "[redacted]" } },
+      },
+    });
+    await expect(
+      Resource.create(org.members.viewer.actor, org.id, { type: "voice.line", name: "X" }),
+    ).rejects.toMatchObject({ code: "forbidden" });
     const outsider = await createUser();
-    await expect(Resource.create(outsider.actor, org.id, { type: "voice.line", name: "X" })).rejects.toMatchObject({ code: "not_found" });
+    await expect(Resource.create(outsider.actor, org.id, { type: "voice.line", name: "X" })).rejects.toMatchObject({
+      code: "not_found",
+    });
   });
 
   it.each([
@@ -35,17 +48,28 @@ describe("Resource.create", () => {
     ["name with a NUL", { type: "line", name: "a\u0000b" }],
     ["array config", { type: "line", name: "X", config: [] }],
     ["config over 32 KiB", { type: "line", name: "X", config: { blob: "é".repeat(16 * 1024) } }],
-    ["config 11 levels deep", { type: "line", name: "X", config: { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: { k: 1 } } } } } } } } } } } }],
+    [
+      "config 11 levels deep",
+      {
+        type: "line",
+        name: "X",
+        config: { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: { k: 1 } } } } } } } } } } },
+      },
+    ],
     ["an unknown field", { type: "line", name: "X", orgId: randomUUID() }],
   ])("rejects a %s", async (_, body) => {
     const org = await createOrgWithRoles();
-    await expect(Resource.create(org.owner.actor, org.id, body as never)).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(Resource.create(org.owner.actor, org.id, body as never)).rejects.toMatchObject({
+      code: "validation_failed",
+    });
   });
 
   it("accepts the longest type and name", async () => {
     const org = await createOrgWithRoles();
     const type = `a${"b".repeat(49)}`;
-    await expect(Resource.create(org.owner.actor, org.id, { type, name: "n".repeat(255) })).resolves.toMatchObject({ type });
+    await expect(Resource.create(org.owner.actor, org.id, { type, name: "n".repeat(255) })).resolves.toMatchObject({
+      type,
+    });
   });
 });
 
@@ -58,7 +82,9 @@ describe("Resource.fromID / update / remove", () => {
     await expect(Resource.fromID(org.members.viewer.actor, org.id, mine.id)).resolves.toEqual(mine);
     // Their id through my organization, where I am owner: still not_found, and nothing changes.
     await expect(Resource.fromID(org.owner.actor, org.id, theirs.id)).rejects.toMatchObject({ code: "not_found" });
-    await expect(Resource.update(org.owner.actor, org.id, theirs.id, { name: "Hijacked" })).rejects.toMatchObject({ code: "not_found" });
+    await expect(Resource.update(org.owner.actor, org.id, theirs.id, { name: "Hijacked" })).rejects.toMatchObject({
+      code: "not_found",
+    });
     await expect(Resource.remove(org.owner.actor, org.id, theirs.id)).rejects.toMatchObject({ code: "not_found" });
     await expect(Resource.fromID(org.owner.actor, other.id, theirs.id)).rejects.toMatchObject({ code: "not_found" });
     await expect(Resource.fromID(other.owner.actor, other.id, theirs.id)).resolves.toMatchObject({ name: "Theirs" });
@@ -67,9 +93,19 @@ describe("Resource.fromID / update / remove", () => {
 
   it("updates name, config and status for members and up, auditing before and after", async () => {
     const org = await createOrgWithRoles();
-    const resource = await Resource.create(org.owner.actor, org.id, { type: "line", name: "Before", config: { a: 1, token: "t1" } });
-    await expect(Resource.update(org.members.viewer.actor, org.id, resource.id, { name: "X" })).rejects.toMatchObject({ code: "forbidden" });
-    const updated = await Resource.update(org.members.member.actor, org.id, resource.id, { name: "After", status: "disabled", config: { a: 1, token: "t2" } });
+    const resource = await Resource.create(org.owner.actor, org.id, {
+      type: "line",
+      name: "Before",
+      config: { a: 1, token: "t1" },
+    });
+    await expect(Resource.update(org.members.viewer.actor, org.id, resource.id, { name: "X" })).rejects.toMatchObject({
+      code: "forbidden",
+    });
+    const updated = await Resource.update(org.members.member.actor, org.id, resource.id, {
+      name: "After",
+      status: "disabled",
+      config: { a: 1, token: "t2" },
+    });
     expect(updated).toMatchObject({ name: "After", status: "disabled", config: { a: 1, token: "t2" } });
     expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(resource.updatedAt));
     const [event] = await auditOf(org.id, "resource.updated");
@@ -78,17 +114,25 @@ describe("Resource.fromID / update / remove", () => {
       before: { name: "Before", status: "active", config: { a: 1, token: "[redacted]" } },
       after: { name: "After", status: "disabled", config: { a: 1, token: "[redacted]" } },
     });
-    await expect(Resource.update(org.owner.actor, org.id, resource.id, { status: "deleted" as never })).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(Resource.update(org.owner.actor, org.id, resource.id, {})).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(
+      Resource.update(org.owner.actor, org.id, resource.id, { status: "deleted" as never }),
+    ).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(Resource.update(org.owner.actor, org.id, resource.id, {})).rejects.toMatchObject({
+      code: "validation_failed",
+    });
   });
 
   it("lets admins and up delete", async () => {
     const org = await createOrgWithRoles();
     const resource = await Resource.create(org.owner.actor, org.id, { type: "line", name: "Doomed" });
-    await expect(Resource.remove(org.members.member.actor, org.id, resource.id)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(Resource.remove(org.members.member.actor, org.id, resource.id)).rejects.toMatchObject({
+      code: "forbidden",
+    });
     await Resource.remove(org.members.admin.actor, org.id, resource.id);
     await expect(Resource.fromID(org.owner.actor, org.id, resource.id)).rejects.toMatchObject({ code: "not_found" });
-    await expect(Resource.remove(org.members.admin.actor, org.id, resource.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(Resource.remove(org.members.admin.actor, org.id, resource.id)).rejects.toMatchObject({
+      code: "not_found",
+    });
     const [event] = await auditOf(org.id, "resource.deleted");
     expect(event).toMatchObject({ resource_id: resource.id, resource_type: "resource" });
     expect(event!.details).toEqual({ before: { type: "line", name: "Doomed", status: "active", config: {} } });
@@ -99,19 +143,45 @@ describe("credentials in a resource's config", () => {
   it("never reach the trail, by value: created, updated and deleted keep only their redacted form", async () => {
     const org = await createOrgWithRoles();
     const secret = "PASSWORD-7f3a";
-    const config = { url: `postgres://svc:${secret}@db/app`, dsn: "https://k@o1.ingest.example/1", nested: [{ note: `Bearer tok_${secret}` }], region: "eu" };
+    const config = {
+      url: `postgres://svc:${secret}@db/app`,
+      dsn: "https://k@o1.ingest.example/1",
+      nested: [{ note: `Bearer tok_${secret}` }],
+      region: "eu",
+    };
     const resource = await Resource.create(org.owner.actor, org.id, { type: "db", name: "Main", config });
     // The resource itself keeps what the client sent.
     expect(resource.config).toEqual(config);
     await Resource.update(org.owner.actor, org.id, resource.id, { config: { ...config, region: "us" } });
     await Resource.remove(org.owner.actor, org.id, resource.id);
-    const events = [...(await auditOf(org.id, "resource.created")), ...(await auditOf(org.id, "resource.updated")), ...(await auditOf(org.id, "resource.deleted"))];
+    const events = [
+      ...(await auditOf(org.id, "resource.created")),
+      ...(await auditOf(org.id, "resource.updated")),
+      ...(await auditOf(org.id, "resource.deleted")),
+    ];
     expect(events).toHaveLength(3);
     for (const event of events) expect(JSON.stringify(event.details)).not.toContain(secret);
     expect(events[0]!.details).toEqual({
-      after: { type: "db", name: "Main", status: "active", config: { url: "postgres://svc:[redacted]@db/app", dsn: "[redacted]", nested: [{ note: "Bearer [redacted]" }], region: "eu" } },
+      after: {
+        type: "db",
+        name: "Main",
+        status: "active",
+        config: {
+          url: "postgres://svc:[redacted]@db/app",
+          dsn: "[redacted]",
+          nested: [{ note: "Bearer [redacted]" }],
+          region: "eu",
+        },
+      },
     });
-    expect((events[1]!.details as { after: unknown }).after).toEqual({ config: { url: "postgres://svc:[redacted]@db/app", dsn: "[redacted]", nested: [{ note: "Bearer [redacted]" }], region: "us" } });
+    expect((events[1]!.details as { after: unknown }).after).toEqual({
+      config: {
+        url: "postgres://svc:[redacted]@db/app",
+        dsn: "[redacted]",
+        nested: [{ note: "Bearer [redacted]" }],
+        region: "us",
+      },
+    });
   });
 });
 
@@ -152,18 +222,37 @@ describe("Resource.list", () => {
     expect(all.slice(0, 15)).toEqual(Array.from({ length: 15 }, (_, i) => `R${44 - i}`));
 
     const trunks = await walk({ limit: 4, type: "sip.trunk" });
-    expect(trunks.sort()).toEqual(rows.filter((row) => row.type === "sip.trunk").map((row) => row.name).sort());
+    expect(trunks.sort()).toEqual(
+      rows
+        .filter((row) => row.type === "sip.trunk")
+        .map((row) => row.name)
+        .sort(),
+    );
     const disabled = await walk({ limit: 4, status: "disabled" });
-    expect(disabled.sort()).toEqual(rows.filter((row) => row.status === "disabled").map((row) => row.name).sort());
+    expect(disabled.sort()).toEqual(
+      rows
+        .filter((row) => row.status === "disabled")
+        .map((row) => row.name)
+        .sort(),
+    );
     const both = await walk({ limit: 2, type: "sip.trunk", status: "disabled" });
-    expect(both.sort()).toEqual(rows.filter((row) => row.status === "disabled" && row.type === "sip.trunk").map((row) => row.name).sort());
+    expect(both.sort()).toEqual(
+      rows
+        .filter((row) => row.status === "disabled" && row.type === "sip.trunk")
+        .map((row) => row.name)
+        .sort(),
+    );
   });
 
   it("rejects bad filters, tampered cursors and limits out of bounds; hides the list from outsiders", async () => {
     const org = await createOrgWithRoles();
     const viewer = org.members.viewer.actor;
-    await expect(Resource.list(viewer, org.id, { status: "gone" as never })).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(Resource.list(viewer, org.id, { type: "Bad Type" })).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(Resource.list(viewer, org.id, { status: "gone" as never })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
+    await expect(Resource.list(viewer, org.id, { type: "Bad Type" })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
     const tampered = [
       "%%%",
       Buffer.from("[]").toString("base64url"),

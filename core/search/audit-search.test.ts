@@ -113,10 +113,20 @@ describe("searchAudit", () => {
     expect(first.events.map((found) => found.id)).toEqual([events[4]!.id, events[3]!.id]);
     expect(first.nextOffset).not.toBeNull();
 
-    const second = await searchAudit(client, indexId, { orgId: orgA, q: "paging", limit: 2, offset: first.nextOffset! });
+    const second = await searchAudit(client, indexId, {
+      orgId: orgA,
+      q: "paging",
+      limit: 2,
+      offset: first.nextOffset!,
+    });
     expect(second.events.map((found) => found.id)).toEqual([events[2]!.id, events[1]!.id]);
 
-    const third = await searchAudit(client, indexId, { orgId: orgA, q: "paging", limit: 2, offset: second.nextOffset! });
+    const third = await searchAudit(client, indexId, {
+      orgId: orgA,
+      q: "paging",
+      limit: 2,
+      offset: second.nextOffset!,
+    });
     expect(third.events.map((found) => found.id)).toEqual([events[0]!.id]);
     expect(third.nextOffset).toBeNull();
   });
@@ -145,7 +155,10 @@ describe("searchAudit", () => {
       `hidden`,
     ]) {
       const result = await searchAudit(client, indexId, { orgId: orgA, q, limit: 10 });
-      expect(result.events.every((found) => found.orgId === orgA), q).toBe(true);
+      expect(
+        result.events.every((found) => found.orgId === orgA),
+        q,
+      ).toBe(true);
     }
     const plain = await searchAudit(client, indexId, { orgId: orgA, q: "x", limit: 10 });
     expect(plain.events.map((found) => found.id)).toEqual([mine.id]);
@@ -157,7 +170,8 @@ describe("searchAudit", () => {
     const add = event({ action: "org.member.add", details: { email: "grace@example.com" } });
     await ingest(indexId, [revoke, add]);
 
-    const ids = async (q: string) => (await searchAudit(client, indexId, { orgId: orgA, q, limit: 10 })).events.map((found) => found.id);
+    const ids = async (q: string) =>
+      (await searchAudit(client, indexId, { orgId: orgA, q, limit: 10 })).events.map((found) => found.id);
     expect(await ids("stolen laptop")).toEqual([revoke.id]);
     expect(await ids("LAPTOP")).toEqual([revoke.id]);
     expect(await ids("stolen grace")).toEqual([]);
@@ -170,7 +184,11 @@ describe("searchAudit", () => {
     const indexId = await freshIndex();
     const user = randomUUID();
     const early = event({ userId: user, details: { note: "window" }, createdAt: new Date("2025-05-01T12:00:00.400Z") });
-    const inside = event({ userId: user, details: { note: "window" }, createdAt: new Date("2025-05-01T12:00:00.700Z") });
+    const inside = event({
+      userId: user,
+      details: { note: "window" },
+      createdAt: new Date("2025-05-01T12:00:00.700Z"),
+    });
     const late = event({ userId: user, details: { note: "window" }, createdAt: new Date("2025-05-01T12:00:01.200Z") });
     const otherUser = event({ details: { note: "window" }, createdAt: new Date("2025-05-01T12:00:00.700Z") });
     await ingest(indexId, [early, inside, late, otherUser]);
@@ -205,7 +223,9 @@ describe("npm run quickwit:setup", () => {
       `quickwit: created index setup-script-index on ${new URL(quickwit.url).host}`,
     ]);
     const second = await run(tsx, [script], { env });
-    expect(second.stdout.trim()).toBe(`quickwit: index setup-script-index already exists on ${new URL(quickwit.url).host}`);
+    expect(second.stdout.trim()).toBe(
+      `quickwit: index setup-script-index already exists on ${new URL(quickwit.url).host}`,
+    );
     expect(quickwit.documents("setup-script-index")).toEqual([]);
     expect(await client.getIndex("setup-script-index")).not.toBeNull();
   });

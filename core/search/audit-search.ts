@@ -134,9 +134,11 @@ export async function searchAudit(
   indexId: string,
   filters: AuditSearchFilters,
 ): Promise<AuditSearchResult> {
-  if (!Number.isInteger(filters.limit) || filters.limit < 1) throw new RangeError("audit search: limit must be a positive integer");
+  if (!Number.isInteger(filters.limit) || filters.limit < 1)
+    throw new RangeError("audit search: limit must be a positive integer");
   const offset = filters.offset ?? 0;
-  if (!Number.isInteger(offset) || offset < 0) throw new RangeError("audit search: offset must be a non-negative integer");
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new RangeError("audit search: offset must be a non-negative integer");
   if (offset > MAX_SEARCH_OFFSET) throw tooDeep();
   const query = buildAuditQuery(filters);
   if (query === null) return { events: [], nextOffset: null, totalHits: 0 };
@@ -150,22 +152,29 @@ export async function searchAudit(
   let exhausted = false;
 
   // A round that would start past the limit is left to the next page, which answers tooDeep().
-  for (let round = 0; round < MAX_ROUNDS && events.length < filters.limit && !exhausted && position <= MAX_SEARCH_OFFSET; round++) {
+  for (
+    let round = 0;
+    round < MAX_ROUNDS && events.length < filters.limit && !exhausted && position <= MAX_SEARCH_OFFSET;
+    round++
+  ) {
     const maxHits = filters.limit - events.length + OVERFETCH;
-    const response = await client.search(indexId, {
-      query,
-      // Whole seconds only: they let Quickwit prune splits; the exact bounds are applied below.
-      startTimestamp: from === undefined ? undefined : Math.floor(from / 1000),
-      endTimestamp: to === undefined ? undefined : Math.floor(to / 1000) + 1,
-      maxHits,
-      startOffset: position,
-      // Quickwit sorts descending unless the field is prefixed with `-`: newest first.
-      sortBy: "created_at",
-    }).catch((error: unknown) => {
-      // A Quickwit whose ceiling is lower than ours says so with a 400 naming start_offset.
-      if (error instanceof QuickwitError && error.status === 400 && /start_offset|max_hits/.test(error.message)) throw tooDeep();
-      throw error;
-    });
+    const response = await client
+      .search(indexId, {
+        query,
+        // Whole seconds only: they let Quickwit prune splits; the exact bounds are applied below.
+        startTimestamp: from === undefined ? undefined : Math.floor(from / 1000),
+        endTimestamp: to === undefined ? undefined : Math.floor(to / 1000) + 1,
+        maxHits,
+        startOffset: position,
+        // Quickwit sorts descending unless the field is prefixed with `-`: newest first.
+        sortBy: "created_at",
+      })
+      .catch((error: unknown) => {
+        // A Quickwit whose ceiling is lower than ours says so with a 400 naming start_offset.
+        if (error instanceof QuickwitError && error.status === 400 && /start_offset|max_hits/.test(error.message))
+          throw tooDeep();
+        throw error;
+      });
     // Quickwit fails the whole request unless partial results are asked for; should one slip
     // through anyway, an audit answer with silent holes is worse than an error.
     if (response.errors.length > 0) {

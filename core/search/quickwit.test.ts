@@ -99,7 +99,11 @@ describe("ingest and search", () => {
     const indexId = indexName();
     await client.createIndex(auditIndexConfig({ indexId }));
     const first = event({ details: { email: "grace@example.com" }, createdAt: new Date("2025-03-01T10:00:00Z") });
-    const second = event({ action: "session.revoke", details: { reason: "stolen laptop" }, createdAt: new Date("2025-03-01T11:00:00Z") });
+    const second = event({
+      action: "session.revoke",
+      details: { reason: "stolen laptop" },
+      createdAt: new Date("2025-03-01T11:00:00Z"),
+    });
 
     const ingested = await client.ingest(indexId, [first, second].map(toAuditDocument), { commit: "wait_for" });
     expect(ingested).toEqual({ num_docs_for_processing: 2, num_ingested_docs: 2, num_rejected_docs: 0 });
@@ -288,7 +292,10 @@ describe("Quickwit's versions and limits, as its source has them", () => {
     await client.createIndex(auditIndexConfig({ indexId }));
     await client.ingest(indexId, [toAuditDocument(event())]);
     expect((await client.search(indexId, { query: "*", maxHits: 10_000, startOffset: 10_000 })).hits).toEqual([]);
-    for (const request of [{ query: "*", maxHits: 1, startOffset: 10_001 }, { query: "*", maxHits: 10_001 }]) {
+    for (const request of [
+      { query: "*", maxHits: 1, startOffset: 10_001 },
+      { query: "*", maxHits: 10_001 },
+    ]) {
       const error = await client.search(indexId, request).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(QuickwitError);
       expect((error as QuickwitError).status).toBe(400);

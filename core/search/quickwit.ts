@@ -124,11 +124,7 @@ export interface QuickwitClient {
   createIndex(config: QuickwitIndexConfig): Promise<{ created: boolean }>;
   /** The index metadata, or null when Quickwit answers 404. */
   getIndex(indexId: string): Promise<QuickwitIndexMetadata | null>;
-  ingest(
-    indexId: string,
-    docs: readonly object[],
-    options?: QuickwitIngestOptions,
-  ): Promise<QuickwitIngestResponse>;
+  ingest(indexId: string, docs: readonly object[], options?: QuickwitIngestOptions): Promise<QuickwitIngestResponse>;
   search<Hit = Record<string, unknown>>(
     indexId: string,
     request: QuickwitSearchRequest,
@@ -278,7 +274,11 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
   }
 
   function fail(operation: string, reply: Reply): never {
-    throw new QuickwitError(operation, reply.status, `Quickwit ${operation} answered HTTP ${reply.status}${describe(reply.json)}`);
+    throw new QuickwitError(
+      operation,
+      reply.status,
+      `Quickwit ${operation} answered HTTP ${reply.status}${describe(reply.json)}`,
+    );
   }
 
   async function getIndex(indexId: string): Promise<QuickwitIndexMetadata | null> {
@@ -292,7 +292,8 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
     if (reply.status === 404) return null;
     if (reply.status !== 200) fail(operation, reply);
     const parsed = IndexMetadataBody.safeParse(reply.json);
-    if (!parsed.success) throw new QuickwitError(operation, reply.status, `Quickwit ${operation}: unexpected response shape`);
+    if (!parsed.success)
+      throw new QuickwitError(operation, reply.status, `Quickwit ${operation}: unexpected response shape`);
     return parsed.data as unknown as QuickwitIndexMetadata;
   }
 
@@ -345,7 +346,8 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
     }
     if (reply.status !== 200) fail(operation, reply);
     const parsed = IngestBody.safeParse(reply.json);
-    if (!parsed.success) throw new QuickwitError(operation, reply.status, `Quickwit ${operation}: unexpected response shape`);
+    if (!parsed.success)
+      throw new QuickwitError(operation, reply.status, `Quickwit ${operation}: unexpected response shape`);
     return parsed.data;
   }
 
@@ -390,7 +392,8 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
     });
     if (reply.status !== 200) fail(operation, reply);
     const parsed = SearchBody.safeParse(reply.json);
-    if (!parsed.success) throw new QuickwitError(operation, reply.status, `Quickwit ${operation}: unexpected response shape`);
+    if (!parsed.success)
+      throw new QuickwitError(operation, reply.status, `Quickwit ${operation}: unexpected response shape`);
     return parsed.data as QuickwitSearchResponse<Hit>;
   }
 

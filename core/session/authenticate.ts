@@ -4,7 +4,17 @@ import type { UserActor } from "../actor/index.ts";
 import * as Cache from "../cache/index.ts";
 import { config } from "../config/index.ts";
 import { useTransaction } from "../db/index.ts";
-import { actorOf, cacheKeyOf, cacheTtlMs, hashToken, parseCached, toCached, unauthorized, type CachedSession, type Origin } from "./cache-entry.ts";
+import {
+  actorOf,
+  cacheKeyOf,
+  cacheTtlMs,
+  hashToken,
+  parseCached,
+  toCached,
+  unauthorized,
+  type CachedSession,
+  type Origin,
+} from "./cache-entry.ts";
 import { expiryOf, seconds } from "./expiry.ts";
 
 /** Test seams: lets a test hold a validation between its database read and its cache refill. */
@@ -34,7 +44,9 @@ export async function authenticate(token: string, origin: Origin, hooks: Authent
     const touched = await touch(hit, tokenHash);
     const ttlMs = cacheTtlMs(touched);
     if (ttlMs > 0) {
-      await Cache.withCache((redis) => Cache.runScript(redis, COMPARE_AND_SET, [key], [raw!, JSON.stringify(touched), Math.ceil(ttlMs)]));
+      await Cache.withCache((redis) =>
+        Cache.runScript(redis, COMPARE_AND_SET, [key], [raw!, JSON.stringify(touched), Math.ceil(ttlMs)]),
+      );
     }
     return actorOf(touched, origin);
   }

@@ -59,7 +59,14 @@ export function parseCached(raw: string | null | undefined): CachedSession | und
 }
 
 export function actorOf(session: CachedSession, origin: Origin): UserActor {
-  const actor: UserActor = { type: "user", userId: session.userId, sessionId: session.id, role: session.role, ip: origin.ip, userAgent: origin.userAgent };
+  const actor: UserActor = {
+    type: "user",
+    userId: session.userId,
+    sessionId: session.id,
+    role: session.role,
+    ip: origin.ip,
+    userAgent: origin.userAgent,
+  };
   if (session.profile) actor.profile = session.profile;
   return actor;
 }
@@ -81,7 +88,10 @@ export interface SessionColumns {
   expires_at: Date;
 }
 
-export function toCached(session: SessionColumns, user: ProfileColumns & { role: string; status: string }): CachedSession {
+export function toCached(
+  session: SessionColumns,
+  user: ProfileColumns & { role: string; status: string },
+): CachedSession {
   return {
     id: session.id,
     userId: session.user_id,

@@ -61,6 +61,8 @@ export async function create(user: SessionUser, origin: Origin): Promise<Created
   });
   const cached = toCached({ ...row, user_id: user.id }, account);
   // The first request with the new token is then a cache hit.
-  await afterCommit(() => Cache.set(cacheKeyOf(tokenHash), JSON.stringify(cached), { ttlMs: cacheTtlMs(cached), onlyIfAbsent: true }));
+  await afterCommit(() =>
+    Cache.set(cacheKeyOf(tokenHash), JSON.stringify(cached), { ttlMs: cacheTtlMs(cached), onlyIfAbsent: true }),
+  );
   return { id: row.id, token, expiresAt: row.expires_at };
 }

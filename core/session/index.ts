@@ -6,4 +6,9 @@ export { create, type CreatedSession, type SessionUser } from "./create.ts";
 export { authenticate, type AuthenticateHooks } from "./authenticate.ts";
 export { list } from "./list.ts";
 export { logout, refreshForUser, remove, removeAllForUser, removeOthers } from "./revoke.ts";
-export { MAX_CLEANUP_BATCH, removeExpired, type RemoveExpiredOptions, type RemoveExpiredResult } from "./remove-expired.ts";
+export {
+  MAX_CLEANUP_BATCH,
+  removeExpired,
+  type RemoveExpiredOptions,
+  type RemoveExpiredResult,
+} from "./remove-expired.ts";

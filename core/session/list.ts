@@ -10,14 +10,7 @@ export async function list(actor: UserActor): Promise<Info[]> {
   const rows = await useTransaction((tx) =>
     tx
       .selectFrom("user_sessions as s")
-      .select([
-        "s.id",
-        "s.ip_address",
-        "s.user_agent",
-        "s.created_at",
-        "s.last_used_at",
-        expiry.as("expires_at"),
-      ])
+      .select(["s.id", "s.ip_address", "s.user_agent", "s.created_at", "s.last_used_at", expiry.as("expires_at")])
       .where("s.user_id", "=", actor.userId)
       .where(sql<boolean>`${expiry} > now()`)
       .orderBy("s.created_at", "desc")

@@ -71,7 +71,9 @@ export async function removeExpired(options: RemoveExpiredOptions = {}): Promise
         }
         const until = await batchEnd(slice, after, size);
         const from = after;
-        const result = await retrying(() => sql`delete from user_sessions where ${inSlice(slice, from, until)}`.execute(db()));
+        const result = await retrying(() =>
+          sql`delete from user_sessions where ${inSlice(slice, from, until)}`.execute(db()),
+        );
         // Added after the await: the other lane's count may have landed meanwhile.
         deleted += Number(result.numAffectedRows ?? 0);
         batches++;
@@ -112,7 +114,11 @@ function inSlice(slice: ExpirySlice, after: ExpiryKey | undefined, until?: Expir
 }
 
 /** The last key of the next batch, read from the index alone; none when less than a batch is left. */
-async function batchEnd(slice: ExpirySlice, after: ExpiryKey | undefined, size: number): Promise<ExpiryKey | undefined> {
+async function batchEnd(
+  slice: ExpirySlice,
+  after: ExpiryKey | undefined,
+  size: number,
+): Promise<ExpiryKey | undefined> {
   const { rows } = await sql<ExpiryKey>`
     select expires_at::text as "expiresAt", id from user_sessions
     where ${inSlice(slice, after)}

@@ -24,9 +24,14 @@ type SessionDelete = DeleteQueryBuilder<Database, "user_sessions", DeleteResult>
  * Deletes the user's sessions that `narrow` keeps (all of them by default) and invalidates their
  * cache entries before the surrounding transaction commits. Returns how many were revoked.
  */
-async function revoke(userId: string, narrow: (query: SessionDelete) => SessionDelete = (query) => query): Promise<number> {
+async function revoke(
+  userId: string,
+  narrow: (query: SessionDelete) => SessionDelete = (query) => query,
+): Promise<number> {
   const rows = await useTransaction((tx) =>
-    narrow(tx.deleteFrom("user_sessions").where("user_id", "=", userId)).returning("token_hash").execute(),
+    narrow(tx.deleteFrom("user_sessions").where("user_id", "=", userId))
+      .returning("token_hash")
+      .execute(),
   );
   await markInvalid(rows.map((row) => row.token_hash));
   return rows.length;
@@ -45,7 +50,13 @@ export async function remove(actor: UserActor, params: z.input<typeof Params>): 
   const { sessionId } = input(Params, params);
   await transaction(async () => {
     if ((await revoke(actor.userId, (query) => query.where("id", "=", sessionId))) === 0) throw notFound("Session");
-    await emit({ action: "session.revoked", actor, resourceType: "session", resourceId: sessionId, details: { current: sessionId === actor.sessionId } });
+    await emit({
+      action: "session.revoked",
+      actor,
+      resourceType: "session",
+      resourceId: sessionId,
+      details: { current: sessionId === actor.sessionId },
+    });
   });
 }
 
@@ -53,7 +64,8 @@ export async function remove(actor: UserActor, params: z.input<typeof Params>): 
 export async function removeOthers(actor: UserActor): Promise<number> {
   return transaction(async () => {
     const count = await revoke(actor.userId, (query) => query.where("id", "!=", actor.sessionId));
-    if (count > 0) await emit({ action: "session.revoked", actor, resourceType: "session", details: { scope: "others", count } });
+    if (count > 0)
+      await emit({ action: "session.revoked", actor, resourceType: "session", details: { scope: "others", count } });
     return count;
   });
 }
@@ -72,6 +84,8 @@ export async function removeAllForUser(userId: string): Promise<number> {
  * in the same transaction: a session being created meanwhile then waits for the change (see create).
  */
 export async function refreshForUser(userId: string): Promise<void> {
-  const rows = await useTransaction((tx) => tx.selectFrom("user_sessions").select("token_hash").where("user_id", "=", userId).execute());
+  const rows = await useTransaction((tx) =>
+    tx.selectFrom("user_sessions").select("token_hash").where("user_id", "=", userId).execute(),
+  );
   await markInvalid(rows.map((row) => row.token_hash));
 }

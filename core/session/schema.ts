@@ -19,4 +19,3 @@ export const SessionToken = z.object({ token: z.string(), expiresAt: z.iso.datet
 export type SessionToken = z.infer<typeof SessionToken>;
 
 export const Params = z.object({ sessionId: z.uuid() });
-

@@ -118,7 +118,13 @@ describe("the cache", () => {
 
   it("carries the user's profile, from a hit and from a refill alike", async () => {
     const { token, user } = await register();
-    const profile = { email: user.email, displayName: user.displayName, emailVerified: user.emailVerified, createdAt: user.createdAt, updatedAt: user.updatedAt };
+    const profile = {
+      email: user.email,
+      displayName: user.displayName,
+      emailVerified: user.emailVerified,
+      createdAt: user.createdAt,
+      updatedAt: user.updatedAt,
+    };
     expect((await Session.authenticate(token, origin)).profile).toEqual(profile);
     await Cache.del(keyOf(token));
     expect((await Session.authenticate(token, origin)).profile).toEqual(profile);
@@ -149,7 +155,11 @@ describe("the cache", () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let renamer!: number;
     const renaming = transaction(async (tx) => {
-      await tx.updateTable("users").set({ display_name: "Renamed", updated_at: sql`now()` }).where("id", "=", user.id).execute();
+      await tx
+        .updateTable("users")
+        .set({ display_name: "Renamed", updated_at: sql`now()` })
+        .where("id", "=", user.id)
+        .execute();
       renamer = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx)).rows[0]!.pid;
       reached();
       await gate;
@@ -157,14 +167,18 @@ describe("the cache", () => {
     await atGate;
     // A login meanwhile: it can't finish while the rename is open, and must not cache the old name.
     let settled = false;
-    const creating = Session.create({ id: user.id, role: "user", status: "active" }, origin).finally(() => (settled = true));
+    const creating = Session.create({ id: user.id, role: "user", status: "active" }, origin).finally(
+      () => (settled = true),
+    );
     // On a connection of its own (the pool's are the rename's and the login's): the login waits on
     // the rename's lock.
     const observer = new pg.Client({ connectionString: config().databaseUrl });
     await observer.connect();
     try {
       await until("the login to wait on the rename", async () => {
-        const { rows } = await observer.query("select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [renamer]);
+        const { rows } = await observer.query("select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [
+          renamer,
+        ]);
         return rows.length > 0 ? true : undefined;
       });
     } finally {
@@ -194,7 +208,10 @@ describe("expiry", () => {
     const { idleSeconds } = config().session;
     await db()
       .updateTable("user_sessions")
-      .set({ last_used_at: sql`now() - make_interval(secs => ${idleSeconds + 60})`, expires_at: sql`now() - interval '60 seconds'` })
+      .set({
+        last_used_at: sql`now() - make_interval(secs => ${idleSeconds + 60})`,
+        expires_at: sql`now() - interval '60 seconds'`,
+      })
       .where("id", "=", actor.sessionId)
       .execute();
     // The cached copy would have expired with the session; time can't pass in a test, so it goes.
@@ -244,7 +261,10 @@ describe("expiry", () => {
     const after = (await sessionRow(actor.sessionId))!;
     expect(after.last_used_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
     const { idleSeconds, absoluteSeconds } = config().session;
-    const expected = Math.min(after.last_used_at.getTime() + idleSeconds * 1000, before.created_at.getTime() + absoluteSeconds * 1000);
+    const expected = Math.min(
+      after.last_used_at.getTime() + idleSeconds * 1000,
+      before.created_at.getTime() + absoluteSeconds * 1000,
+    );
     expect(after.expires_at.getTime()).toBe(expected);
     // The cache entry carries the new time, so the next request doesn't write again.
     expect(JSON.parse((await cached(token))!).lastUsedAt).toBe(after.last_used_at.getTime());
@@ -289,7 +309,9 @@ describe("revocation", () => {
 
   it("of the others keeps only the current session", async () => {
     const first = await register();
-    const others = await Promise.all([1, 2, 3].map(() => Session.create({ id: first.user.id, role: "user", status: "active" }, origin)));
+    const others = await Promise.all(
+      [1, 2, 3].map(() => Session.create({ id: first.user.id, role: "user", status: "active" }, origin)),
+    );
     expect(await Session.removeOthers(first.actor)).toBe(3);
     for (const other of others) await rejects401(Session.authenticate(other.token, origin));
     const listed = await Session.list(first.actor);

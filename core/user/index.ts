@@ -27,7 +27,16 @@ import {
 export * from "./schema.ts";
 
 type UserColumns = Omit<Selectable<Database["users"]>, "password_hash">;
-const COLUMNS = ["id", "email", "display_name", "role", "status", "email_verified", "created_at", "updated_at"] as const;
+const COLUMNS = [
+  "id",
+  "email",
+  "display_name",
+  "role",
+  "status",
+  "email_verified",
+  "created_at",
+  "updated_at",
+] as const;
 
 export function toInfo(row: UserColumns): Info {
   return {
@@ -43,7 +52,9 @@ export function toInfo(row: UserColumns): Info {
 }
 
 export async function fromID(id: string): Promise<Info | undefined> {
-  const row = await useTransaction((tx) => tx.selectFrom("users").select(COLUMNS).where("id", "=", id).executeTakeFirst());
+  const row = await useTransaction((tx) =>
+    tx.selectFrom("users").select(COLUMNS).where("id", "=", id).executeTakeFirst(),
+  );
   return row && toInfo(row);
 }
 
@@ -56,7 +67,9 @@ export async function fromEmail(email: string): Promise<Info | undefined> {
 
 /** The user with its password hash: for credential checks only, never for an answer. */
 export async function withCredentials(email: string): Promise<UserRow | undefined> {
-  return useTransaction((tx) => tx.selectFrom("users").selectAll().where("email", "=", email.toLowerCase()).executeTakeFirst());
+  return useTransaction((tx) =>
+    tx.selectFrom("users").selectAll().where("email", "=", email.toLowerCase()).executeTakeFirst(),
+  );
 }
 
 export interface NewUser {
@@ -75,7 +88,13 @@ export async function insert(actor: Actor, user: NewUser): Promise<Info> {
     try {
       row = await tx
         .insertInto("users")
-        .values({ email: user.email.toLowerCase(), display_name: user.displayName, password_hash: user.passwordHash, status: "active", role: "user" })
+        .values({
+          email: user.email.toLowerCase(),
+          display_name: user.displayName,
+          password_hash: user.passwordHash,
+          status: "active",
+          role: "user",
+        })
         .returning(COLUMNS)
         .executeTakeFirstOrThrow();
     } catch (error) {
@@ -122,7 +141,12 @@ export async function me(actor: UserActor): Promise<Info> {
 export async function update(actor: UserActor, value: UpdateInput): Promise<Info> {
   const data = input(UpdateInput, value);
   return transaction(async (tx) => {
-    const before = await tx.selectFrom("users").select(COLUMNS).where("id", "=", actor.userId).forUpdate().executeTakeFirst();
+    const before = await tx
+      .selectFrom("users")
+      .select(COLUMNS)
+      .where("id", "=", actor.userId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!before) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
     const changes = diff({ displayName: before.display_name }, { displayName: data.displayName });
     if (!changes) return toInfo(before);
@@ -134,7 +158,13 @@ export async function update(actor: UserActor, value: UpdateInput): Promise<Info
       .executeTakeFirstOrThrow();
     // Their cache entries carry the profile GET /me answers with.
     await Session.refreshForUser(actor.userId);
-    await emit({ action: "user.updated", actor, resourceType: "user", resourceId: actor.userId, details: { ...changes } });
+    await emit({
+      action: "user.updated",
+      actor,
+      resourceType: "user",
+      resourceId: actor.userId,
+      details: { ...changes },
+    });
     return toInfo(after);
   });
 }
@@ -145,13 +175,21 @@ export async function update(actor: UserActor, value: UpdateInput): Promise<Info
  */
 export async function changePassword(actor: UserActor, value: ChangePasswordInput): Promise<Session.SessionToken> {
   const data = input(ChangePasswordInput, value);
-  const current = await useTransaction((tx) => tx.selectFrom("users").selectAll().where("id", "=", actor.userId).executeTakeFirst());
+  const current = await useTransaction((tx) =>
+    tx.selectFrom("users").selectAll().where("id", "=", actor.userId).executeTakeFirst(),
+  );
   if (!current) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
   // A stolen session must not become a way to guess the password around the login limits: a wrong
   // current password uses the account's login budget, counted before it is checked.
   const attempt = await RateLimit.takePasswordAttempt(current.email, { actor });
   if (!(await checkPassword(attempt, current.password_hash, data.currentPassword))) {
-    await emit({ action: "user.password_change_failed", actor, resourceType: "user", resourceId: actor.userId, details: { reason: "wrong_password" } });
+    await emit({
+      action: "user.password_change_failed",
+      actor,
+      resourceType: "user",
+      resourceId: actor.userId,
+      details: { reason: "wrong_password" },
+    });
     throw new VisibleError("invalid_credentials", "The current password is not correct");
   }
   await attempt.succeeded();
@@ -165,8 +203,17 @@ export async function changePassword(actor: UserActor, value: ChangePasswordInpu
       .executeTakeFirst();
     if (!user) throw new VisibleError("unauthorized", "The session is missing, expired or revoked");
     const revoked = await Session.removeAllForUser(actor.userId);
-    const session = await Session.create({ id: user.id, role: user.role === "admin" ? "admin" : "user", status: user.status }, actor);
-    await emit({ action: "user.password_changed", actor, resourceType: "user", resourceId: actor.userId, details: { sessionsRevoked: revoked } });
+    const session = await Session.create(
+      { id: user.id, role: user.role === "admin" ? "admin" : "user", status: user.status },
+      actor,
+    );
+    await emit({
+      action: "user.password_changed",
+      actor,
+      resourceType: "user",
+      resourceId: actor.userId,
+      details: { sessionsRevoked: revoked },
+    });
     await Mail.enqueue({ kind: "password_changed", userId: actor.userId });
     return session;
   });
@@ -190,7 +237,14 @@ export async function confirmEmail(actor: Actor, token: string): Promise<Info> {
       .executeTakeFirst();
     if (!row) throw Token.invalidToken();
     await Session.refreshForUser(row.id);
-    await emit({ action: "user.email_verified", actor, userId: row.id, resourceType: "user", resourceId: row.id, details: { via: "link" } });
+    await emit({
+      action: "user.email_verified",
+      actor,
+      userId: row.id,
+      resourceType: "user",
+      resourceId: row.id,
+      details: { via: "link" },
+    });
     return toInfo(row);
   });
 }
@@ -211,7 +265,14 @@ export async function markEmailVerified(actor: Actor, userId: string, via: strin
   );
   if (!changed) return;
   await Session.refreshForUser(userId);
-  await emit({ action: "user.email_verified", actor, userId, resourceType: "user", resourceId: userId, details: { via } });
+  await emit({
+    action: "user.email_verified",
+    actor,
+    userId,
+    resourceType: "user",
+    resourceId: userId,
+    details: { via },
+  });
 }
 
 /**
@@ -220,7 +281,11 @@ export async function markEmailVerified(actor: Actor, userId: string, via: strin
  * before the transaction (no connection held meanwhile), so an invalid token costs as much as a
  * valid one.
  */
-export async function resetPassword(actor: Actor, token: string, newPassword: string): Promise<{ user: Info; token: string; expiresAt: string }> {
+export async function resetPassword(
+  actor: Actor,
+  token: string,
+  newPassword: string,
+): Promise<{ user: Info; token: string; expiresAt: string }> {
   const passwordHash = await hashPassword(newPassword);
   return transaction(async (tx) => {
     const redeemed = await Token.redeem("password_reset", token);
@@ -239,7 +304,14 @@ export async function resetPassword(actor: Actor, token: string, newPassword: st
     const revoked = await Session.removeAllForUser(row.id);
     const user = toInfo(row);
     const session = await Session.create({ id: user.id, role: user.role, status: user.status }, actor);
-    await emit({ action: "user.password_reset", actor, userId: row.id, resourceType: "user", resourceId: row.id, details: { sessionsRevoked: revoked } });
+    await emit({
+      action: "user.password_reset",
+      actor,
+      userId: row.id,
+      resourceType: "user",
+      resourceId: row.id,
+      details: { sessionsRevoked: revoked },
+    });
     await Mail.enqueue({ kind: "password_changed", userId: row.id });
     return { user, token: session.token, expiresAt: session.expiresAt.toISOString() };
   });
@@ -296,7 +368,8 @@ export async function adminUpdate(actor: Actor, params: { userId: string }, valu
   const { userId } = input(Params, params);
   const data = input(AdminUpdateInput, value);
   // The last administrator could otherwise lock everybody out of the platform.
-  if (userId === actor.userId) throw new VisibleError("conflict", "Administrators can't change their own role or status");
+  if (userId === actor.userId)
+    throw new VisibleError("conflict", "Administrators can't change their own role or status");
   return transaction(async (tx) => {
     const admins = await lockActiveAdmins(tx);
     const before = await tx.selectFrom("users").select(COLUMNS).where("id", "=", userId).forUpdate().executeTakeFirst();
@@ -306,7 +379,10 @@ export async function adminUpdate(actor: Actor, params: { userId: string }, valu
     // demoting or suspending each other, the loser has just stopped being one, and the answer to
     // "this would leave no active administrator" is last_admin whoever asks.
     if (admins.includes(userId) && !stillAdmin && admins.length <= 1) {
-      throw new VisibleError("last_admin", "The platform keeps at least one active administrator: make somebody else one first");
+      throw new VisibleError(
+        "last_admin",
+        "The platform keeps at least one active administrator: make somebody else one first",
+      );
     }
     // The session's role may be a moment old; the locked rows are the truth.
     if (!admins.includes(actor.userId)) throw forbidden();
@@ -314,7 +390,11 @@ export async function adminUpdate(actor: Actor, params: { userId: string }, valu
     if (!changes) return toInfo(before);
     const after = await tx
       .updateTable("users")
-      .set({ ...(data.status ? { status: data.status } : {}), ...(data.role ? { role: data.role } : {}), updated_at: sql<Date>`now()` })
+      .set({
+        ...(data.status ? { status: data.status } : {}),
+        ...(data.role ? { role: data.role } : {}),
+        updated_at: sql<Date>`now()`,
+      })
       .where("id", "=", userId)
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();

@@ -42,11 +42,16 @@ export type ChangePasswordInput = z.input<typeof ChangePasswordInput>;
 
 export const AdminUpdateInput = z
   .object({ status: z.optional(UserStatus), role: z.optional(UserRole) })
-  .check(z.refine((input) => input.status !== undefined || input.role !== undefined, { message: "Send status, role or both" }));
+  .check(
+    z.refine((input) => input.status !== undefined || input.role !== undefined, {
+      message: "Send status, role or both",
+    }),
+  );
 export type AdminUpdateInput = z.input<typeof AdminUpdateInput>;
 
 export const Params = z.object({ userId: z.uuid() });
 
-export const ListQuery = z.extend(PageQuery, { q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) });
+export const ListQuery = z.extend(PageQuery, {
+  q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+});
 export type ListQuery = z.input<typeof ListQuery>;
-

@@ -22,10 +22,16 @@ export function fieldErrors(error: z.core.$ZodError, part?: string): FieldError[
 }
 
 /** A time range's ends as dates, `from` before `to`; `part` names where they came from (query, body). */
-export function timeRange(from: string | undefined, to: string | undefined, part: string): { from: Date | undefined; to: Date | undefined } {
+export function timeRange(
+  from: string | undefined,
+  to: string | undefined,
+  part: string,
+): { from: Date | undefined; to: Date | undefined } {
   const range = { from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined };
   if (range.from && range.to && range.from.getTime() >= range.to.getTime()) {
-    throw new VisibleError("validation_failed", "`from` must be before `to`", { errors: [{ path: `${part}.from`, message: "Must be before to" }] });
+    throw new VisibleError("validation_failed", "`from` must be before `to`", {
+      errors: [{ path: `${part}.from`, message: "Must be before to" }],
+    });
   }
   return range;
 }

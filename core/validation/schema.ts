@@ -82,10 +82,12 @@ export const BoundedJsonObject = z
 // What a name must not carry, since other people see it: C0/C1 controls and DEL (terminal escapes,
 // line breaks), bidi embeddings, overrides, isolates and marks (text that reads in another order
 // than it is stored), invisible characters and line/paragraph separators.
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff0-\ufffb]/u;
+const INVISIBLE =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff0-\ufffb]/u;
 // ZWNJ and ZWJ are part of how Persian, the Indic scripts and emoji sequences are written: allowed
 // between two letters, marks or pictographs, refused anywhere they could only hide something.
-const STRAY_JOINER = /(?<![\p{L}\p{M}\p{Extended_Pictographic}])[\u200c\u200d]|[\u200c\u200d](?![\p{L}\p{M}\p{Extended_Pictographic}])/u;
+const STRAY_JOINER =
+  /(?<![\p{L}\p{M}\p{Extended_Pictographic}])[\u200c\u200d]|[\u200c\u200d](?![\p{L}\p{M}\p{Extended_Pictographic}])/u;
 
 /** Why `text` can't be a name people see, if it can't. */
 export function labelProblem(text: string): string | undefined {

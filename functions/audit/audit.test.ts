@@ -11,7 +11,11 @@ import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type ApiAnswer, type TestApi } from "../../test-support/http.ts";
 import { makePlatformAdmin, signUp, type SignedUp } from "../../test-support/identity.ts";
 import { addMember } from "../../test-support/org-routes.ts";
-import { QUICKWIT_MAX_OFFSET, startQuickwitStandIn, type QuickwitStandIn } from "../../test-support/quickwit-stand-in/index.ts";
+import {
+  QUICKWIT_MAX_OFFSET,
+  startQuickwitStandIn,
+  type QuickwitStandIn,
+} from "../../test-support/quickwit-stand-in/index.ts";
 import { handler as consumer } from "../queue/audit-consumer.ts";
 import { until } from "../../test-support/until.ts";
 
@@ -32,13 +36,19 @@ async function stopPoller(): Promise<void> {
 }
 
 async function createOrg(owner: SignedUp): Promise<string> {
-  const answer = await api.request("POST", "/orgs", { token: owner.token, body: { name: "Audit Org", slug: `audit-${randomUUID().slice(0, 12)}` } });
+  const answer = await api.request("POST", "/orgs", {
+    token: owner.token,
+    body: { name: "Audit Org", slug: `audit-${randomUUID().slice(0, 12)}` },
+  });
   expect(answer.status).toBe(201);
   return answer.body.org.id;
 }
 
 async function createResource(owner: SignedUp, orgId: string, name: string): Promise<string> {
-  const answer = await api.request("POST", `/orgs/${orgId}/resources`, { token: owner.token, body: { type: "sensor", name } });
+  const answer = await api.request("POST", `/orgs/${orgId}/resources`, {
+    token: owner.token,
+    body: { type: "sensor", name },
+  });
   expect(answer.status).toBe(201);
   return answer.body.resource.id;
 }
@@ -56,7 +66,11 @@ async function listAll(token: string, path: string, params: Record<string, strin
   let cursor: string | null = null;
   do {
     const search = new URLSearchParams({ limit: "200", ...params, ...(cursor ? { cursor } : {}) });
-    const answer: ApiAnswer<{ items: Item[]; nextCursor: string | null }> = await api.request("GET", `${path}?${search}`, { token });
+    const answer: ApiAnswer<{ items: Item[]; nextCursor: string | null }> = await api.request(
+      "GET",
+      `${path}?${search}`,
+      { token },
+    );
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     items.push(...answer.body.items);
     cursor = answer.body.nextCursor;
@@ -69,7 +83,10 @@ beforeAll(async () => {
   quickwit = await startQuickwitStandIn();
   const indexId = `audit-http-${randomUUID().slice(0, 8)}`;
   await createQuickwitClient({ baseUrl: quickwit.url }).createIndex(auditIndexConfig({ indexId }));
-  ({ queueUrl } = await aws.createQueue(`audit-http-${randomUUID().slice(0, 8)}`, { maxReceiveCount: 5, visibilityTimeoutSeconds: 5 }));
+  ({ queueUrl } = await aws.createQueue(`audit-http-${randomUUID().slice(0, 8)}`, {
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 5,
+  }));
   process.env.AUDIT_QUEUE_URL = queueUrl;
   process.env.QUICKWIT_URL = quickwit.url;
   process.env.QUICKWIT_AUDIT_INDEX = indexId;
@@ -103,7 +120,14 @@ describe("the audit pipeline through the local server", () => {
       const items = await listAll(owner.token, `/orgs/${orgId}/audit`, { resourceId });
       return items.length > 0 ? items : undefined;
     });
-    expect(event).toMatchObject({ orgId, userId: owner.user.id, action: "resource.created", resourceType: "resource", resourceId, ipAddress: "127.0.0.1" });
+    expect(event).toMatchObject({
+      orgId,
+      userId: owner.user.id,
+      action: "resource.created",
+      resourceType: "resource",
+      resourceId,
+      ipAddress: "127.0.0.1",
+    });
 
     const found = await until("the search hit", async () => {
       const items = await listAll(owner.token, `/orgs/${orgId}/audit`, { q: word });
@@ -121,17 +145,31 @@ describe("the audit pipeline through the local server", () => {
     const resourceB = await createResource(bob, orgB, `${word} b`);
     await createResource(alice, orgA, `${word} a`);
     // Bob's change indexed and stored before Alice tries to reach it.
-    await until("bob's event", async () => ((await listAll(bob.token, `/orgs/${orgB}/audit`, { q: word })).length > 0 ? true : undefined));
-    await until("alice's event", async () => ((await listAll(alice.token, `/orgs/${orgA}/audit`, { q: word })).length > 0 ? true : undefined));
+    await until("bob's event", async () =>
+      (await listAll(bob.token, `/orgs/${orgB}/audit`, { q: word })).length > 0 ? true : undefined,
+    );
+    await until("alice's event", async () =>
+      (await listAll(alice.token, `/orgs/${orgA}/audit`, { q: word })).length > 0 ? true : undefined,
+    );
 
-    const attempts: Record<string, string>[] = [{}, { userId: bob.user.id }, { resourceId: resourceB }, { action: "resource.created" }, { q: word }, { q: `${word} OR org_id:${orgB}` }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { userId: bob.user.id },
+      { resourceId: resourceB },
+      { action: "resource.created" },
+      { q: word },
+      { q: `${word} OR org_id:${orgB}` },
+    ];
     for (const params of attempts) {
       const search = new URLSearchParams(params);
       const foreign = await api.request("GET", `/orgs/${orgB}/audit?${search}`, { token: alice.token });
       expect(foreign.status, JSON.stringify(params)).toBe(404);
       expect(foreign.body.code).toBe("not_found");
       const own = await listAll(alice.token, `/orgs/${orgA}/audit`, params);
-      expect(own.every((item) => item.orgId === orgA), JSON.stringify(params)).toBe(true);
+      expect(
+        own.every((item) => item.orgId === orgA),
+        JSON.stringify(params),
+      ).toBe(true);
     }
 
     // An org's viewer knows the org exists but may not read its trail.
@@ -151,7 +189,9 @@ describe("the audit pipeline through the local server", () => {
       return items.some((item) => item.action === "resource.created") ? items : undefined;
     });
     expect(mine.every((item) => item.userId === carol.user.id)).toBe(true);
-    expect(mine.map((item) => item.action)).toEqual(expect.arrayContaining(["user.registered", "org.created", "resource.created"]));
+    expect(mine.map((item) => item.action)).toEqual(
+      expect.arrayContaining(["user.registered", "org.created", "resource.created"]),
+    );
     expect(await listAll(carol.token, "/me/audit", { userId: dave.user.id })).toEqual([]);
     const daves = await listAll(dave.token, "/me/audit");
     expect(daves.every((item) => item.userId === dave.user.id)).toBe(true);
@@ -169,7 +209,13 @@ describe("the audit pipeline through the local server", () => {
   it("validates the query", async () => {
     const user = await signUp(api);
     const orgId = await createOrg(user);
-    for (const query of ["limit=500", "cursor=bm9wZQ", "from=yesterday", "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "action=nonsense"]) {
+    for (const query of [
+      "limit=500",
+      "cursor=bm9wZQ",
+      "from=yesterday",
+      "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+      "action=nonsense",
+    ]) {
       const answer = await api.request("GET", `/orgs/${orgId}/audit?${query}`, { token: user.token });
       expect(answer.status, query).toBe(400);
       expect(answer.body.code).toBe("validation_failed");
@@ -186,7 +232,9 @@ describe("the audit pipeline through the local server", () => {
       return items.length >= 2 ? items : undefined;
     });
 
-    expect((await api.request("POST", `/orgs/${orgId}/audit/exports`, { token: outsider.token, body: {} })).status).toBe(404);
+    expect(
+      (await api.request("POST", `/orgs/${orgId}/audit/exports`, { token: outsider.token, body: {} })).status,
+    ).toBe(404);
     // No body at all is the same as {}.
     const answer = await api.request("POST", `/orgs/${orgId}/audit/exports`, { token: owner.token });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
@@ -194,14 +242,21 @@ describe("the audit pipeline through the local server", () => {
     expect(Object.keys(answer.body).sort()).toEqual(["count", "expiresAt", "id", "url"]);
     const file = await fetch(answer.body.url);
     expect(file.status).toBe(200);
-    const records = gunzipSync(Buffer.from(await file.arrayBuffer())).toString("utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    const records = gunzipSync(Buffer.from(await file.arrayBuffer()))
+      .toString("utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
     expect(records[0].export).toMatchObject({ orgId, from: null, to: null });
     // Event lines are the events as listed, plus the seal covering each (none yet here).
     const lines = records.filter((record) => !record.export && !record.seal);
     expect(lines.map((line) => line.id)).toEqual(trail.map((item) => item.id).reverse());
     expect(lines[0]).toEqual({ ...trail.at(-1), sealSeq: null });
 
-    const ranged = await api.request("POST", `/orgs/${orgId}/audit/exports`, { token: owner.token, body: { to: "2000-01-01T00:00:00Z" } });
+    const ranged = await api.request("POST", `/orgs/${orgId}/audit/exports`, {
+      token: owner.token,
+      body: { to: "2000-01-01T00:00:00Z" },
+    });
     expect(ranged.body.count).toBe(0);
     const exported = await until("audit.exported", async () => {
       const items = await listAll(owner.token, `/orgs/${orgId}/audit`, { action: "audit.exported" });
@@ -238,8 +293,12 @@ describe("a text search deeper than Quickwit pages", () => {
     await sql`
       INSERT INTO audit_log (id, org_id, user_id, action, resource_type, details, created_at)
       SELECT id, ${orgId}::uuid, ${owner.user.id}::uuid, 'resource.updated', 'resource', ${JSON.stringify({ note: word })}::jsonb, at
-      FROM unnest(${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.createdAt)}::timestamptz[]) AS t(id, at)`.execute(db());
-    await createQuickwitClient({ baseUrl: quickwit.url }).ingest(auditIndex, events.map(toAuditDocument), { commit: "force" });
+      FROM unnest(${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.createdAt)}::timestamptz[]) AS t(id, at)`.execute(
+      db(),
+    );
+    await createQuickwitClient({ baseUrl: quickwit.url }).ingest(auditIndex, events.map(toAuditDocument), {
+      commit: "force",
+    });
 
     const seen = new Set<string>();
     let cursor: string | null = null;

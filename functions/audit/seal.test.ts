@@ -7,7 +7,17 @@ import { promisify } from "node:util";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bodyOf, canonicalJson, digestKey, digestOf, keysFromJwks, sealHash, sealPending, thumbprint, verifyExport } from "@voxguard/core/audit-seal";
+import {
+  bodyOf,
+  canonicalJson,
+  digestKey,
+  digestOf,
+  keysFromJwks,
+  sealHash,
+  sealPending,
+  thumbprint,
+  verifyExport,
+} from "@voxguard/core/audit-seal";
 import { closeCache } from "@voxguard/core/cache";
 import { config } from "@voxguard/core/config";
 import { closeDb, db } from "@voxguard/core/db";
@@ -31,15 +41,32 @@ interface Trail {
 
 /** An organization with two seals over its events: made through the API, sealed by the job's code. */
 async function sealedTrail(): Promise<Trail> {
-  const created = await api.request("POST", "/orgs", { token: admin.token, body: { name: "Sealed", slug: `sealed-${randomUUID().slice(0, 12)}` } });
+  const created = await api.request("POST", "/orgs", {
+    token: admin.token,
+    body: { name: "Sealed", slug: `sealed-${randomUUID().slice(0, 12)}` },
+  });
   expect(created.status).toBe(201);
   const orgId: string = created.body.org.id;
   for (let n = 0; n < 5; n++) {
-    expect((await api.request("POST", `/orgs/${orgId}/resources`, { token: admin.token, body: { type: "sensor", name: `s${n}` } })).status).toBe(201);
+    expect(
+      (
+        await api.request("POST", `/orgs/${orgId}/resources`, {
+          token: admin.token,
+          body: { type: "sensor", name: `s${n}` },
+        })
+      ).status,
+    ).toBe(201);
   }
   await sealPending({ only: [orgId], publish: true });
   for (let n = 5; n < 8; n++) {
-    expect((await api.request("POST", `/orgs/${orgId}/resources`, { token: admin.token, body: { type: "sensor", name: `s${n}` } })).status).toBe(201);
+    expect(
+      (
+        await api.request("POST", `/orgs/${orgId}/resources`, {
+          token: admin.token,
+          body: { type: "sensor", name: `s${n}` },
+        })
+      ).status,
+    ).toBe(201);
   }
   await sealPending({ only: [orgId], publish: true });
   const rows = await db()
@@ -77,7 +104,12 @@ async function offline(file: string) {
 }
 
 async function sealRow(orgId: string, seq: number) {
-  return db().selectFrom("audit_seals").selectAll().where("chain", "=", orgId).where("seq", "=", seq).executeTakeFirstOrThrow();
+  return db()
+    .selectFrom("audit_seals")
+    .selectAll()
+    .where("chain", "=", orgId)
+    .where("seq", "=", seq)
+    .executeTakeFirstOrThrow();
 }
 
 /** Both verifiers find the same break. */
@@ -113,7 +145,14 @@ describe("the sealed audit trail", () => {
     expect(answer.status).toBe(200);
     expect(answer.body.keys).toHaveLength(1);
     const [key] = answer.body.keys;
-    expect(key).toEqual({ kty: "OKP", crv: "Ed25519", x: expect.any(String), kid: thumbprint(key), use: "sig", alg: "EdDSA" });
+    expect(key).toEqual({
+      kty: "OKP",
+      crv: "Ed25519",
+      x: expect.any(String),
+      kid: thumbprint(key),
+      use: "sig",
+      alg: "EdDSA",
+    });
     expect(JSON.stringify(answer.body)).not.toContain('"d"');
   });
 
@@ -133,7 +172,9 @@ describe("the sealed audit trail", () => {
     const { stdout } = await run("npx", ["tsx", "scripts/audit-verify.ts", file, "--keys", keysFile]);
     expect(stdout).toContain("the trail holds");
 
-    const object = await aws.s3.send(new GetObjectCommand({ Bucket: config().s3Bucket, Key: digestKey({ chain: trail.orgId, seq: 2 }) }));
+    const object = await aws.s3.send(
+      new GetObjectCommand({ Bucket: config().s3Bucket, Key: digestKey({ chain: trail.orgId, seq: 2 }) }),
+    );
     const digest = JSON.parse(await object.Body!.transformToString());
     expect(digest).toEqual(digestOf(await sealRow(trail.orgId, 2)));
     expect((await sealRow(trail.orgId, 2)).published_at).not.toBeNull();
@@ -145,7 +186,11 @@ describe("the sealed audit trail", () => {
     const result = await verifyRoute(trail.orgId, `?from=${from!.created_at.toISOString()}`);
     expect(result).toMatchObject({ holds: true, seals: { firstSeq: 2, lastSeq: 2 }, events: { sealed: 3 } });
     const file = await verifyOffline(trail.orgId, { from: from!.created_at.toISOString() });
-    expect(await offline(file)).toMatchObject({ holds: true, seals: { firstSeq: 1, lastSeq: 2 }, events: { sealed: 3 } });
+    expect(await offline(file)).toMatchObject({
+      holds: true,
+      seals: { firstSeq: 1, lastSeq: 2 },
+      events: { sealed: 3 },
+    });
   });
 
   it("reports an event whose field was changed", async () => {
@@ -168,7 +213,9 @@ describe("the sealed audit trail", () => {
       SELECT ${forged}::uuid, org_id, user_id, 'member.removed', '{}', created_at + interval '1 microsecond'
       FROM audit_log WHERE id = ${trail.ids[2]}`.execute(db());
     // Claiming the seal of its neighbours, as a sealed event would.
-    await sql`INSERT INTO audit_seal_events (event_id, seq) SELECT ${forged}::uuid, seq FROM audit_seal_events WHERE event_id = ${trail.ids[2]}`.execute(db());
+    await sql`INSERT INTO audit_seal_events (event_id, seq) SELECT ${forged}::uuid, seq FROM audit_seal_events WHERE event_id = ${trail.ids[2]}`.execute(
+      db(),
+    );
     await expectBreak(trail, "event_inserted", 1, forged);
   });
 
@@ -184,7 +231,9 @@ describe("the sealed audit trail", () => {
 
   it("reports an altered seal", async () => {
     const trail = await sealedTrail();
-    await sql`UPDATE audit_seals SET merkle_root = repeat('0', 64) WHERE chain = ${trail.orgId} AND seq = 1`.execute(db());
+    await sql`UPDATE audit_seals SET merkle_root = repeat('0', 64) WHERE chain = ${trail.orgId} AND seq = 1`.execute(
+      db(),
+    );
     await expectBreak(trail, "seal_altered", 1);
   });
 
@@ -210,7 +259,9 @@ describe("the sealed audit trail", () => {
     const keyId = thumbprint(publicKey.export({ format: "jwk" }) as { x: string });
     const body = { ...bodyOf(seal), keyId };
     const signature = sign(null, Buffer.from(canonicalJson(body)), privateKey).toString("base64url");
-    await sql`UPDATE audit_seals SET key_id = ${keyId}, hash = ${sealHash(body)}, signature = ${signature} WHERE chain = ${trail.orgId} AND seq = 2`.execute(db());
+    await sql`UPDATE audit_seals SET key_id = ${keyId}, hash = ${sealHash(body)}, signature = ${signature} WHERE chain = ${trail.orgId} AND seq = 2`.execute(
+      db(),
+    );
     await expectBreak(trail, "unknown_key", 2);
   });
 
@@ -228,11 +279,18 @@ describe("the sealed audit trail", () => {
 
   it("refuses a range that ends before it starts, and answers 403 to a viewer", async () => {
     const trail = await sealedTrail();
-    const bad = await api.request("GET", `/orgs/${trail.orgId}/audit/verify?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, { token: admin.token });
+    const bad = await api.request(
+      "GET",
+      `/orgs/${trail.orgId}/audit/verify?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`,
+      { token: admin.token },
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe("validation_failed");
     const viewer = await signUp(api);
-    await db().insertInto("organization_members").values({ org_id: trail.orgId, user_id: viewer.user.id, role: "viewer" }).execute();
+    await db()
+      .insertInto("organization_members")
+      .values({ org_id: trail.orgId, user_id: viewer.user.id, role: "viewer" })
+      .execute();
     expect((await api.request("GET", `/orgs/${trail.orgId}/audit/verify`, { token: viewer.token })).status).toBe(403);
     const outsider = await signUp(api);
     expect((await api.request("GET", `/orgs/${trail.orgId}/audit/verify`, { token: outsider.token })).status).toBe(404);

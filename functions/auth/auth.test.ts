@@ -9,7 +9,12 @@ import { useApi } from "../../test-support/use-api.ts";
 const api = useApi();
 
 async function actionsOf(userId: string): Promise<string[]> {
-  const rows = await db().selectFrom("audit_log").select("action").where("user_id", "=", userId).orderBy("created_at").execute();
+  const rows = await db()
+    .selectFrom("audit_log")
+    .select("action")
+    .where("user_id", "=", userId)
+    .orderBy("created_at")
+    .execute();
   return rows.map((row) => row.action);
 }
 
@@ -21,14 +26,31 @@ describe("the identity flow", () => {
       headers: { "user-agent": "browser one" },
     });
     expect(registered.status).toBe(201);
-    expect(registered.body.user).toMatchObject({ email: email.toLowerCase(), displayName: "Flow Tester", role: "user", status: "active" });
-    expect(Object.keys(registered.body.user).sort()).toEqual(["createdAt", "displayName", "email", "emailVerified", "id", "role", "status", "updatedAt"]);
+    expect(registered.body.user).toMatchObject({
+      email: email.toLowerCase(),
+      displayName: "Flow Tester",
+      role: "user",
+      status: "active",
+    });
+    expect(Object.keys(registered.body.user).sort()).toEqual([
+      "createdAt",
+      "displayName",
+      "email",
+      "emailVerified",
+      "id",
+      "role",
+      "status",
+      "updatedAt",
+    ]);
     expect(registered.body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Date.parse(registered.body.expiresAt)).toBeGreaterThan(Date.now());
     const userId: string = registered.body.user.id;
 
     // Logging in with the address in another case finds the same account.
-    const login = await api.request("POST", "/auth/login", { body: { email: email.toUpperCase(), password: PASSWORD }, headers: { "user-agent": "browser two" } });
+    const login = await api.request("POST", "/auth/login", {
+      body: { email: email.toUpperCase(), password: PASSWORD },
+      headers: { "user-agent": "browser two" },
+    });
     expect(login.status).toBe(200);
     expect(login.body.user.id).toBe(userId);
     const token: string = login.body.token;
@@ -45,7 +67,15 @@ describe("the identity flow", () => {
     const other = sessions.body.items.find((s: { current: boolean }) => !s.current);
     expect(current).toMatchObject({ userAgent: "browser two", ipAddress: "127.0.0.1" });
     expect(other).toMatchObject({ userAgent: "browser one" });
-    expect(Object.keys(current).sort()).toEqual(["createdAt", "current", "expiresAt", "id", "ipAddress", "lastUsedAt", "userAgent"]);
+    expect(Object.keys(current).sort()).toEqual([
+      "createdAt",
+      "current",
+      "expiresAt",
+      "id",
+      "ipAddress",
+      "lastUsedAt",
+      "userAgent",
+    ]);
 
     // The registration's session is revoked from the login's: it stops working at once.
     expect((await api.request("GET", "/me", { token: registered.body.token })).status).toBe(200);
@@ -66,7 +96,9 @@ describe("the identity flow", () => {
 
   it("revokes every other session, keeping the current one", async () => {
     const { token, email } = await signUp(api);
-    const others = await Promise.all([1, 2].map(() => api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })));
+    const others = await Promise.all(
+      [1, 2].map(() => api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })),
+    );
     for (const other of others) expect((await api.request("GET", "/me", { token: other.body.token })).status).toBe(200);
 
     expect((await api.request("DELETE", "/auth/sessions", { token })).status).toBe(204);
@@ -95,7 +127,9 @@ describe("the identity flow", () => {
 describe("registration", () => {
   it("answers 409 email_taken for an address already registered, in any case", async () => {
     const { email } = await signUp(api);
-    const again = await api.request("POST", "/auth/register", { body: { email: email.toUpperCase(), password: PASSWORD, displayName: "Again" } });
+    const again = await api.request("POST", "/auth/register", {
+      body: { email: email.toUpperCase(), password: PASSWORD, displayName: "Again" },
+    });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe("email_taken");
   });
@@ -119,20 +153,29 @@ describe("registration", () => {
 
   it("accepts passwords of exactly 12 and 256 characters", async () => {
     for (const password of ["p".repeat(12), "p".repeat(256)]) {
-      const answer = await api.request("POST", "/auth/register", { body: { email: uniqueEmail(), password, displayName: "Edge" } });
+      const answer = await api.request("POST", "/auth/register", {
+        body: { email: uniqueEmail(), password, displayName: "Edge" },
+      });
       expect(answer.status).toBe(201);
     }
   });
 
   it("rejects a body that isn't JSON", async () => {
-    const answer = await api.request("POST", "/auth/register", { rawBody: "{nope", headers: { "content-type": "application/json" } });
+    const answer = await api.request("POST", "/auth/register", {
+      rawBody: "{nope",
+      headers: { "content-type": "application/json" },
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.code).toBe("invalid_json");
   });
 
   it("stores the password as argon2id with OWASP's parameters", async () => {
     const { user } = await signUp(api);
-    const row = await db().selectFrom("users").select("password_hash").where("id", "=", user.id).executeTakeFirstOrThrow();
+    const row = await db()
+      .selectFrom("users")
+      .select("password_hash")
+      .where("id", "=", user.id)
+      .executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 });
@@ -142,7 +185,9 @@ describe("login", () => {
     const { email, user } = await signUp(api);
     const stranger = uniqueEmail();
     const wrong = await api.request("POST", "/auth/login", { body: { email, password: "wrong password!" } });
-    const unknown = await api.request("POST", "/auth/login", { body: { email: stranger, password: "wrong password!" } });
+    const unknown = await api.request("POST", "/auth/login", {
+      body: { email: stranger, password: "wrong password!" },
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     const strip = (body: Record<string, unknown>) => ({ ...body, requestId: undefined });
@@ -160,12 +205,22 @@ describe("login", () => {
     // Nobody acted: the targeted account is the resource, never user_id ("who acted").
     expect(failures).toEqual([
       { user_id: null, resource_id: user.id, details: { email, reason: "wrong_password" }, ip_address: "127.0.0.1" },
-      { user_id: null, resource_id: null, details: { email: stranger, reason: "unknown_email" }, ip_address: "127.0.0.1" },
+      {
+        user_id: null,
+        resource_id: null,
+        details: { email: stranger, reason: "unknown_email" },
+        ip_address: "127.0.0.1",
+      },
     ]);
   });
 
   it("needs a bearer token on session routes", async () => {
-    for (const [method, path] of [["GET", "/me"], ["GET", "/auth/sessions"], ["POST", "/auth/logout"], ["DELETE", "/auth/sessions"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/me"],
+      ["GET", "/auth/sessions"],
+      ["POST", "/auth/logout"],
+      ["DELETE", "/auth/sessions"],
+    ] as const) {
       const answer = await api.request(method, path);
       expect(answer.status).toBe(401);
       expect(answer.body.code).toBe("unauthorized");

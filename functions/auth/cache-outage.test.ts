@@ -57,7 +57,9 @@ describe("with the cache killed mid-test", () => {
     const second: string = login.body.token;
     expect((await api.request("GET", "/me", { token: second })).status).toBe(200);
     expect((await api.request("GET", "/auth/sessions", { token: second })).body.items).toHaveLength(2);
-    expect((await api.request("POST", "/auth/login", { body: { email: first.email, password: "wrong password!" } })).status).toBe(401);
+    expect(
+      (await api.request("POST", "/auth/login", { body: { email: first.email, password: "wrong password!" } })).status,
+    ).toBe(401);
     const other = await signUp(api);
 
     // A change the cache's copies would contradict can't be made while nobody can tell the cache:
@@ -67,7 +69,9 @@ describe("with the cache killed mid-test", () => {
     expect(revoked.body.code).toBe("unavailable");
     expect(revoked.headers.get("retry-after")).toBe("1");
     expect((await api.request("GET", "/me", { token: first.token })).status).toBe(200);
-    expect((await api.request("PATCH", "/me", { token: other.token, body: { displayName: "Offline" } })).status).toBe(503);
+    expect((await api.request("PATCH", "/me", { token: other.token, body: { displayName: "Offline" } })).status).toBe(
+      503,
+    );
     expect((await api.request("GET", "/me", { token: other.token })).body.user.displayName).toBe("Test User");
 
     const down = await health();

@@ -29,10 +29,14 @@ beforeAll(async () => {
   probe = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
   probe.on("error", () => undefined);
   await probe.connect();
-  other = spawn(process.execPath, ["--import", "tsx", path.resolve(import.meta.dirname, "../../test-support/authenticate-process.ts")], {
-    env: { ...process.env, LOG_LEVEL: "ERROR" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  other = spawn(
+    process.execPath,
+    ["--import", "tsx", path.resolve(import.meta.dirname, "../../test-support/authenticate-process.ts")],
+    {
+      env: { ...process.env, LOG_LEVEL: "ERROR" },
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   otherAnswers = createInterface({ input: other.stdout })[Symbol.asyncIterator]();
 });
 
@@ -71,8 +75,12 @@ const CASES: Case[] = [
     name: "revoking one session",
     async prepare() {
       const { token, email } = await signUp(api);
-      const second = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body.token as string;
-      const sessions = (await api.request("GET", "/auth/sessions", { token })).body.items as { id: string; current: boolean }[];
+      const second = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body
+        .token as string;
+      const sessions = (await api.request("GET", "/auth/sessions", { token })).body.items as {
+        id: string;
+        current: boolean;
+      }[];
       const id = sessions.find((session) => session.current)!.id;
       return { token, admin: false, revoke: () => api.request("DELETE", `/auth/sessions/${id}`, { token: second }) };
     },
@@ -81,7 +89,8 @@ const CASES: Case[] = [
     name: "revoking all other sessions",
     async prepare() {
       const { token, email } = await signUp(api);
-      const second = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body.token as string;
+      const second = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body
+        .token as string;
       return { token, admin: false, revoke: () => api.request("DELETE", "/auth/sessions", { token: second }) };
     },
   },
@@ -89,8 +98,17 @@ const CASES: Case[] = [
     name: "a password change",
     async prepare() {
       const { token, email } = await signUp(api);
-      const second = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body.token as string;
-      return { token, admin: false, revoke: () => api.request("POST", "/me/password", { token: second, body: { currentPassword: PASSWORD, newPassword: "a different passphrase" } }) };
+      const second = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body
+        .token as string;
+      return {
+        token,
+        admin: false,
+        revoke: () =>
+          api.request("POST", "/me/password", {
+            token: second,
+            body: { currentPassword: PASSWORD, newPassword: "a different passphrase" },
+          }),
+      };
     },
   },
   {
@@ -99,7 +117,12 @@ const CASES: Case[] = [
       const admin = await signUp(api);
       await makePlatformAdmin(admin.user.id);
       const { token, user } = await signUp(api);
-      return { token, admin: false, revoke: () => api.request("PATCH", `/admin/users/${user.id}`, { token: admin.token, body: { status: "suspended" } }) };
+      return {
+        token,
+        admin: false,
+        revoke: () =>
+          api.request("PATCH", `/admin/users/${user.id}`, { token: admin.token, body: { status: "suspended" } }),
+      };
     },
   },
   {
@@ -111,14 +134,20 @@ const CASES: Case[] = [
       await makePlatformAdmin(user.id);
       // As if the promotion's marker had expired: the next read caches the session as an admin's.
       await probe.del(cacheKey("session", hashToken(token)));
-      return { token, admin: true, revoke: () => api.request("PATCH", `/admin/users/${user.id}`, { token: admin.token, body: { role: "user" } }) };
+      return {
+        token,
+        admin: true,
+        revoke: () => api.request("PATCH", `/admin/users/${user.id}`, { token: admin.token, body: { role: "user" } }),
+      };
     },
   },
 ];
 
 /** Whether the old state is accepted here: the session at all, or (for a demotion) as an admin. */
 async function acceptedHere(token: string, admin: boolean): Promise<boolean> {
-  const answer = admin ? await api.request("GET", "/admin/users?limit=1", { token }) : await api.request("GET", "/me", { token });
+  const answer = admin
+    ? await api.request("GET", "/admin/users?limit=1", { token })
+    : await api.request("GET", "/me", { token });
   expect([200, 401, 403]).toContain(answer.status);
   return answer.status === 200;
 }
@@ -142,7 +171,9 @@ async function expectRevoked(token: string, admin: boolean): Promise<void> {
   expect(await acceptedHere(token, admin)).toBe(false);
   // Once this process uses the cache again (no cool-down after the stall's timeouts) and once the
   // marker is gone, still nothing.
-  await until("the cache to be used again", async () => ((await api.request("GET", "/health")).body.checks.cache === "ok" ? true : undefined));
+  await until("the cache to be used again", async () =>
+    (await api.request("GET", "/health")).body.checks.cache === "ok" ? true : undefined,
+  );
   expect(await acceptedHere(token, admin)).toBe(false);
   await probe.del(cacheKey("session", hashToken(token)));
   expect(await acceptedHere(token, admin)).toBe(false);
@@ -150,7 +181,9 @@ async function expectRevoked(token: string, admin: boolean): Promise<void> {
 }
 
 async function expectUnchanged(token: string, admin: boolean): Promise<void> {
-  await until("the cache to be used again", async () => ((await api.request("GET", "/health")).body.checks.cache === "ok" ? true : undefined));
+  await until("the cache to be used again", async () =>
+    (await api.request("GET", "/health")).body.checks.cache === "ok" ? true : undefined,
+  );
   expect(await acceptedHere(token, admin)).toBe(true);
   expect(await acceptedElsewhere(token, admin)).toBe(true);
 }

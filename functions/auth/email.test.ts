@@ -17,7 +17,12 @@ const api = useApi({
 });
 
 async function actionsOf(userId: string): Promise<string[]> {
-  const rows = await db().selectFrom("audit_log").select("action").where("user_id", "=", userId).orderBy("created_at").execute();
+  const rows = await db()
+    .selectFrom("audit_log")
+    .select("action")
+    .where("user_id", "=", userId)
+    .orderBy("created_at")
+    .execute();
   return rows.map((row) => row.action);
 }
 
@@ -32,7 +37,11 @@ async function expire(token: string): Promise<void> {
 }
 
 const INVALID = { status: 400, code: "invalid_token" };
-const problemOf = (answer: { status: number; body: { code?: string; detail?: string } }) => ({ status: answer.status, code: answer.body.code, detail: answer.body.detail });
+const problemOf = (answer: { status: number; body: { code?: string; detail?: string } }) => ({
+  status: answer.status,
+  code: answer.body.code,
+  detail: answer.body.detail,
+});
 
 describe("email verification", () => {
   it("register → verification mail → verify; the link works once", async () => {
@@ -47,7 +56,9 @@ describe("email verification", () => {
     expect(message.body.html).toContain(`token=${token}`);
     expect(message.body.html).toContain("Vera &#60;b&#62;");
     // Only the hash is stored.
-    expect(await db().selectFrom("one_time_tokens").select("token_hash").where("token_hash", "=", token).execute()).toEqual([]);
+    expect(
+      await db().selectFrom("one_time_tokens").select("token_hash").where("token_hash", "=", token).execute(),
+    ).toEqual([]);
 
     const verified = await api.request("POST", "/auth/email/verify", { body: { token } });
     expect(verified.status).toBe(200);
@@ -113,17 +124,33 @@ describe("password reset", () => {
 
     expect((await api.request("GET", "/me", { token: user.token })).status).toBe(401);
     expect((await api.request("GET", "/me", { token: other.body.token })).status).toBe(401);
-    expect((await api.request("GET", "/me", { token: reset.body.token })).body.user).toMatchObject({ id: user.user.id, emailVerified: true });
-    expect((await api.request("POST", "/auth/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(401);
-    expect((await api.request("POST", "/auth/login", { body: { email: user.email, password: newPassword } })).status).toBe(200);
+    expect((await api.request("GET", "/me", { token: reset.body.token })).body.user).toMatchObject({
+      id: user.user.id,
+      emailVerified: true,
+    });
+    expect((await api.request("POST", "/auth/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(
+      401,
+    );
+    expect(
+      (await api.request("POST", "/auth/login", { body: { email: user.email, password: newPassword } })).status,
+    ).toBe(200);
 
     const notice = await mail.nextMail(user.email);
     expect(notice.subject).toMatch(/password was changed/i);
     expect(notice.body.text).not.toMatch(/token=/);
-    expect(problemOf(await api.request("POST", "/auth/password/reset", { body: { token, newPassword: `${PASSWORD} thrice` } }))).toMatchObject(INVALID);
+    expect(
+      problemOf(
+        await api.request("POST", "/auth/password/reset", { body: { token, newPassword: `${PASSWORD} thrice` } }),
+      ),
+    ).toMatchObject(INVALID);
     const actions = await actionsOf(user.user.id);
     expect(actions).toEqual(expect.arrayContaining(["user.password_reset_requested", "user.password_reset"]));
-    const [event] = await db().selectFrom("audit_log").select("details").where("user_id", "=", user.user.id).where("action", "=", "user.password_reset").execute();
+    const [event] = await db()
+      .selectFrom("audit_log")
+      .select("details")
+      .where("user_id", "=", user.user.id)
+      .where("action", "=", "user.password_reset")
+      .execute();
     expect(JSON.stringify(event!.details)).not.toContain(token);
   });
 
@@ -136,14 +163,22 @@ describe("password reset", () => {
       await api.request("POST", "/auth/password/forgot", { body: { email: known.email } }),
     ];
     const visible = answers.map((answer) => {
-      const headers = Object.fromEntries([...answer.headers].filter(([name]) => !["x-request-id", "apigw-requestid", "date", "content-length"].includes(name)));
+      const headers = Object.fromEntries(
+        [...answer.headers].filter(
+          ([name]) => !["x-request-id", "apigw-requestid", "date", "content-length"].includes(name),
+        ),
+      );
       return { status: answer.status, body: answer.body, headers };
     });
     expect(visible[0]).toEqual(visible[1]);
     expect(visible[0]!.status).toBe(202);
     await mail.nextMail(known.email);
     expect(await mail.mailsTo(unknownEmail)).toEqual([]);
-    const requested = await db().selectFrom("audit_log").select("details").where("action", "=", "user.password_reset_requested").execute();
+    const requested = await db()
+      .selectFrom("audit_log")
+      .select("details")
+      .where("action", "=", "user.password_reset_requested")
+      .execute();
     expect(JSON.stringify(requested)).not.toContain(unknownEmail);
   });
 
@@ -156,18 +191,25 @@ describe("password reset", () => {
     const body = (t: string) => ({ body: { token: t, newPassword: `${PASSWORD} never` } });
     const expired = await api.request("POST", "/auth/password/reset", body(token));
     expect(problemOf(expired)).toMatchObject(INVALID);
-    expect(problemOf(await api.request("POST", "/auth/password/reset", body("y".repeat(43))))).toEqual(problemOf(expired));
+    expect(problemOf(await api.request("POST", "/auth/password/reset", body("y".repeat(43))))).toEqual(
+      problemOf(expired),
+    );
     expect(problemOf(await api.request("POST", "/auth/password/reset", body("short")))).toEqual(problemOf(expired));
     expect((await api.request("GET", "/me", { token: user.token })).status).toBe(200);
-    expect((await api.request("POST", "/auth/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(200);
+    expect((await api.request("POST", "/auth/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(
+      200,
+    );
     // A too-short new password is a validation error, whatever the token.
-    expect((await api.request("POST", "/auth/password/reset", { body: { token, newPassword: "short" } })).body.code).toBe("validation_failed");
+    expect(
+      (await api.request("POST", "/auth/password/reset", { body: { token, newPassword: "short" } })).body.code,
+    ).toBe("validation_failed");
   });
 
   it("limits forgot per address, known or not, with the same answer", async () => {
     for (const email of [uniqueEmail("limited"), (await signUp(api)).email]) {
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await api.request("POST", "/auth/password/forgot", { body: { email } })).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push((await api.request("POST", "/auth/password/forgot", { body: { email } })).status);
       expect(statuses).toEqual([202, 202, 202, 429]);
     }
   });
@@ -178,20 +220,35 @@ describe("one use per token, also when two requests race", () => {
     for (let round = 0; round < 20; round++) {
       const user = await signUp(api);
       const verifyToken = tokenIn(await mail.nextMail(user.email));
-      const verifies = await Promise.all([0, 1].map(() => api.request("POST", "/auth/email/verify", { body: { token: verifyToken } })));
+      const verifies = await Promise.all(
+        [0, 1].map(() => api.request("POST", "/auth/email/verify", { body: { token: verifyToken } })),
+      );
       expect(verifies.map((answer) => answer.status).sort()).toEqual([200, 400]);
       expect(verifies.find((answer) => answer.status === 400)!.body.code).toBe("invalid_token");
 
       await api.request("POST", "/auth/password/forgot", { body: { email: user.email } });
       const resetToken = tokenIn(await mail.nextMail(user.email));
       const resets = await Promise.all(
-        [1, 2].map((n) => api.request("POST", "/auth/password/reset", { body: { token: resetToken, newPassword: `${PASSWORD} ${n}` } })),
+        [1, 2].map((n) =>
+          api.request("POST", "/auth/password/reset", { body: { token: resetToken, newPassword: `${PASSWORD} ${n}` } }),
+        ),
       );
       expect(resets.map((answer) => answer.status).sort()).toEqual([200, 400]);
       // The winner's password is the one that works, and only its session is alive.
       const winner = resets.findIndex((answer) => answer.status === 200);
-      expect((await api.request("POST", "/auth/login", { body: { email: user.email, password: `${PASSWORD} ${winner + 1}` } })).status).toBe(200);
-      const events = await db().selectFrom("audit_log").select("id").where("user_id", "=", user.user.id).where("action", "in", ["user.email_verified", "user.password_reset"]).execute();
+      expect(
+        (
+          await api.request("POST", "/auth/login", {
+            body: { email: user.email, password: `${PASSWORD} ${winner + 1}` },
+          })
+        ).status,
+      ).toBe(200);
+      const events = await db()
+        .selectFrom("audit_log")
+        .select("id")
+        .where("user_id", "=", user.user.id)
+        .where("action", "in", ["user.email_verified", "user.password_reset"])
+        .execute();
       expect(events).toHaveLength(2);
     }
   });

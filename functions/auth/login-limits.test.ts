@@ -32,9 +32,11 @@ afterAll(async () => {
 
 type Answer = SourcedAnswer<{ code?: string; token?: string }>;
 
-const send = (localAddress: string, path: string, body: unknown, token?: string): Promise<Answer> => postFrom(api, localAddress, path, body, token);
+const send = (localAddress: string, path: string, body: unknown, token?: string): Promise<Answer> =>
+  postFrom(api, localAddress, path, body, token);
 
-const loginFrom = (localAddress: string, email: string, password: string) => send(localAddress, "/auth/login", { email, password });
+const loginFrom = (localAddress: string, email: string, password: string) =>
+  send(localAddress, "/auth/login", { email, password });
 
 let nextAddress = 10;
 /** A loopback address no other test of this file has used. */
@@ -60,11 +62,18 @@ function expectRefusals(answers: Answer[], limit: number): void {
 async function expireCounters(): Promise<void> {
   const redis = (await cache())!;
   for (const key of await redis.keys(`${process.env.CACHE_KEY_PREFIX}limit:login-*`)) await redis.pexpire(key, 1);
-  await until("the counters to expire", async () => ((await redis.keys(`${process.env.CACHE_KEY_PREFIX}limit:login-*`)).length === 0 ? true : undefined));
+  await until("the counters to expire", async () =>
+    (await redis.keys(`${process.env.CACHE_KEY_PREFIX}limit:login-*`)).length === 0 ? true : undefined,
+  );
 }
 
 async function eventsOf(action: string, email: string) {
-  return db().selectFrom("audit_log").selectAll().where("action", "=", action).where(db().dynamic.ref("details"), "is not", null).execute()
+  return db()
+    .selectFrom("audit_log")
+    .selectAll()
+    .where("action", "=", action)
+    .where(db().dynamic.ref("details"), "is not", null)
+    .execute()
     .then((rows) => rows.filter((row) => (row.details as { email?: string }).email === email));
 }
 
@@ -80,7 +89,9 @@ for (const mode of ["cache", "in-process"] as const) {
     it(`check at most the limit of ${BURST} wrong passwords sent at once for one account, refuse the rest and then the right password`, async () => {
       const { email } = await signUp(api);
       // Each from its own address, so only the account's limit is in play.
-      const answers = await Promise.all(Array.from({ length: BURST }, () => loginFrom(freshAddress(), email, "wrong password!")));
+      const answers = await Promise.all(
+        Array.from({ length: BURST }, () => loginFrom(freshAddress(), email, "wrong password!")),
+      );
       expectRefusals(answers, ACCOUNT_LIMIT);
       const right = await loginFrom(freshAddress(), email, PASSWORD);
       expect(right.status).toBe(429);
@@ -90,20 +101,43 @@ for (const mode of ["cache", "in-process"] as const) {
     it(`count wrong current passwords on POST /me/password against the same per-account budget, ${BURST} at once`, async () => {
       const { email, token } = await signUp(api);
       const answers = await Promise.all(
-        Array.from({ length: BURST }, () => send(freshAddress(), "/me/password", { currentPassword: "wrong password!", newPassword: "a new passphrase 123" }, token)),
+        Array.from({ length: BURST }, () =>
+          send(
+            freshAddress(),
+            "/me/password",
+            { currentPassword: "wrong password!", newPassword: "a new passphrase 123" },
+            token,
+          ),
+        ),
       );
       expectRefusals(answers, ACCOUNT_LIMIT);
       // The budget is the account's: logins are refused too, the right password included.
       expect((await loginFrom(freshAddress(), email, PASSWORD)).status).toBe(429);
-      expect((await send(freshAddress(), "/me/password", { currentPassword: PASSWORD, newPassword: "a new passphrase 123" }, token)).status).toBe(429);
+      expect(
+        (
+          await send(
+            freshAddress(),
+            "/me/password",
+            { currentPassword: PASSWORD, newPassword: "a new passphrase 123" },
+            token,
+          )
+        ).status,
+      ).toBe(429);
       // Each wrong current password checked left an event; the refusals a bounded number.
-      const failed = await db().selectFrom("audit_log").select("id").where("action", "=", "user.password_change_failed").where("resource_id", "=", (await api.request("GET", "/me", { token })).body.user.id).execute();
+      const failed = await db()
+        .selectFrom("audit_log")
+        .select("id")
+        .where("action", "=", "user.password_change_failed")
+        .where("resource_id", "=", (await api.request("GET", "/me", { token })).body.user.id)
+        .execute();
       expect(failed.length).toBe(answers.filter((a) => a.status === 401).length);
     });
 
     it(`check at most the IP's limit of ${BURST} wrong passwords for different accounts from one address`, async () => {
       const address = freshAddress();
-      const answers = await Promise.all(Array.from({ length: BURST }, () => loginFrom(address, uniqueEmail(), "wrong password!")));
+      const answers = await Promise.all(
+        Array.from({ length: BURST }, () => loginFrom(address, uniqueEmail(), "wrong password!")),
+      );
       expectRefusals(answers, IP_LIMIT);
       const { email } = await signUp(api);
       expect((await loginFrom(address, email, PASSWORD)).status).toBe(429);
@@ -113,7 +147,8 @@ for (const mode of ["cache", "in-process"] as const) {
     it("are limited per account from every address, even for the right password", async () => {
       const { email } = await signUp(api);
       const address = freshAddress();
-      for (let i = 0; i < ACCOUNT_LIMIT; i++) expect((await loginFrom(address, email, "wrong password!")).status).toBe(401);
+      for (let i = 0; i < ACCOUNT_LIMIT; i++)
+        expect((await loginFrom(address, email, "wrong password!")).status).toBe(401);
       const limited = await loginFrom(address, email, "wrong password!");
       expect(limited.status).toBe(429);
       expect(limited.body.code).toBe("rate_limited");
@@ -128,14 +163,17 @@ for (const mode of ["cache", "in-process"] as const) {
       for (let i = 0; i < IP_LIMIT + 2; i++) expect((await loginFrom(address, email, PASSWORD)).status).toBe(200);
       // A success clears the account's counter, so earlier mistakes don't add up across sign-ins.
       for (let round = 0; round < 2; round++) {
-        for (let i = 0; i < ACCOUNT_LIMIT - 1; i++) expect((await loginFrom(freshAddress(), email, "wrong password!")).status).toBe(401);
+        for (let i = 0; i < ACCOUNT_LIMIT - 1; i++)
+          expect((await loginFrom(freshAddress(), email, "wrong password!")).status).toBe(401);
         expect((await loginFrom(freshAddress(), email, PASSWORD)).status).toBe(200);
       }
     });
 
     it("audit refusals as auth.rate_limited, a bounded number however many there were", async () => {
       const { email } = await signUp(api);
-      const answers = await Promise.all(Array.from({ length: BURST }, () => loginFrom(freshAddress(), email, "wrong password!")));
+      const answers = await Promise.all(
+        Array.from({ length: BURST }, () => loginFrom(freshAddress(), email, "wrong password!")),
+      );
       const refused = answers.filter((a) => a.status === 429).length;
       expect(refused).toBeGreaterThanOrEqual(BURST - ACCOUNT_LIMIT);
       const events = await until("the refusals' events", async () => {
@@ -167,7 +205,8 @@ describe("limits in Redis", () => {
 
   it("end with their window: the right password then works", async () => {
     const { email } = await signUp(api);
-    for (let i = 0; i < ACCOUNT_LIMIT; i++) expect((await loginFrom(freshAddress(), email, "wrong password!")).status).toBe(401);
+    for (let i = 0; i < ACCOUNT_LIMIT; i++)
+      expect((await loginFrom(freshAddress(), email, "wrong password!")).status).toBe(401);
     expect((await loginFrom(freshAddress(), email, PASSWORD)).status).toBe(429);
     await expireCounters();
     const after = await loginFrom(freshAddress(), email, PASSWORD);

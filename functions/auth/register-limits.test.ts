@@ -15,7 +15,10 @@ const api = useApi({
   },
 });
 
-function registerFrom(localAddress: string, email: string): Promise<SourcedAnswer<{ code?: string; user?: { id: string } }>> {
+function registerFrom(
+  localAddress: string,
+  email: string,
+): Promise<SourcedAnswer<{ code?: string; user?: { id: string } }>> {
   return postFrom(api, localAddress, "/auth/register", { email, password: PASSWORD, displayName: "Flood" });
 }
 
@@ -36,7 +39,12 @@ describe("registrations", () => {
     // Another address is not affected.
     expect((await registerFrom("127.0.1.3", uniqueEmail())).status).toBe(201);
     // The refusals left a bounded trail.
-    const events = await db().selectFrom("audit_log").select("details").where("action", "=", "auth.rate_limited").where("ip_address", "=", "127.0.1.2").execute();
+    const events = await db()
+      .selectFrom("audit_log")
+      .select("details")
+      .where("action", "=", "auth.rate_limited")
+      .where("ip_address", "=", "127.0.1.2")
+      .execute();
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(events.length).toBeLessThanOrEqual(4);
     for (const event of events) expect(event.details).toMatchObject({ limit: "register-ip" });
@@ -44,7 +52,9 @@ describe("registrations", () => {
 
   it("hash at most PASSWORD_HASH_CONCURRENCY passwords at once in a process, however many arrive", async () => {
     resetHashingPeak();
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => registerFrom(`127.0.2.${i + 2}`, uniqueEmail("parallel"))));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => registerFrom(`127.0.2.${i + 2}`, uniqueEmail("parallel"))),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(201));
     expect(hashingPeak()).toBeGreaterThanOrEqual(1);
     expect(hashingPeak()).toBeLessThanOrEqual(2);

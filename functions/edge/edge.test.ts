@@ -12,7 +12,9 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 const schemas = await loadSchemas(routes);
-const withBody = Object.entries(routes as Record<string, RouteDefinition>).filter(([key]) => schemas[key as keyof typeof routes].body);
+const withBody = Object.entries(routes as Record<string, RouteDefinition>).filter(
+  ([key]) => schemas[key as keyof typeof routes].body,
+);
 
 /** A concrete path for a route key: every path parameter a well-formed id. */
 function pathOf(key: string): [string, string] {
@@ -35,13 +37,19 @@ describe("every route with a body", () => {
 
   it.each(withBody.map(([key]) => key))("%s: malformed JSON is 400 invalid_json", async (key) => {
     const [method, path] = pathOf(key);
-    const answer = await api.request(method, path, { rawBody: '{"email": ', headers: { "content-type": "application/json" } });
+    const answer = await api.request(method, path, {
+      rawBody: '{"email": ',
+      headers: { "content-type": "application/json" },
+    });
     expectProblem(answer, 400, "invalid_json");
   });
 
   it.each(withBody.map(([key]) => key))("%s: a non-JSON content type is 415", async (key) => {
     const [method, path] = pathOf(key);
-    const answer = await api.request(method, path, { rawBody: "email=a@b.c", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const answer = await api.request(method, path, {
+      rawBody: "email=a@b.c",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expectProblem(answer, 415, "unsupported_media_type");
   });
 
@@ -97,17 +105,31 @@ describe("the edge", () => {
   });
 
   it("rejects a malformed bearer token with 401", async () => {
-    const sessionRoute = Object.entries(routes as Record<string, RouteDefinition>).find(([k, r]) => r.auth === "session" && k.startsWith("GET "));
+    const sessionRoute = Object.entries(routes as Record<string, RouteDefinition>).find(
+      ([k, r]) => r.auth === "session" && k.startsWith("GET "),
+    );
     expect(sessionRoute).toBeDefined();
     const [, path] = pathOf(sessionRoute![0]);
-    for (const authorization of ["Bearer", "Bearer short", "Basic abc", `Bearer ${"a".repeat(43)}'; drop table users; --`]) {
+    for (const authorization of [
+      "Bearer",
+      "Bearer short",
+      "Basic abc",
+      `Bearer ${"a".repeat(43)}'; drop table users; --`,
+    ]) {
       expectProblem(await api.request("GET", path, { headers: { authorization } }), 401, "unauthorized");
     }
   });
 
   it("never shows an unexpected error's text", () => {
     const answer = toProblem(new Error('relation "users" does not exist at SELECT * FROM users'), "r1");
-    expect(answer.problem).toEqual({ type: "about:blank", title: "Internal Server Error", status: 500, detail: "An unexpected error occurred", code: "internal", requestId: "r1" });
+    expect(answer.problem).toEqual({
+      type: "about:blank",
+      title: "Internal Server Error",
+      status: 500,
+      detail: "An unexpected error occurred",
+      code: "internal",
+      requestId: "r1",
+    });
     expect(answer.unexpected).toBe(true);
   });
 

@@ -1,7 +1,13 @@
 import * as z from "@voxguard/core/zod";
 import { routes } from "../routes.ts";
 import { STATUS } from "./problem.ts";
-import { loadSchemas, type ExampleContext, type RouteDefinition, type RouteExample, type RouteSchemas } from "./route-definition.ts";
+import {
+  loadSchemas,
+  type ExampleContext,
+  type RouteDefinition,
+  type RouteExample,
+  type RouteSchemas,
+} from "./route-definition.ts";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -27,7 +33,11 @@ export const SAMPLE: ExampleContext = {
   email: "jane@example.com",
   password: "correct horse battery staple",
   unique: "7d3f9c2a",
-  tokens: { verify: "q5n1Yb0V3Xw8dT2kJm7R4sLh9Pc6Ez1A", reset: "Lr8Kp2Vd6Nq0Xs4Hw9Bt3Fj7Mc1Zg5Ye", invitation: "Tg4Wm9Ck2Rb7Xp1Ld6Nv3Hs8Qf0Jz5Ua" },
+  tokens: {
+    verify: "q5n1Yb0V3Xw8dT2kJm7R4sLh9Pc6Ez1A",
+    reset: "Lr8Kp2Vd6Nq0Xs4Hw9Bt3Fj7Mc1Zg5Ye",
+    invitation: "Tg4Wm9Ck2Rb7Xp1Ld6Nv3Hs8Qf0Jz5Ua",
+  },
 };
 
 function schemaOf(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
@@ -35,7 +45,11 @@ function schemaOf(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
   return rest;
 }
 
-function parameters(schema: z.ZodMiniObject | undefined, where: "path" | "query", examples: Record<string, string | undefined>) {
+function parameters(
+  schema: z.ZodMiniObject | undefined,
+  where: "path" | "query",
+  examples: Record<string, string | undefined>,
+) {
   if (!schema) return [];
   const json = schemaOf(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
@@ -55,14 +69,30 @@ function operation(key: string, route: RouteDefinition, schemas: RouteSchemas) {
       ? { description: `HTTP ${status}`, content: { "application/json": { schema: schemaOf(schema, "output") } } }
       : { description: `HTTP ${status}, no body` };
   }
-  responses.default = { description: "A problem (RFC 9457)", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } };
+  responses.default = {
+    description: "A problem (RFC 9457)",
+    content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+  };
   return {
     operationId: key.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, ""),
     summary: route.summary,
     ...(route.auth === "none" ? { security: [] } : {}),
-    parameters: [...parameters(schemas.params, "path", SAMPLE.params), ...parameters(schemas.query, "query", example.query ?? {})],
+    parameters: [
+      ...parameters(schemas.params, "path", SAMPLE.params),
+      ...parameters(schemas.query, "query", example.query ?? {}),
+    ],
     ...(schemas.body
-      ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(schemas.body, "input"), ...(example.body !== undefined ? { example: example.body } : {}) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: schemaOf(schemas.body, "input"),
+                ...(example.body !== undefined ? { example: example.body } : {}),
+              },
+            },
+          },
+        }
       : {}),
     responses,
   };

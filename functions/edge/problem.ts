@@ -77,7 +77,14 @@ export function toProblem(error: unknown, requestId: string): ProblemAnswer {
   }
   if (error instanceof UnavailableError || isDatabaseUnavailable(error)) {
     return {
-      problem: { type: "about:blank", title: TITLE[503]!, status: 503, detail: "A service VoxGuard depends on is unavailable; retry shortly", code: "unavailable", requestId },
+      problem: {
+        type: "about:blank",
+        title: TITLE[503]!,
+        status: 503,
+        detail: "A service VoxGuard depends on is unavailable; retry shortly",
+        code: "unavailable",
+        requestId,
+      },
       headers: { "retry-after": "1" },
       unexpected: false,
     };
@@ -86,13 +93,27 @@ export function toProblem(error: unknown, requestId: string): ProblemAnswer {
     // Still failing after the bounded retries (core/db): a cluster busy moving leaders or a hot
     // row, not the client's fault. Logged in full all the same.
     return {
-      problem: { type: "about:blank", title: TITLE[503]!, status: 503, detail: "The database is busy; retry shortly", code: "unavailable", requestId },
+      problem: {
+        type: "about:blank",
+        title: TITLE[503]!,
+        status: 503,
+        detail: "The database is busy; retry shortly",
+        code: "unavailable",
+        requestId,
+      },
       headers: { "retry-after": "1" },
       unexpected: true,
     };
   }
   return {
-    problem: { type: "about:blank", title: TITLE[500]!, status: 500, detail: "An unexpected error occurred", code: "internal", requestId },
+    problem: {
+      type: "about:blank",
+      title: TITLE[500]!,
+      status: 500,
+      detail: "An unexpected error occurred",
+      code: "internal",
+      requestId,
+    },
     headers: {},
     unexpected: true,
   };

@@ -75,6 +75,8 @@ export function byKey<const T extends readonly RouteDefinition[]>(definitions: T
 
 /** Every route's schemas, loaded: for the OpenAPI document and tests that walk the whole table. */
 export async function loadSchemas<T extends RouteTable>(table: T): Promise<Record<keyof T & string, RouteSchemas>> {
-  const entries = await Promise.all(Object.entries(table).map(async ([key, route]) => [key, await route.schemas()] as const));
+  const entries = await Promise.all(
+    Object.entries(table).map(async ([key, route]) => [key, await route.schemas()] as const),
+  );
   return Object.fromEntries(entries) as Record<keyof T & string, RouteSchemas>;
 }

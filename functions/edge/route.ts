@@ -13,7 +13,9 @@ import type { RouteDefinition } from "./route-definition.ts";
 import { validate } from "./validate.ts";
 
 type SchemasOf<D extends RouteDefinition> = Awaited<ReturnType<D["schemas"]>>;
-type Parsed<S, Part extends string> = S extends { [P in Part]: infer T extends z.ZodMiniType } ? z.output<T> : undefined;
+type Parsed<S, Part extends string> = S extends { [P in Part]: infer T extends z.ZodMiniType }
+  ? z.output<T>
+  : undefined;
 
 export interface ApiRequest<D extends RouteDefinition> {
   params: Parsed<SchemasOf<D>, "params">;
@@ -47,19 +49,30 @@ function edge(routeKey: string): MiddlewareObj<APIGatewayProxyEventV2, Result, E
     response.headers = withCommonHeaders(response.headers, context.requestId, event.headers?.origin);
     request.response = response;
     if (logsAt("INFO")) {
-      log.info("request", { routeKey, status: response.statusCode, ms: Date.now() - context.startedAt, requestId: context.requestId });
+      log.info("request", {
+        routeKey,
+        status: response.statusCode,
+        ms: Date.now() - context.startedAt,
+        requestId: context.requestId,
+      });
     }
   };
   return {
     before: ({ event, context }) => {
       const incoming = event.headers?.["x-request-id"];
-      context.requestId = incoming && REQUEST_ID.test(incoming) ? incoming : event.requestContext?.requestId || randomUUID();
+      context.requestId =
+        incoming && REQUEST_ID.test(incoming) ? incoming : event.requestContext?.requestId || randomUUID();
       context.startedAt = Date.now();
     },
     after: finish,
     onError: (request) => {
       const { problem, headers, unexpected } = toProblem(request.error, request.context.requestId);
-      if (unexpected) log.error("unexpected error", { routeKey, requestId: request.context.requestId, error: request.error as Error });
+      if (unexpected)
+        log.error("unexpected error", {
+          routeKey,
+          requestId: request.context.requestId,
+          error: request.error as Error,
+        });
       request.response = {
         statusCode: problem.status,
         headers: { ...headers, "content-type": "application/problem+json" },
@@ -86,7 +99,10 @@ function toResult(result: ApiResult): Result {
  * disagree. The handler carries its route key (`routeKey`): a test checks it against the table
  * entry that deploys the file, so a handler can't serve one route with another's definition.
  */
-export function route<const D extends RouteDefinition>(definition: D, fn: (request: ApiRequest<D>) => Promise<ApiResult>) {
+export function route<const D extends RouteDefinition>(
+  definition: D,
+  fn: (request: ApiRequest<D>) => Promise<ApiResult>,
+) {
   const key = definition.key;
   // Read at init: a Lambda with a missing or malformed variable fails to start, with one clear line.
   config();

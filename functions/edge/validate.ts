@@ -11,7 +11,6 @@ export function validate<T extends z.ZodMiniType>(schema: T, value: unknown, par
   throw new VisibleError("validation_failed", "The request is not valid", { errors: fieldErrors(result.error, part) });
 }
 
-
 interface Step {
   key: string;
   parent: Step | undefined;

@@ -21,7 +21,10 @@ async function person(email = uniqueEmail("person")): Promise<SignedUp> {
 }
 
 async function orgOf(owner: SignedUp): Promise<string> {
-  const created = await api.request("POST", "/orgs", { token: owner.token, body: { name: "Invite Co", slug: `invite-${randomUUID()}` } });
+  const created = await api.request("POST", "/orgs", {
+    token: owner.token,
+    body: { name: "Invite Co", slug: `invite-${randomUUID()}` },
+  });
   expect(created.status).toBe(201);
   return created.body.org.id;
 }
@@ -31,7 +34,12 @@ async function invite(token: string, orgId: string, email: string, role = "membe
 }
 
 async function auditActions(orgId: string): Promise<string[]> {
-  const rows = await db().selectFrom("audit_log").select("action").where("org_id", "=", orgId).orderBy("created_at").execute();
+  const rows = await db()
+    .selectFrom("audit_log")
+    .select("action")
+    .where("org_id", "=", orgId)
+    .orderBy("created_at")
+    .execute();
   return rows.map((row) => row.action);
 }
 
@@ -42,8 +50,15 @@ describe("invite → mail → accept → member", () => {
     const invitee = await person();
     const created = await invite(owner.token, orgId, invitee.email.toUpperCase(), "viewer");
     expect(created.status).toBe(201);
-    expect(created.body.invitation).toMatchObject({ orgId, email: invitee.email, role: "viewer", invitedBy: owner.user.id });
-    expect(Date.parse(created.body.invitation.expiresAt) - Date.parse(created.body.invitation.createdAt)).toBe(7 * 24 * 3600 * 1000);
+    expect(created.body.invitation).toMatchObject({
+      orgId,
+      email: invitee.email,
+      role: "viewer",
+      invitedBy: owner.user.id,
+    });
+    expect(Date.parse(created.body.invitation.expiresAt) - Date.parse(created.body.invitation.createdAt)).toBe(
+      7 * 24 * 3600 * 1000,
+    );
     const pending = await api.request("GET", `/orgs/${orgId}/invitations`, { token: owner.token });
     expect(pending.body.items.map((item: { id: string }) => item.id)).toEqual([created.body.invitation.id]);
 
@@ -61,9 +76,13 @@ describe("invite → mail → accept → member", () => {
     expect((await api.request("GET", `/orgs/${orgId}`, { token: invitee.token })).status).toBe(200);
     expect((await api.request("GET", "/me", { token: invitee.token })).body.user.emailVerified).toBe(true);
     expect((await api.request("GET", `/orgs/${orgId}/invitations`, { token: owner.token })).body.items).toEqual([]);
-    expect(await auditActions(orgId)).toEqual(expect.arrayContaining(["invitation.created", "member.added", "invitation.accepted"]));
+    expect(await auditActions(orgId)).toEqual(
+      expect.arrayContaining(["invitation.created", "member.added", "invitation.accepted"]),
+    );
 
-    expect((await api.request("POST", "/invitations/accept", { token: invitee.token, body: { token } })).body.code).toBe("invalid_token");
+    expect(
+      (await api.request("POST", "/invitations/accept", { token: invitee.token, body: { token } })).body.code,
+    ).toBe("invalid_token");
   });
 
   it("answers the same whether or not the address has an account; the newcomer registers, then accepts", async () => {
@@ -97,16 +116,28 @@ describe("invite → mail → accept → member", () => {
     }
     expect((await api.request("GET", `/orgs/${orgId}`, { token: attacker.token })).status).toBe(404);
     expect((await api.request("GET", `/orgs/${orgId}/resources`, { token: attacker.token })).status).toBe(404);
-    expect(await db().selectFrom("organization_members").select("user_id").where("org_id", "=", orgId).where("user_id", "=", attacker.user.id).execute()).toEqual([]);
+    expect(
+      await db()
+        .selectFrom("organization_members")
+        .select("user_id")
+        .where("org_id", "=", orgId)
+        .where("user_id", "=", attacker.user.id)
+        .execute(),
+    ).toEqual([]);
     // The real owner of the mailbox reads the invitation, takes the account back with a password
     // reset (which ends the attacker's sessions) and accepts.
     const invitationToken = tokenIn(await mail.nextMail(ceoEmail));
     expect((await api.request("POST", "/auth/password/forgot", { body: { email: ceoEmail } })).status).toBe(202);
     const resetToken = tokenIn(await mail.nextMail(ceoEmail));
-    const reset = await api.request("POST", "/auth/password/reset", { body: { token: resetToken, newPassword: "the real ceo's own passphrase" } });
+    const reset = await api.request("POST", "/auth/password/reset", {
+      body: { token: resetToken, newPassword: "the real ceo's own passphrase" },
+    });
     expect(reset.status).toBe(200);
     expect((await api.request("GET", "/me", { token: attacker.token })).status).toBe(401);
-    const accepted = await api.request("POST", "/invitations/accept", { token: reset.body.token, body: { token: invitationToken } });
+    const accepted = await api.request("POST", "/invitations/accept", {
+      token: reset.body.token,
+      body: { token: invitationToken },
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.body.member.role).toBe("admin");
   });
@@ -123,7 +154,9 @@ describe("invite → mail → accept → member", () => {
     expect(stolen.body.code).toBe("forbidden");
     expect((await api.request("GET", `/orgs/${orgId}`, { token: someoneElse.token })).status).toBe(404);
     expect((await api.request("POST", "/invitations/accept", { body: { token } })).status).toBe(401);
-    expect((await api.request("POST", "/invitations/accept", { token: invitee.token, body: { token } })).status).toBe(200);
+    expect((await api.request("POST", "/invitations/accept", { token: invitee.token, body: { token } })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -132,10 +165,15 @@ describe("who may invite, and what", () => {
     const owner = await person();
     const orgId = await orgOf(owner);
     const [admin, member, outsider] = [await person(), await person(), await person()];
-    for (const [user, role] of [[admin, "admin"], [member, "member"]] as const) {
+    for (const [user, role] of [
+      [admin, "admin"],
+      [member, "member"],
+    ] as const) {
       await invite(owner.token, orgId, user.email, role);
       const token = tokenIn(await mail.nextMail(user.email));
-      expect((await api.request("POST", "/invitations/accept", { token: user.token, body: { token } })).status).toBe(200);
+      expect((await api.request("POST", "/invitations/accept", { token: user.token, body: { token } })).status).toBe(
+        200,
+      );
     }
     expect((await invite(admin.token, orgId, uniqueEmail(), "member")).status).toBe(201);
     expect((await invite(admin.token, orgId, uniqueEmail(), "viewer")).status).toBe(201);
@@ -152,7 +190,14 @@ describe("who may invite, and what", () => {
     expect(already.body.code).toBe("already_member");
     expect((await invite(owner.token, orgId, "not an email", "viewer")).body.code).toBe("validation_failed");
     expect((await invite(owner.token, orgId, uniqueEmail(), "boss")).body.code).toBe("validation_failed");
-    expect((await api.request("POST", `/orgs/${orgId}/invitations`, { token: owner.token, body: { email: uniqueEmail(), extra: 1 } })).status).toBe(400);
+    expect(
+      (
+        await api.request("POST", `/orgs/${orgId}/invitations`, {
+          token: owner.token,
+          body: { email: uniqueEmail(), extra: 1 },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it("limits invitations per organization", async () => {
@@ -172,10 +217,18 @@ describe("pending invitations", () => {
 
     const first = await invite(owner.token, orgId, invitee.email);
     const firstToken = tokenIn(await mail.nextMail(invitee.email));
-    const revoked = await api.request("DELETE", `/orgs/${orgId}/invitations/${first.body.invitation.id}`, { token: owner.token });
+    const revoked = await api.request("DELETE", `/orgs/${orgId}/invitations/${first.body.invitation.id}`, {
+      token: owner.token,
+    });
     expect(revoked.status).toBe(204);
-    expect((await api.request("DELETE", `/orgs/${orgId}/invitations/${first.body.invitation.id}`, { token: owner.token })).status).toBe(404);
-    expect((await api.request("POST", "/invitations/accept", { token: invitee.token, body: { token: firstToken } })).body.code).toBe("invalid_token");
+    expect(
+      (await api.request("DELETE", `/orgs/${orgId}/invitations/${first.body.invitation.id}`, { token: owner.token }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await api.request("POST", "/invitations/accept", { token: invitee.token, body: { token: firstToken } })).body
+        .code,
+    ).toBe("invalid_token");
 
     // A second invitation to the same address replaces the pending one.
     await invite(owner.token, orgId, invitee.email, "viewer");
@@ -184,11 +237,21 @@ describe("pending invitations", () => {
     const thirdToken = tokenIn(await mail.nextMail(invitee.email));
     const listed = await api.request("GET", `/orgs/${orgId}/invitations`, { token: owner.token });
     expect(listed.body.items.map((item: { id: string }) => item.id)).toEqual([third.body.invitation.id]);
-    expect((await api.request("POST", "/invitations/accept", { token: invitee.token, body: { token: replacedToken } })).body.code).toBe("invalid_token");
+    expect(
+      (await api.request("POST", "/invitations/accept", { token: invitee.token, body: { token: replacedToken } })).body
+        .code,
+    ).toBe("invalid_token");
 
-    await db().updateTable("invitations").set({ expires_at: sql<Date>`now() - interval '1 second'` }).where("id", "=", third.body.invitation.id).execute();
+    await db()
+      .updateTable("invitations")
+      .set({ expires_at: sql<Date>`now() - interval '1 second'` })
+      .where("id", "=", third.body.invitation.id)
+      .execute();
     expect((await api.request("GET", `/orgs/${orgId}/invitations`, { token: owner.token })).body.items).toEqual([]);
-    expect((await api.request("POST", "/invitations/accept", { token: invitee.token, body: { token: thirdToken } })).body.code).toBe("invalid_token");
+    expect(
+      (await api.request("POST", "/invitations/accept", { token: invitee.token, body: { token: thirdToken } })).body
+        .code,
+    ).toBe("invalid_token");
     expect((await api.request("GET", `/orgs/${orgId}`, { token: invitee.token })).status).toBe(404);
     expect(await auditActions(orgId)).toEqual(expect.arrayContaining(["invitation.revoked"]));
   });
@@ -200,13 +263,28 @@ describe("pending invitations", () => {
     const otherOrg = await orgOf(otherOwner);
     const admin = await person();
     await invite(owner.token, orgId, admin.email, "admin");
-    expect((await api.request("POST", "/invitations/accept", { token: admin.token, body: { token: tokenIn(await mail.nextMail(admin.email)) } })).status).toBe(200);
+    expect(
+      (
+        await api.request("POST", "/invitations/accept", {
+          token: admin.token,
+          body: { token: tokenIn(await mail.nextMail(admin.email)) },
+        })
+      ).status,
+    ).toBe(200);
     const forOwner = await invite(owner.token, orgId, uniqueEmail(), "owner");
     const id = forOwner.body.invitation.id;
-    expect((await api.request("DELETE", `/orgs/${otherOrg}/invitations/${id}`, { token: otherOwner.token })).status).toBe(404);
-    expect((await api.request("DELETE", `/orgs/${orgId}/invitations/${id}`, { token: otherOwner.token })).status).toBe(404);
+    expect(
+      (await api.request("DELETE", `/orgs/${otherOrg}/invitations/${id}`, { token: otherOwner.token })).status,
+    ).toBe(404);
+    expect((await api.request("DELETE", `/orgs/${orgId}/invitations/${id}`, { token: otherOwner.token })).status).toBe(
+      404,
+    );
     expect((await api.request("DELETE", `/orgs/${orgId}/invitations/${id}`, { token: admin.token })).status).toBe(403);
-    expect((await api.request("GET", `/orgs/${orgId}/invitations`, { token: owner.token })).body.items.map((item: { id: string }) => item.id)).toContain(id);
+    expect(
+      (await api.request("GET", `/orgs/${orgId}/invitations`, { token: owner.token })).body.items.map(
+        (item: { id: string }) => item.id,
+      ),
+    ).toContain(id);
   });
 });
 
@@ -218,10 +296,17 @@ describe("accepting races", () => {
       const orgId = await orgOf(owner);
       await invite(owner.token, orgId, invitee.email);
       const token = tokenIn(await mail.nextMail(invitee.email));
-      const answers = await Promise.all([0, 1].map(() => api.request("POST", "/invitations/accept", { token: invitee.token, body: { token } })));
+      const answers = await Promise.all(
+        [0, 1].map(() => api.request("POST", "/invitations/accept", { token: invitee.token, body: { token } })),
+      );
       expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
       expect(answers.find((answer) => answer.status === 400)!.body.code).toBe("invalid_token");
-      const added = await db().selectFrom("audit_log").select("id").where("org_id", "=", orgId).where("action", "=", "member.added").execute();
+      const added = await db()
+        .selectFrom("audit_log")
+        .select("id")
+        .where("org_id", "=", orgId)
+        .where("action", "=", "member.added")
+        .execute();
       expect(added).toHaveLength(1);
     }
   });

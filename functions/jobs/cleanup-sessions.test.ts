@@ -15,7 +15,10 @@ afterAll(async () => {
 /** A user with `expired` sessions past their expiry and `live` ones still valid, written in bulk. */
 async function userWithSessions(expired: number, live: number): Promise<string> {
   const id = randomUUID();
-  await db().insertInto("users").values({ id, email: `cleanup-${id}@example.test`, display_name: "Cleanup", password_hash: null }).execute();
+  await db()
+    .insertInto("users")
+    .values({ id, email: `cleanup-${id}@example.test`, display_name: "Cleanup", password_hash: null })
+    .execute();
   await sql`
     insert into user_sessions (user_id, token_hash, expires_at, created_at, last_used_at)
     select ${id}, md5(random()::text) || md5(random()::text), now() - interval '1 minute', now() - interval '8 days', now() - interval '8 days'
@@ -75,7 +78,10 @@ describe("session cleanup", () => {
 
   it("lets two runs at once both succeed and share the work", async () => {
     const userId = await userWithSessions(400, 3);
-    const runs = await Promise.allSettled([Session.removeExpired({ batchSize: 7 }), Session.removeExpired({ batchSize: 7 })]);
+    const runs = await Promise.allSettled([
+      Session.removeExpired({ batchSize: 7 }),
+      Session.removeExpired({ batchSize: 7 }),
+    ]);
     expect(runs.map((run) => run.status)).toEqual(["fulfilled", "fulfilled"]);
     const deleted = runs.reduce((sum, run) => sum + (run.status === "fulfilled" ? run.value.deleted : 0), 0);
     expect(deleted).toBeGreaterThanOrEqual(400);

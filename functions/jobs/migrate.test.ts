@@ -36,8 +36,12 @@ describe("the deploy-time migrator", () => {
           await migrator.force(last + 1);
 
           expect(await handler({ command: "up" })).toEqual({ applied: [] });
-          expect(lines).toContain(`database is at version ${last + 1}, ahead of the newest file (${last}): nothing to apply`);
-          expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([{ version: last + 1, dirty: false }]);
+          expect(lines).toContain(
+            `database is at version ${last + 1}, ahead of the newest file (${last}): nothing to apply`,
+          );
+          expect((await pool.query("SELECT version, dirty FROM migrations")).rows).toEqual([
+            { version: last + 1, dirty: false },
+          ]);
 
           await pool.query("UPDATE migrations SET dirty = true");
           await expect(handler({ command: "up" })).rejects.toThrow(`Dirty database version ${last + 1}`);

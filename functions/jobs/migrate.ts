@@ -16,10 +16,16 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 export async function handler(event: unknown): Promise<{ applied: number[] }> {
   Command.parse(event ?? { command: "up" });
-  const dir = process.env.LAMBDA_TASK_ROOT ? path.join(process.env.LAMBDA_TASK_ROOT, "migrations") : defaultMigrationsDir;
+  const dir = process.env.LAMBDA_TASK_ROOT
+    ? path.join(process.env.LAMBDA_TASK_ROOT, "migrations")
+    : defaultMigrationsDir;
   // A connect timeout: an unreachable database fails the deploy in seconds instead of holding it
   // for the function's 15 minutes.
-  const pool = new pg.Pool({ connectionString: config().databaseUrl, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const pool = new pg.Pool({
+    connectionString: config().databaseUrl,
+    max: 1,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   try {
     const applied = await migrateUp(pool, dir, (line) => log.info(line));
     log.info("migrations applied", { applied });

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { list } from "@voxguard/core/audit";
 import { reloadConfig } from "@voxguard/core/config";
@@ -35,7 +40,10 @@ afterAll(async () => {
 
 async function queueDepth(queueUrl: string): Promise<Record<string, string>> {
   const { Attributes = {} } = await aws.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
   );
   return Attributes;
 }
@@ -51,27 +59,50 @@ describe("audit search through a Quickwit outage", () => {
       const admin = (await createUser()).actor;
       const orgId = await createOrg([[admin, "admin"]]);
       const word = `outage${randomUUID().slice(0, 8)}`;
-      const events = Array.from({ length: 25 }, (_, n) => eventAt(25 - n, { action: "resource.updated", actor: admin, orgId, details: { word, n } }));
+      const events = Array.from({ length: 25 }, (_, n) =>
+        eventAt(25 - n, { action: "resource.updated", actor: admin, orgId, details: { word, n } }),
+      );
 
       // Two receives, then the dead-letter queue: the production policy (5) in small.
-      const { queueUrl, dlqUrl } = await aws.createQueue(`outage-${randomUUID().slice(0, 8)}`, { maxReceiveCount: 2, visibilityTimeoutSeconds: 1 });
+      const { queueUrl, dlqUrl } = await aws.createQueue(`outage-${randomUUID().slice(0, 8)}`, {
+        maxReceiveCount: 2,
+        visibilityTimeoutSeconds: 1,
+      });
       await quickwit.setDown(true);
       for (let at = 0; at < events.length; at += 10) {
-        const entries = events.slice(at, at + 10).map((event) => ({ Id: event.id, MessageBody: JSON.stringify(event) }));
+        const entries = events
+          .slice(at, at + 10)
+          .map((event) => ({ Id: event.id, MessageBody: JSON.stringify(event) }));
         await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
       }
       // A message no delivery can fix: once it is dead-lettered, the redrive policy has run its
       // course for everything sent with it, all of it while Quickwit was down.
       await aws.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "{not json" }));
 
-      const poller = startQueuePoller({ queueUrl, handler: consumer, client: aws.sqs, batchWindowMs: 200, waitTimeSeconds: 1 });
+      const poller = startQueuePoller({
+        queueUrl,
+        handler: consumer,
+        client: aws.sqs,
+        batchWindowMs: 200,
+        waitTimeSeconds: 1,
+      });
       try {
         const dead = await until("the poison message in the dead-letter queue", async () => {
-          const { Messages = [] } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, WaitTimeSeconds: 1, VisibilityTimeout: 60, MaxNumberOfMessages: 10 }));
+          const { Messages = [] } = await aws.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: dlqUrl,
+              WaitTimeSeconds: 1,
+              VisibilityTimeout: 60,
+              MaxNumberOfMessages: 10,
+            }),
+          );
           return Messages.length > 0 ? Messages : undefined;
         });
         expect(dead.map((message) => message.Body)).toEqual(["{not json"]);
-        expect(await queueDepth(queueUrl)).toMatchObject({ ApproximateNumberOfMessages: "0", ApproximateNumberOfMessagesNotVisible: "0" });
+        expect(await queueDepth(queueUrl)).toMatchObject({
+          ApproximateNumberOfMessages: "0",
+          ApproximateNumberOfMessagesNotVisible: "0",
+        });
       } finally {
         await poller.stop();
       }

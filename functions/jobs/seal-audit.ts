@@ -10,7 +10,8 @@ export async function handler(_event: ScheduledEvent | undefined, context: Conte
   const started = Date.now();
   const result = await sealPending({
     publish: true,
-    shouldStop: () => Date.now() - started > SEAL_AUDIT_RUN_BUDGET_MS || context.getRemainingTimeInMillis() < SAFETY_MARGIN_MS,
+    shouldStop: () =>
+      Date.now() - started > SEAL_AUDIT_RUN_BUDGET_MS || context.getRemainingTimeInMillis() < SAFETY_MARGIN_MS,
   });
   log.info("audit trail sealed", { ...result, ms: Date.now() - started });
   return result;

@@ -21,13 +21,19 @@ describe("PATCH /me", () => {
     expect((await api.request("GET", "/me", { token })).body.user.displayName).toBe("After");
 
     const [event] = await auditOf(user.id, "user.updated");
-    expect(event).toMatchObject({ resource_type: "user", resource_id: user.id, details: { before: { displayName: "Before" }, after: { displayName: "After" } } });
+    expect(event).toMatchObject({
+      resource_type: "user",
+      resource_id: user.id,
+      details: { before: { displayName: "Before" }, after: { displayName: "After" } },
+    });
   });
 
   it("shows the new name at once to every session of the user, each read first so it is cached", async () => {
     const { token, email } = await signUp(api, { displayName: "Old Name" });
-    const other = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body.token as string;
-    for (const session of [token, other]) expect((await api.request("GET", "/me", { token: session })).body.user.displayName).toBe("Old Name");
+    const other = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body
+      .token as string;
+    for (const session of [token, other])
+      expect((await api.request("GET", "/me", { token: session })).body.user.displayName).toBe("Old Name");
 
     const renamed = await api.request("PATCH", "/me", { token, body: { displayName: "New Name" } });
     expect(renamed.status).toBe(200);
@@ -79,7 +85,9 @@ describe("display names", () => {
       expect(patched.status, JSON.stringify(displayName)).toBe(400);
       expect(patched.body.code).toBe("validation_failed");
       expect(patched.body.errors[0].path).toBe("body.displayName");
-      const registered = await api.request("POST", "/auth/register", { body: { email: `${user.id}-${hostile.indexOf(displayName)}@example.test`, password: PASSWORD, displayName } });
+      const registered = await api.request("POST", "/auth/register", {
+        body: { email: `${user.id}-${hostile.indexOf(displayName)}@example.test`, password: PASSWORD, displayName },
+      });
       expect(registered.status, JSON.stringify(displayName)).toBe(400);
       expect(registered.body.code).toBe("validation_failed");
     }
@@ -89,7 +97,16 @@ describe("display names", () => {
 
   it("keep letters of every script, joiners inside words and emoji sequences, normalised to NFC", async () => {
     const { token } = await signUp(api);
-    const names = ["Σωκράτης", "李小龍", "محمد علی", "देवनागरी", "Ñandú", "می\u200cخواهم", "👩\u200d💻 Dev", "Zoë O'Brien-Łukasiewicz"];
+    const names = [
+      "Σωκράτης",
+      "李小龍",
+      "محمد علی",
+      "देवनागरी",
+      "Ñandú",
+      "می\u200cخواهم",
+      "👩\u200d💻 Dev",
+      "Zoë O'Brien-Łukasiewicz",
+    ];
     for (const displayName of names) {
       const answer = await api.request("PATCH", "/me", { token, body: { displayName } });
       expect(answer.status, JSON.stringify(displayName)).toBe(200);
@@ -110,7 +127,10 @@ describe("POST /me/password", () => {
     const other = (await api.request("POST", "/auth/login", { body: { email, password: PASSWORD } })).body.token;
     const newPassword = "an entirely new passphrase";
 
-    const answer = await api.request("POST", "/me/password", { token, body: { currentPassword: PASSWORD, newPassword } });
+    const answer = await api.request("POST", "/me/password", {
+      token,
+      body: { currentPassword: PASSWORD, newPassword },
+    });
     expect(answer.status).toBe(200);
     expect(Object.keys(answer.body).sort()).toEqual(["expiresAt", "token"]);
     expect((await api.request("GET", "/me", { token })).status).toBe(401);
@@ -129,7 +149,10 @@ describe("POST /me/password", () => {
 
   it("answers 401 invalid_credentials for a wrong current password and changes nothing", async () => {
     const { token, email } = await signUp(api);
-    const answer = await api.request("POST", "/me/password", { token, body: { currentPassword: "not my password", newPassword: "whatever new password" } });
+    const answer = await api.request("POST", "/me/password", {
+      token,
+      body: { currentPassword: "not my password", newPassword: "whatever new password" },
+    });
     expect(answer.status).toBe(401);
     expect(answer.body.code).toBe("invalid_credentials");
     expect((await api.request("GET", "/me", { token })).status).toBe(200);
@@ -138,7 +161,10 @@ describe("POST /me/password", () => {
 
   it("holds the new password to the password rules", async () => {
     const { token } = await signUp(api);
-    const answer = await api.request("POST", "/me/password", { token, body: { currentPassword: PASSWORD, newPassword: "too short" } });
+    const answer = await api.request("POST", "/me/password", {
+      token,
+      body: { currentPassword: PASSWORD, newPassword: "too short" },
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.errors.map((e: { path: string }) => e.path)).toEqual(["body.newPassword"]);
   });

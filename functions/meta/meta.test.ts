@@ -36,7 +36,9 @@ describe("GET /openapi.json", () => {
   it("shows each route's example request", async () => {
     const { body } = await api.request("GET", "/openapi.json");
     const create = body.paths["/orgs/{orgId}/resources"].post;
-    expect(create.requestBody.content["application/json"].example).toEqual(routes["POST /orgs/{orgId}/resources"].example().body);
+    expect(create.requestBody.content["application/json"].example).toEqual(
+      routes["POST /orgs/{orgId}/resources"].example().body,
+    );
     expect(create.parameters.find((p: { name: string }) => p.name === "orgId").example).toMatch(/^[0-9a-f-]{36}$/);
     const list = body.paths["/orgs/{orgId}/resources"].get;
     expect(list.parameters.find((p: { name: string }) => p.name === "status").example).toBe("active");

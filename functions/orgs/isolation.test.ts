@@ -6,7 +6,16 @@ import { atLeast } from "@voxguard/core/access";
 import type { Role as OrgRole } from "@voxguard/core/org";
 import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../../test-support/http.ts";
-import { fillPath, orgRoutes, paramsOf, ROUTE_CALLS, seedOrg, signUpPersonas, withQuery, type Personas } from "../../test-support/org-routes.ts";
+import {
+  fillPath,
+  orgRoutes,
+  paramsOf,
+  ROUTE_CALLS,
+  seedOrg,
+  signUpPersonas,
+  withQuery,
+  type Personas,
+} from "../../test-support/org-routes.ts";
 
 /**
  * Cross-tenant probes: the ids of another organization's things, in every path position and in
@@ -36,12 +45,31 @@ beforeAll(async () => {
     body: { type: bType, name: "Bravo secret line", config: { pin: "4711" } },
   });
   expect(created.status).toBe(201);
-  const patched = await api.request("PATCH", `/orgs/${b.orgId}/resources/${b.resourceId}`, { token: theirs.owner.token, body: { name: "Bravo renamed line" } });
+  const patched = await api.request("PATCH", `/orgs/${b.orgId}/resources/${b.resourceId}`, {
+    token: theirs.owner.token,
+    body: { name: "Bravo renamed line" },
+  });
   expect(patched.status).toBe(200);
   // And organization A a trail of its own, so its lists have something to (not) mix with.
-  const own = await api.request("POST", `/orgs/${a.orgId}/resources`, { token: mine.owner.token, body: { type: "alpha.line", name: "Alpha line" } });
+  const own = await api.request("POST", `/orgs/${a.orgId}/resources`, {
+    token: mine.owner.token,
+    body: { type: "alpha.line", name: "Alpha line" },
+  });
   expect(own.status).toBe(201);
-  secrets = [b.orgId, b.slug, b.name, b.resourceId, created.body.resource.id, "Bravo", "4711", b.targetUserId, b.targetEmail, theirs.owner.userId, theirs.owner.email, bType];
+  secrets = [
+    b.orgId,
+    b.slug,
+    b.name,
+    b.resourceId,
+    created.body.resource.id,
+    "Bravo",
+    "4711",
+    b.targetUserId,
+    b.targetEmail,
+    theirs.owner.userId,
+    theirs.owner.email,
+    bType,
+  ];
 });
 
 afterAll(async () => {
@@ -74,7 +102,8 @@ function pathProbes(): Probe[] {
       ["their organization, their ids", foreign],
       ["their organization, my ids", paramsOf(a, { orgId: b.orgId })],
     ];
-    if (route.path.includes("{resourceId}")) variants.push(["my organization, their resource", paramsOf(a, { resourceId: b.resourceId })]);
+    if (route.path.includes("{resourceId}"))
+      variants.push(["my organization, their resource", paramsOf(a, { resourceId: b.resourceId })]);
     if (route.path.includes("{userId}")) {
       variants.push(["my organization, their member", paramsOf(a, { userId: b.targetUserId })]);
       variants.push(["my organization, their owner", paramsOf(a, { userId: theirs.owner.userId })]);
@@ -97,9 +126,15 @@ describe("ids of another organization in a path", () => {
   it("answer not_found for every route, every position, to an owner and to a viewer", async () => {
     const probes = pathProbes();
     expect(probes.length).toBeGreaterThanOrEqual(35);
-    for (const [role, caller] of [["owner", mine.owner], ["viewer", mine.viewer]] as const) {
+    for (const [role, caller] of [
+      ["owner", mine.owner],
+      ["viewer", mine.viewer],
+    ] as const) {
       for (const probe of probes) {
-        const answer = await api.request(probe.method, probe.target, { token: caller.token, ...(probe.body !== undefined ? { body: probe.body } : {}) });
+        const answer = await api.request(probe.method, probe.target, {
+          token: caller.token,
+          ...(probe.body !== undefined ? { body: probe.body } : {}),
+        });
         // In my own organization a viewer may be stopped by the role check first: that says
         // nothing about the other organization either.
         const status = probe.mineNeeds && !atLeast(role, probe.mineNeeds) ? 403 : 404;
@@ -126,7 +161,9 @@ describe("ids of another organization in a query filter", () => {
       const keys = Object.keys((route.schemas.query as z.ZodMiniObject).shape);
       for (const key of keys.filter((k) => FOREIGN_FILTER[k])) {
         const path = fillPath(route.path, paramsOf(a));
-        const answer = await api.request("GET", withQuery(path, { [key]: FOREIGN_FILTER[key]!() }), { token: mine.owner.token });
+        const answer = await api.request("GET", withQuery(path, { [key]: FOREIGN_FILTER[key]!() }), {
+          token: mine.owner.token,
+        });
         expect(answer.status, `${route.key} ?${key}: ${JSON.stringify(answer.body)}`).toBe(200);
         expect(answer.body.items, `${route.key} ?${key}`).toEqual([]);
         expectNoTrace(answer.body);
@@ -148,14 +185,29 @@ describe("ids of another organization in a query filter", () => {
 
 describe("after every probe", () => {
   it("their organization is exactly as it was", async () => {
-    const org = await db().selectFrom("organizations").select(["name", "slug"]).where("id", "=", b.orgId).executeTakeFirst();
+    const org = await db()
+      .selectFrom("organizations")
+      .select(["name", "slug"])
+      .where("id", "=", b.orgId)
+      .executeTakeFirst();
     expect(org).toEqual({ name: b.name, slug: b.slug });
-    const members = await db().selectFrom("organization_members").select(["user_id", "role"]).where("org_id", "=", b.orgId).execute();
+    const members = await db()
+      .selectFrom("organization_members")
+      .select(["user_id", "role"])
+      .where("org_id", "=", b.orgId)
+      .execute();
     expect(members).toHaveLength(6);
     expect(members.find((m) => m.user_id === b.targetUserId)?.role).toBe("member");
-    const resources = await db().selectFrom("resources").select(["id", "name", "status"]).where("org_id", "=", b.orgId).execute();
+    const resources = await db()
+      .selectFrom("resources")
+      .select(["id", "name", "status"])
+      .where("org_id", "=", b.orgId)
+      .execute();
     expect(resources).toHaveLength(2);
-    expect(resources.find((r) => r.id === b.resourceId)).toMatchObject({ name: "Bravo renamed line", status: "active" });
+    expect(resources.find((r) => r.id === b.resourceId)).toMatchObject({
+      name: "Bravo renamed line",
+      status: "active",
+    });
     const answer = await api.request("GET", `/orgs/${b.orgId}/resources`, { token: theirs.viewer.token });
     expect(answer.body.items).toHaveLength(2);
   });

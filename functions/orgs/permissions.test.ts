@@ -45,7 +45,13 @@ afterAll(async () => {
 });
 
 /** What `persona` should get from `definition`; `self` is a member route aimed at the caller itself. */
-function expected(path: string, definition: RouteDefinition, schemas: RouteSchemas, persona: PersonaName, self: boolean): number {
+function expected(
+  path: string,
+  definition: RouteDefinition,
+  schemas: RouteSchemas,
+  persona: PersonaName,
+  self: boolean,
+): number {
   const success = successStatus(schemas);
   if (persona === "anonymous") return definition.auth === "none" ? success : 401;
   if (definition.auth === "platform-admin") return persona === "platformAdmin" ? success : 403;
@@ -76,9 +82,14 @@ describe("the route table", () => {
 const cases = orgRoutes.flatMap((route) => {
   const variants = [
     ...PERSONAS.map((persona) => ({ ...route, persona, self: false })),
-    ...(route.definition.orgRoleException === "self" ? PERSONAS.map((persona) => ({ ...route, persona, self: true })) : []),
+    ...(route.definition.orgRoleException === "self"
+      ? PERSONAS.map((persona) => ({ ...route, persona, self: true }))
+      : []),
   ];
-  return variants.map((variant) => ({ ...variant, name: `${variant.key}${variant.self ? " (on itself)" : ""} as ${variant.persona}` }));
+  return variants.map((variant) => ({
+    ...variant,
+    name: `${variant.key}${variant.self ? " (on itself)" : ""} as ${variant.persona}`,
+  }));
 });
 
 describe("the permission matrix", () => {

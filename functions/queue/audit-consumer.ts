@@ -9,7 +9,9 @@ import { count, Metric, withMetrics } from "@voxguard/core/metrics";
  */
 export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
   withMetrics(async () => {
-    const { failed, stored, deferred } = await consume(event.Records.map((record) => ({ messageId: record.messageId, body: record.body })));
+    const { failed, stored, deferred } = await consume(
+      event.Records.map((record) => ({ messageId: record.messageId, body: record.body })),
+    );
     count(Metric.auditEventsStored, stored);
     count(Metric.auditIndexDeferred, deferred);
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };

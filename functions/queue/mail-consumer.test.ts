@@ -37,7 +37,14 @@ async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Pr
 }
 
 async function deadLetters(): Promise<string[]> {
-  const { Messages = [] } = await mail.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: mail.dlqUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
+  const { Messages = [] } = await mail.aws.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: mail.dlqUrl,
+      WaitTimeSeconds: 1,
+      MaxNumberOfMessages: 10,
+      VisibilityTimeout: 60,
+    }),
+  );
   return Messages.map((message) => message.Body!);
 }
 
@@ -46,7 +53,11 @@ describe("mail consumer", () => {
   it("answers a partial batch response naming only the records that failed, and sends the rest", async () => {
     const user = await createUser({ label: "batch" });
     const answer = await handler({
-      Records: [record("m1", JSON.stringify({ kind: "verify_email", userId: user.actor.userId })), record("m2", "{not json"), record("m3", JSON.stringify({ kind: "nonsense" }))],
+      Records: [
+        record("m1", JSON.stringify({ kind: "verify_email", userId: user.actor.userId })),
+        record("m2", "{not json"),
+        record("m3", JSON.stringify({ kind: "nonsense" })),
+      ],
     } as SQSEvent);
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: "m2" }, { itemIdentifier: "m3" }] });
     const sent = await mail.nextMail(user.email);
@@ -60,10 +71,14 @@ describe("mail consumer", () => {
     const dead = await withEnv("AWS_ENDPOINT_URL_SESV2", "http://127.0.0.1:1", async () => {
       await Mail.dispatch({ kind: "verify_email", userId: user.actor.userId });
       const found: string[] = [];
-      return until("both jobs in the dead-letter queue", async () => {
-        found.push(...(await deadLetters()));
-        return found.length >= 2 ? found : undefined;
-      }, 60_000);
+      return until(
+        "both jobs in the dead-letter queue",
+        async () => {
+          found.push(...(await deadLetters()));
+          return found.length >= 2 ? found : undefined;
+        },
+        60_000,
+      );
     });
     expect(dead.sort()).toEqual([job, "poison"].sort());
     expect(await mail.mailsTo(user.email)).toEqual([]);
@@ -74,7 +89,9 @@ describe("mail consumer", () => {
 
   it("with the queue unreachable, the request sends the mail itself", async () => {
     const user = await createUser({ label: "queue-down" });
-    await withEnv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:1", () => Mail.dispatch({ kind: "verify_email", userId: user.actor.userId }));
+    await withEnv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:1", () =>
+      Mail.dispatch({ kind: "verify_email", userId: user.actor.userId }),
+    );
     // Already there: dispatch returned after SES took it.
     expect(await mail.mailsTo(user.email)).toHaveLength(1);
   });
@@ -84,7 +101,10 @@ describe("mail consumer", () => {
     await db().updateTable("users").set({ email_verified: true }).where("id", "=", user.actor.userId).execute();
     expect(
       await handler({
-        Records: [record("v", JSON.stringify({ kind: "verify_email", userId: user.actor.userId })), record("u", JSON.stringify({ kind: "password_reset", email: "nobody@example.test" }))],
+        Records: [
+          record("v", JSON.stringify({ kind: "verify_email", userId: user.actor.userId })),
+          record("u", JSON.stringify({ kind: "password_reset", email: "nobody@example.test" })),
+        ],
       } as SQSEvent),
     ).toEqual({ batchItemFailures: [] });
     expect(await mail.mailsTo(user.email)).toEqual([]);

@@ -2,7 +2,6 @@
 import { isIP } from "node:net";
 import { HttpError, isObject, type FieldMapping, type IndexState, type Json, type StoredDoc } from "./model.ts";
 
-
 export function parseDoc(index: IndexState, doc: Json, seq: number): StoredDoc {
   const hit: Json = {};
   const values = new Map<string, unknown[]>();
@@ -23,13 +22,17 @@ export function parseDoc(index: IndexState, doc: Json, seq: number): StoredDoc {
     const items = Array.isArray(value) ? value.filter((item) => item !== null) : [value];
     if (items.length === 0) continue;
     if (Array.isArray(value) && key === index.timestampField) {
-      throw new Error(`the document contains an array of values but a single value is expected: ${JSON.stringify(key)}`);
+      throw new Error(
+        `the document contains an array of values but a single value is expected: ${JSON.stringify(key)}`,
+      );
     }
     const parsed = items.map((item) => parseValue(field, item));
     values.set(key, parsed);
     if (key === index.timestampField) timestampMs = parsed[0] as number;
     if (field.stored) {
-      const shown = parsed.map((item) => (field.type === "datetime" ? formatDate(item as number, field.outputFormat) : item));
+      const shown = parsed.map((item) =>
+        field.type === "datetime" ? formatDate(item as number, field.outputFormat) : item,
+      );
       hit[key] = Array.isArray(value) ? shown : shown[0];
     }
   }
@@ -41,7 +44,9 @@ export function parseDoc(index: IndexState, doc: Json, seq: number): StoredDoc {
 
 export function parseValue(field: FieldMapping, value: unknown): unknown {
   const bad = (expected: string): never => {
-    throw new Error(`the field \`${field.name}\` could not be parsed: expected ${expected}, got \`${JSON.stringify(value)}\``);
+    throw new Error(
+      `the field \`${field.name}\` could not be parsed: expected ${expected}, got \`${JSON.stringify(value)}\``,
+    );
   };
   switch (field.type) {
     case "text":
@@ -126,7 +131,11 @@ export function sortDocs(docs: StoredDoc[], index: IndexState, sortBy: string): 
       if (name !== "_score") {
         const field = index.fields.get(name);
         if (!field) throw new HttpError(400, `Invalid argument: unknown field used in \`sort by\`: ${name}`);
-        if (!field.fast) throw new HttpError(400, `Invalid argument: sort by field must be a fast field, please add the fast property to your field \`${name}\``);
+        if (!field.fast)
+          throw new HttpError(
+            400,
+            `Invalid argument: sort by field must be a fast field, please add the fast property to your field \`${name}\``,
+          );
       }
       return { name, ascending };
     });
@@ -155,4 +164,3 @@ export function compareValues(left: unknown, right: unknown): number {
   const b = String(right);
   return a < b ? -1 : a > b ? 1 : 0;
 }
-

@@ -6,7 +6,15 @@ import { INDEX_ID_PATTERN as INDEX_ID } from "@voxguard/core/search/schema";
 export { INDEX_ID };
 export const FIELD_NAME = /^[@$_\-a-zA-Z][@$_/.\-a-zA-Z0-9]{0,254}$/;
 export const CONFIG_VERSIONS = new Set(["0.7", "0.8", "0.9"]);
-export const TOKENIZERS = new Set(["raw", "raw_lowercase", "default", "en_stem", "whitespace", "chinese_compatible", "lowercase"]);
+export const TOKENIZERS = new Set([
+  "raw",
+  "raw_lowercase",
+  "default",
+  "en_stem",
+  "whitespace",
+  "chinese_compatible",
+  "lowercase",
+]);
 export const DATE_INPUT_FORMATS = new Set(["iso8601", "rfc2822", "rfc3339", "unix_timestamp"]);
 export const DATE_OUTPUT_FORMATS = new Set([
   "iso8601",
@@ -52,9 +60,20 @@ export const DOC_MAPPING_KEYS = new Set([
   "store_document_size",
   "doc_mapping_uid",
 ]);
-export const DURATION = /^\s*(\d+\s*(nsec|ns|usec|us|msec|ms|seconds|second|sec|s|minutes|minute|min|m|hours|hour|hr|h|days|day|d|weeks|week|w|months|month|M|years|year|y)\s*)+$/;
-export const SCHEDULES = new Set(["hourly", "daily", "weekly", "monthly", "yearly", "@hourly", "@daily", "@weekly", "@monthly", "@yearly"]);
-
+export const DURATION =
+  /^\s*(\d+\s*(nsec|ns|usec|us|msec|ms|seconds|second|sec|s|minutes|minute|min|m|hours|hour|hr|h|days|day|d|weeks|week|w|months|month|M|years|year|y)\s*)+$/;
+export const SCHEDULES = new Set([
+  "hourly",
+  "daily",
+  "weekly",
+  "monthly",
+  "yearly",
+  "@hourly",
+  "@daily",
+  "@weekly",
+  "@monthly",
+  "@yearly",
+]);
 
 export function invalid(message: string): never {
   throw new HttpError(400, `invalid config: ${message}`);
@@ -68,7 +87,9 @@ export function validateIndexConfig(config: unknown): IndexState {
   for (const key of Object.keys(config)) if (!INDEX_CONFIG_KEYS.has(key)) invalid(`unknown field \`${key}\``);
   const indexId = config.index_id;
   if (typeof indexId !== "string" || !INDEX_ID.test(indexId)) {
-    invalid(`index identifier \`${String(indexId)}\` is invalid: it must start with a letter and contain only ASCII letters, digits, hyphens and underscores (3 to 255 characters)`);
+    invalid(
+      `index identifier \`${String(indexId)}\` is invalid: it must start with a letter and contain only ASCII letters, digits, hyphens and underscores (3 to 255 characters)`,
+    );
   }
   const mapping = config.doc_mapping;
   if (!isObject(mapping)) invalid("missing field `doc_mapping`");
@@ -153,24 +174,29 @@ export function validateField(raw: unknown): FieldMapping {
     if (!allowed.includes(key)) invalid(`error while parsing field \`${name}\`: unknown field \`${key}\``);
   }
   const tokenizer = raw.tokenizer ?? (type === "text" ? "default" : "raw");
-  if (typeof tokenizer !== "string" || !TOKENIZERS.has(tokenizer)) invalid(`unknown tokenizer \`${String(tokenizer)}\``);
+  if (typeof tokenizer !== "string" || !TOKENIZERS.has(tokenizer))
+    invalid(`unknown tokenizer \`${String(tokenizer)}\``);
   const record = raw.record ?? "basic";
-  if (record !== "basic" && record !== "freq" && record !== "position") invalid(`unknown variant \`${String(record)}\``);
+  if (record !== "basic" && record !== "freq" && record !== "position")
+    invalid(`unknown variant \`${String(record)}\``);
   const inputFormats = (raw.input_formats ?? ["rfc3339", "unix_timestamp"]) as unknown;
   if (type === "datetime") {
     if (!Array.isArray(inputFormats) || inputFormats.length === 0) invalid("`input_formats` must be a non-empty list");
     for (const format of inputFormats) {
-      if (typeof format !== "string" || (!DATE_INPUT_FORMATS.has(format) && !format.includes("%"))) invalid(`unknown input format \`${String(format)}\``);
+      if (typeof format !== "string" || (!DATE_INPUT_FORMATS.has(format) && !format.includes("%")))
+        invalid(`unknown input format \`${String(format)}\``);
     }
     const output = raw.output_format ?? "rfc3339";
-    if (typeof output !== "string" || !DATE_OUTPUT_FORMATS.has(output)) invalid(`unknown output format \`${String(output)}\``);
+    if (typeof output !== "string" || !DATE_OUTPUT_FORMATS.has(output))
+      invalid(`unknown output format \`${String(output)}\``);
     const precision = raw.fast_precision ?? "seconds";
     if (!["seconds", "milliseconds", "microseconds", "nanoseconds"].includes(precision as string)) {
       invalid(`unknown variant \`${String(precision)}\``);
     }
   }
   const fast = raw.fast;
-  if (fast !== undefined && typeof fast !== "boolean" && !isObject(fast)) invalid(`\`fast\` of field \`${name}\` must be a boolean or an object`);
+  if (fast !== undefined && typeof fast !== "boolean" && !isObject(fast))
+    invalid(`\`fast\` of field \`${name}\` must be a boolean or an object`);
   return {
     name,
     type: type as string,
@@ -183,4 +209,3 @@ export function validateField(raw: unknown): FieldMapping {
     outputFormat: (raw.output_format as string | undefined) ?? "rfc3339",
   };
 }
-

@@ -87,7 +87,6 @@ export interface QuickwitStandIn {
   reset(): void;
 }
 
-
 const SEARCH_PARAMS = new Set([
   "query",
   "aggs",
@@ -125,8 +124,14 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     };
     const failure = failures.shift();
     if (failure) {
-      const message = failure.status === 429 ? "too many requests" : failure.status === 503 ? "service unavailable: stand-in failure" : "stand-in failure";
-      const headers: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { "retry-after": String(failure.retryAfterSeconds) };
+      const message =
+        failure.status === 429
+          ? "too many requests"
+          : failure.status === 503
+            ? "service unavailable: stand-in failure"
+            : "stand-in failure";
+      const headers: Record<string, string> =
+        failure.retryAfterSeconds === undefined ? {} : { "retry-after": String(failure.retryAfterSeconds) };
       send(failure.status, { message }, headers);
       return;
     }
@@ -138,7 +143,12 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     }
   }
 
-  function route(method: string, url: { pathname: string; searchParams: URLSearchParams }, body: string, contentType: string | undefined): unknown {
+  function route(
+    method: string,
+    url: { pathname: string; searchParams: URLSearchParams },
+    body: string,
+    contentType: string | undefined,
+  ): unknown {
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (parts[0] !== "api" || parts[1] !== "v1") throw new HttpError(404, "Route not found");
     const [, , first, second, third] = parts;
@@ -160,7 +170,8 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
   function createIndex(body: string, contentType: string | undefined): unknown {
     if (contentType) {
       const subtype = contentType.split(";")[0]!.trim().split("/")[1];
-      if (subtype !== "json" && subtype !== "yaml" && subtype !== "toml") throw new HttpError(415, "unsupported media type");
+      if (subtype !== "json" && subtype !== "yaml" && subtype !== "toml")
+        throw new HttpError(415, "unsupported media type");
       if (subtype !== "json") throw new HttpError(400, "invalid config: the stand-in reads JSON index configs only");
     }
     let config: unknown;
@@ -199,11 +210,19 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
       try {
         doc = JSON.parse(line);
       } catch (error) {
-        parseFailures.push({ message: `failed to parse JSON document: ${(error as Error).message}`, reason: "invalid_json", document: line });
+        parseFailures.push({
+          message: `failed to parse JSON document: ${(error as Error).message}`,
+          reason: "invalid_json",
+          document: line,
+        });
         continue;
       }
       if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-        parseFailures.push({ message: "the provided string is not a syntactically valid JSON object", reason: "invalid_json", document: line });
+        parseFailures.push({
+          message: "the provided string is not a syntactically valid JSON object",
+          reason: "invalid_json",
+          document: line,
+        });
         continue;
       }
       try {
@@ -247,7 +266,8 @@ export async function startQuickwitStandIn(options: QuickwitStandInOptions = {})
     if (startOffset > QUICKWIT_MAX_OFFSET) {
       throw new HttpError(400, `Invalid argument: max value for start_offset is 10_000, but got ${startOffset}`);
     }
-    if (maxHits > QUICKWIT_MAX_OFFSET) throw new HttpError(400, `Invalid argument: max value for max_hits is 10_000, but got ${maxHits}`);
+    if (maxHits > QUICKWIT_MAX_OFFSET)
+      throw new HttpError(400, `Invalid argument: max value for max_hits is 10_000, but got ${maxHits}`);
     const startTimestamp = params.has("start_timestamp") ? integerParam(params, "start_timestamp", 0) : undefined;
     const endTimestamp = params.has("end_timestamp") ? integerParam(params, "end_timestamp", 0) : undefined;
     const searchFields = params.get("search_field")?.split(",").filter(Boolean) ?? index.defaultSearchFields;
@@ -349,7 +369,7 @@ function integerParam(params: URLSearchParams, name: string, fallback: number): 
   if (raw === null) return fallback;
   if (!/^-?\d+$/.test(raw)) throw new HttpError(400, `invalid digit found in string (\`${name}\`)`);
   const value = Number(raw);
-  if (name !== "start_timestamp" && name !== "end_timestamp" && value < 0) throw new HttpError(400, `invalid digit found in string (\`${name}\`)`);
+  if (name !== "start_timestamp" && name !== "end_timestamp" && value < 0)
+    throw new HttpError(400, `invalid digit found in string (\`${name}\`)`);
   return value;
 }
-

@@ -1,7 +1,6 @@
 // The subset of Quickwit's query language the stand-in understands.
 import { HttpError, isObject, type IndexState, type StoredDoc } from "./model.ts";
 
-
 export type Delimiter = "none" | "single" | "double";
 
 export type QueryNode =
@@ -86,7 +85,8 @@ export class QueryParser {
       case "field": {
         const value = this.tokens[this.position++];
         if (value?.type === "word") return { kind: "term", field: token.name, text: value.text, delimiter: "none" };
-        if (value?.type === "quoted") return { kind: "term", field: token.name, text: value.text, delimiter: value.delimiter };
+        if (value?.type === "quoted")
+          return { kind: "term", field: token.name, text: value.text, delimiter: value.delimiter };
         if (value?.type === "star") throw new HttpError(400, "the stand-in does not support exists queries");
         throw new Error("expected a value after the field name");
       }
@@ -138,7 +138,8 @@ export function tokenize(text: string): Token[] {
           i++;
         }
       }
-      if (text[i] === "~" || text[i] === "*" || text[i] === "^") throw new HttpError(400, "the stand-in does not support slop, prefix or boost");
+      if (text[i] === "~" || text[i] === "*" || text[i] === "^")
+        throw new HttpError(400, "the stand-in does not support slop, prefix or boost");
       tokens.push({ type: "quoted", text: value, delimiter: char === '"' ? "double" : "single" });
     } else {
       let value = "";
@@ -156,7 +157,8 @@ export function tokenize(text: string): Token[] {
           i++;
           break;
         }
-        if ("*?[]{}<>^~".includes(inner)) throw new HttpError(400, "the stand-in does not support wildcards, ranges, boosts or sets");
+        if ("*?[]{}<>^~".includes(inner))
+          throw new HttpError(400, "the stand-in does not support wildcards, ranges, boosts or sets");
         value += inner;
         i++;
       }
@@ -197,7 +199,8 @@ export function compile(node: QueryNode, index: IndexState, defaultFields: strin
 export function termMatcher(path: string, text: string, delimiter: Delimiter, index: IndexState): Matcher {
   const [root, ...rest] = path.split(".");
   const field = index.fields.get(path) ?? (rest.length > 0 ? index.fields.get(root!) : undefined);
-  if (!field || (field.name !== path && field.type !== "json")) throw new HttpError(400, `invalid query: field does not exist: \`${path}\``);
+  if (!field || (field.name !== path && field.type !== "json"))
+    throw new HttpError(400, `invalid query: field does not exist: \`${path}\``);
   if (!field.indexed) throw new HttpError(400, `invalid query: field \`${path}\` is not indexed`);
   const jsonPath = field.name === path ? [] : rest;
 
@@ -207,7 +210,8 @@ export function termMatcher(path: string, text: string, delimiter: Delimiter, in
     const number = Number(text);
     return (doc) => (doc.values.get(field.name) ?? []).includes(number);
   }
-  if (field.type === "datetime") throw new HttpError(400, "the stand-in does not support term queries on datetime fields");
+  if (field.type === "datetime")
+    throw new HttpError(400, "the stand-in does not support term queries on datetime fields");
 
   const queryTokens = analyze(text, field.tokenizer);
   if (queryTokens.length === 0) return () => false; // zero_terms_query: match none
@@ -262,4 +266,3 @@ export function analyze(text: string, tokenizer: string): string[] {
         .filter(keep);
   }
 }
-
