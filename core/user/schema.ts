@@ -40,13 +40,11 @@ export const ChangePasswordInput = z.object({
 });
 export type ChangePasswordInput = z.input<typeof ChangePasswordInput>;
 
-export const AdminUpdateInput = z
-  .object({ status: z.optional(UserStatus), role: z.optional(UserRole) })
-  .check(
-    z.refine((input) => input.status !== undefined || input.role !== undefined, {
-      message: "Send status, role or both",
-    }),
-  );
+export const AdminUpdateInput = z.object({ status: z.optional(UserStatus), role: z.optional(UserRole) }).check(
+  z.refine((input) => input.status !== undefined || input.role !== undefined, {
+    message: "Send status, role or both",
+  }),
+);
 export type AdminUpdateInput = z.input<typeof AdminUpdateInput>;
 
 export const Params = z.object({ userId: z.uuid() });
