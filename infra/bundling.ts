@@ -3,7 +3,7 @@ import type { LAMBDA_RUNTIME } from "./runtime.ts";
 /**
  * How every function is bundled, once: infra/function-defaults.ts gives it to SST as each
  * function's `nodejs` option, and scripts/build.ts turns it into esbuild options the way SST 4.17.1
- * does (pkg/runtime/node/build.go) for the bundles `npm run build` and `npm run bench` measure.
+ * does for the bundles `npm run build` and `npm run bench` measure.
  *
  * Only what SST passes on to esbuild belongs here. Of `nodejs.esbuild` SST reads target,
  * sourcemap, keepNames, define, banner, external, nodePaths, mainFields and conditions, and

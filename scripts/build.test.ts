@@ -123,7 +123,7 @@ describe("function bundles", () => {
   });
 });
 
-// SST 4.17.1 (pkg/runtime/node/build.go) restated for a deployed ESM function: the esbuild options
+// SST 4.17.1's Node runtime restated for a deployed ESM function: the esbuild options
 // it builds from a function's `nodejs` option and runtime. What SST deploys is what is measured
 // only while scripts/build.ts builds with these.
 function sstEsbuildOptions(nodejs: Bundling, runtime: string, install: readonly string[]) {

@@ -17,7 +17,7 @@ export const defaultOutdir = join(root, "dist", "functions");
  */
 export const INSTALLED = ["@node-rs/argon2"];
 
-/** SST always marks these external (pkg/runtime/node/build.go `forceExternal`): pg requires pg-native lazily. */
+/** SST always marks these external, whatever the function says: pg requires pg-native lazily. */
 const FORCE_EXTERNAL = ["sharp", "pg-native"];
 
 export type Client = "s3" | "sqs";
@@ -87,7 +87,7 @@ const plugins = ((await import(pathToFileURL(join(root, BUNDLING.plugins)).href)
 
 /**
  * What SST 4.17.1's Node runtime hands esbuild for a deployed (non-dev) function given
- * infra/bundling.ts as its `nodejs` option (sst/sst pkg/runtime/node/build.go): keepNames on unless
+ * infra/bundling.ts as its `nodejs` option: keepNames on unless
  * told otherwise, the target by the Lambda runtime, the three minify flags together, `module`
  * before `main`, a linked source map unless turned off, the force-external packages and the
  * installed ones, and the banner that gives an ESM bundle `require` and `__dirname`.
