@@ -18,8 +18,10 @@ import { log } from "../log/index.ts";
  * most the limit get through, the rest are refused with 429 and the time left in the window.
  *
  * rate-limiter-flexible does the counting: in the cache with one Lua script over the one key it
- * declares (DragonflyDB's rule), and, as its insurance when the cache fails or while it is down or
- * not configured, in this process's memory with the same rules.
+ * declares (DragonflyDB's rule), and in this process's memory with the same rules. Memory counts
+ * every attempt the process takes, whatever the cache answers, and answers alone when the cache
+ * fails, stalls or isn't configured: a cache failure in the middle of a burst then carries on from
+ * what this process has already let through instead of starting a fresh window.
  */
 export type LimitName = keyof Config["limits"];
 
@@ -46,10 +48,10 @@ function limitersOf(name: LimitName): Limiters {
   return limiters;
 }
 
-async function limiterFor(name: LimitName): Promise<RateLimiterAbstract> {
+async function limitersFor(name: LimitName): Promise<{ memory: RateLimiterAbstract; cache?: RateLimiterAbstract }> {
   const limiters = limitersOf(name);
   const client = await Cache.cache();
-  if (!client) return limiters.memory;
+  if (!client) return { memory: limiters.memory };
   if (limiters.redis?.client !== client) {
     const { points, windowSeconds } = config().limits[name];
     const limiter = new RateLimiterRedis({
@@ -57,13 +59,22 @@ async function limiterFor(name: LimitName): Promise<RateLimiterAbstract> {
       points,
       duration: windowSeconds,
       keyPrefix: Cache.cacheKey("limit", name),
-      insuranceLimiter: limiters.memory,
       // The client doesn't queue commands while disconnected; answer from memory at once.
       rejectIfRedisNotReady: true,
     });
     limiters.redis = { client, limiter };
   }
-  return limiters.redis.limiter;
+  return { memory: limiters.memory, cache: limiters.redis.limiter };
+}
+
+/** One attempt against a limiter: its count, whether it refused or not. */
+async function attempt(limiter: RateLimiterAbstract, key: string): Promise<Result> {
+  try {
+    return await limiter.consume(key);
+  } catch (error) {
+    if (error instanceof RateLimiterRes) return error as Result;
+    throw error;
+  }
 }
 
 /** Subjects are hashed: the cache needn't hold e-mail addresses, and keys stay short. */
@@ -86,19 +97,38 @@ export interface RefusalContext {
 
 /** Takes one attempt; the refusal when the subject has none left in this window. */
 async function consume(name: LimitName, subject: string): Promise<Refusal | undefined> {
-  const limiter = await limiterFor(name);
+  const { memory, cache } = await limitersFor(name);
+  const key = keyOf(subject);
+  let result = await attempt(memory, key);
+  if (cache) {
+    try {
+      result = await attempt(cache, key);
+    } catch (error) {
+      log.warn("rate limit counted in memory: the cache failed", { limit: name, error: (error as Error).message });
+    }
+  }
+  if (result.consumedPoints <= config().limits[name].points) return undefined;
+  return {
+    name,
+    attempts: result.consumedPoints,
+    retryAfterSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
+  };
+}
+
+/** Applies `change` to both counts; the cache's may fail, and then only memory's has changed. */
+async function adjust(
+  name: LimitName,
+  subject: string,
+  change: (limiter: RateLimiterAbstract, key: string) => Promise<unknown>,
+): Promise<void> {
+  const { memory, cache } = await limitersFor(name);
+  const key = keyOf(subject);
+  await change(memory, key);
+  if (!cache) return;
   try {
-    await limiter.consume(keyOf(subject));
-    return undefined;
+    await change(cache, key);
   } catch (error) {
-    // With the insurance limiter in place only a refusal rejects.
-    if (!(error instanceof RateLimiterRes)) throw error;
-    const result = error as Result;
-    return {
-      name,
-      attempts: result.consumedPoints,
-      retryAfterSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
-    };
+    log.warn("rate limit not adjusted in the cache", { limit: name, error: (error as Error).message });
   }
 }
 
@@ -151,12 +181,12 @@ export async function take(name: LimitName, subject: string, context: RefusalCon
 
 /** Gives an attempt back (the work it guarded could not be done). */
 export async function giveBack(name: LimitName, subject: string): Promise<void> {
-  await (await limiterFor(name)).reward(keyOf(subject), 1);
+  await adjust(name, subject, (limiter, key) => limiter.reward(key, 1));
 }
 
 /** Starts the subject's window over. */
 export async function clear(name: LimitName, subject: string): Promise<void> {
-  await (await limiterFor(name)).delete(keyOf(subject));
+  await adjust(name, subject, (limiter, key) => limiter.delete(key));
 }
 
 /** A password guess already counted, for an account and possibly an address. */

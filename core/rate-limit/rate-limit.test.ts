@@ -5,6 +5,7 @@ import * as Cache from "../cache/index.ts";
 import { reloadConfig } from "../config/index.ts";
 import { closeDb } from "../db/index.ts";
 import type { VisibleError } from "../error/index.ts";
+import { startRedisServer } from "../../test-support/redis-server.ts";
 import * as RateLimit from "./index.ts";
 
 const redisUrl = process.env.REDIS_URL;
@@ -114,6 +115,34 @@ for (const mode of ["cache", "in-process"] as const) {
     });
   });
 }
+
+describe("a cache that stalls in the middle of a window", () => {
+  it("leaves the attempts this process already took counted: a burst after it gets what was left", async () => {
+    const server = await startRedisServer();
+    try {
+      await Cache.closeCache();
+      process.env.REDIS_URL = server.url;
+      reloadConfig();
+      const redis = (await Cache.cache())!;
+      expect(await redis.ping()).toBe("PONG");
+      const subject = randomUUID();
+      for (let i = 0; i < 3; i++) {
+        expect(await refusalOf(RateLimit.take("member-add", subject, { actor: actorFrom(ip()) }))).toBeUndefined();
+      }
+      // Counted in the cache, which then stalls: every command times out.
+      expect(await redis.keys(`${Cache.cacheKey("limit", "member-add")}*`)).toHaveLength(1);
+      server.pause();
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, () => refusalOf(RateLimit.take("member-add", subject, { actor: actorFrom(ip()) }))),
+      );
+      // The limit is 4: one left, whichever count answers.
+      expect(outcomes.filter((outcome) => outcome === undefined)).toHaveLength(1);
+    } finally {
+      await Cache.closeCache();
+      await server.stop();
+    }
+  });
+});
 
 describe("counters in the cache", () => {
   it("carry the deployment's key prefix and always expire, with the window as their TTL", async () => {
