@@ -8,7 +8,15 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createAuditQueues, startFauxqs, startLocalQueue, type AuditQueues, type FauxqsServer } from "./queue.ts";
+import {
+  createAuditQueues,
+  startFauxqs,
+  startLocalQueue,
+  type AuditQueues,
+  type FauxqsServer,
+  type LocalQueue,
+} from "./queue.ts";
+import { queueDepth } from "../test-support/queue-depth.ts";
 import { until } from "../test-support/until.ts";
 import { startQueuePoller, succeededIds, type QueuePoller, type SqsHandler } from "./queue-poller.ts";
 
@@ -61,19 +69,7 @@ async function send(queueUrl: string, bodies: string[]): Promise<void> {
   }
 }
 
-async function messagesLeft(queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  return Object.values(Attributes ?? {}).reduce((sum, value) => sum + Number(value), 0);
-}
+const messagesLeft = (queueUrl: string) => queueDepth(sqs, queueUrl);
 
 // Field names of AWS's published SQS event sample (aws/aws-lambda-go events/testdata/sqs-event.json).
 const RECORD_FIELDS = [
@@ -236,35 +232,46 @@ describe("startQueuePoller", () => {
   });
 });
 
+/** A queue's redrive policy, read through the local stack's own endpoint. */
+async function redrivePolicy(
+  endpoint: string,
+  queueUrl: string,
+): Promise<{ maxReceiveCount: string | number; deadLetterTargetArn: string }> {
+  const client = new SQSClient({ region: REGION, endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+  try {
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["RedrivePolicy"] }),
+    );
+    return JSON.parse(Attributes!.RedrivePolicy!);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Starts the local queues into `env`, runs `check` on what started, and closes it again. */
+async function withLocalQueue(env: NodeJS.ProcessEnv, check: (local: LocalQueue | undefined) => Promise<void>) {
+  const local = await startLocalQueue({ env });
+  try {
+    await check(local);
+  } finally {
+    await local?.close();
+  }
+}
+
 describe("startLocalQueue", () => {
   it("creates the audit queue, its DLQ and the bucket, and points the environment at them", async () => {
     const env: NodeJS.ProcessEnv = {};
-    const local = await startLocalQueue({ env });
-    try {
+    await withLocalQueue(env, async (local) => {
       expect(local).toBeDefined();
       expect(env.AUDIT_QUEUE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\d{12}\/voxguard-audit$/);
       expect(env.AWS_ENDPOINT_URL_SQS).toBe(local!.endpoint);
       expect(env.AWS_ENDPOINT_URL_S3).toBe(local!.endpoint);
       expect(env.S3_BUCKET).toBe("voxguard-exports");
       expect(env.AWS_REGION).toBe("us-east-1");
-      const client = new SQSClient({
-        region: "us-east-1",
-        endpoint: local!.endpoint,
-        credentials: { accessKeyId: "x", secretAccessKey: "x" },
-      });
-      const { Attributes } = await client.send(
-        new GetQueueAttributesCommand({ QueueUrl: env.AUDIT_QUEUE_URL, AttributeNames: ["RedrivePolicy"] }),
-      );
-      client.destroy();
-      const redrive = JSON.parse(Attributes!.RedrivePolicy!) as {
-        maxReceiveCount: string | number;
-        deadLetterTargetArn: string;
-      };
+      const redrive = await redrivePolicy(local!.endpoint, env.AUDIT_QUEUE_URL!);
       expect(Number(redrive.maxReceiveCount)).toBe(5);
       expect(redrive.deadLetterTargetArn).toMatch(/:voxguard-audit-dlq$/);
-    } finally {
-      await local?.close();
-    }
+    });
   });
 
   it("creates the mail queue with its DLQ too", async () => {
@@ -272,23 +279,13 @@ describe("startLocalQueue", () => {
       AUDIT_QUEUE_URL: "http://example.test/q",
       AWS_ENDPOINT_URL_S3: "http://example.test",
     };
-    const local = await startLocalQueue({ env });
-    try {
+    await withLocalQueue(env, async (local) => {
       expect(env.MAIL_QUEUE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\d{12}\/voxguard-mail$/);
       expect(env.AUDIT_QUEUE_URL).toBe("http://example.test/q");
-      const client = new SQSClient({
-        region: "us-east-1",
-        endpoint: local!.endpoint,
-        credentials: { accessKeyId: "x", secretAccessKey: "x" },
-      });
-      const { Attributes } = await client.send(
-        new GetQueueAttributesCommand({ QueueUrl: env.MAIL_QUEUE_URL, AttributeNames: ["RedrivePolicy"] }),
+      expect((await redrivePolicy(local!.endpoint, env.MAIL_QUEUE_URL!)).deadLetterTargetArn).toMatch(
+        /:voxguard-mail-dlq$/,
       );
-      client.destroy();
-      expect(JSON.parse(Attributes!.RedrivePolicy!).deadLetterTargetArn).toMatch(/:voxguard-mail-dlq$/);
-    } finally {
-      await local?.close();
-    }
+    });
   });
 
   it("starts nothing when the queues and an S3 endpoint are configured", async () => {

@@ -72,14 +72,27 @@ async function searchIds(admin: UserActor, orgId: string, word: string, expected
 
 const sorted = (ids: readonly string[]) => [...ids].sort();
 
+interface Trail {
+  indexId: string;
+  admin: UserActor;
+  orgId: string;
+  word: string;
+  trail: AuditEvent[];
+}
+
+/** Runs `test` on a database of its own, with a fresh index and `count` events of one org, not yet stored. */
+function withTrail(count: number, test: (setup: Trail) => Promise<void>): Promise<void> {
+  return withOwnDatabase(async () => {
+    const indexId = await useIndex();
+    const { admin, orgId } = await setting();
+    const word = `word${randomUUID().slice(0, 8)}`;
+    await test({ indexId, admin, orgId, word, trail: events(admin, orgId, count, word) });
+  });
+}
+
 describe("audit index backlog", () => {
   it("while Quickwit is down the consumer acknowledges what it stored; the job fails until Quickwit is back, then every event is searchable once", async () => {
-    await withOwnDatabase(async () => {
-      const indexId = await useIndex();
-      const { admin, orgId } = await setting();
-      const word = `down${randomUUID().slice(0, 8)}`;
-      const trail = events(admin, orgId, 12, word);
-
+    await withTrail(12, async ({ indexId, admin, orgId, word, trail }) => {
       await quickwit.setDown(true);
       expect(await consume(records(trail))).toEqual({ failed: [], stored: 12, deferred: 12 });
       expect(await rowsOf(trail.map((event) => event.id))).toHaveLength(12);
@@ -101,11 +114,7 @@ describe("audit index backlog", () => {
   });
 
   it("runs started at once all succeed, empty the backlog and leave each event searchable exactly once", async () => {
-    await withOwnDatabase(async () => {
-      const indexId = await useIndex();
-      const { admin, orgId } = await setting();
-      const word = `race${randomUUID().slice(0, 8)}`;
-      const trail = events(admin, orgId, 40, word);
+    await withTrail(40, async ({ indexId, admin, orgId, word, trail }) => {
       await store(trail);
       await deferIndexing(trail.map((event) => event.id));
 
@@ -128,10 +137,7 @@ describe("audit index backlog", () => {
   });
 
   it("drops entries whose row is gone and stops at its deadline without losing any", async () => {
-    await withOwnDatabase(async () => {
-      await useIndex();
-      const { admin, orgId } = await setting();
-      const trail = events(admin, orgId, 6, `gone${randomUUID().slice(0, 8)}`);
+    await withTrail(6, async ({ trail }) => {
       await store(trail);
       const ghost = randomUUID();
       await deferIndexing([...trail.map((event) => event.id), ghost]);

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { freePort, startRedisServer } from "../../test-support/redis-server.ts";
+import { freePort, startRedisServer, type RedisServer } from "../../test-support/redis-server.ts";
 import { until } from "../../test-support/until.ts";
 import { reloadConfig } from "../config/index.ts";
 import { UnavailableError } from "../error/index.ts";
@@ -16,11 +16,36 @@ function useRedis(url: string | undefined): void {
 afterEach(() => useRedis(sharedUrl));
 afterAll(() => Cache.closeCache());
 
+/** Runs `test` with the cache on a Redis server of its own, already holding `value` under the key `name`. */
+async function withOwnServer(
+  name: string,
+  value: string,
+  test: (server: RedisServer, key: string) => Promise<void>,
+): Promise<void> {
+  const server = await startRedisServer();
+  try {
+    useRedis(server.url);
+    const key = Cache.cacheKey("cache-test", name);
+    expect(await Cache.set(key, value, { ttlMs: 60_000 })).toBe(true);
+    await test(server, key);
+  } finally {
+    await Cache.closeCache();
+    await server.stop();
+  }
+}
+
 describe("the cache client", () => {
-  it("is disabled without REDIS_URL, and its helpers do nothing", async () => {
-    useRedis(undefined);
+  it.each([
+    { status: "disabled", without: "without REDIS_URL", url: async () => undefined },
+    {
+      status: "down",
+      without: "for a cache nobody listens on",
+      url: async () => `redis://127.0.0.1:${await freePort()}`,
+    },
+  ])("answers '$status' $without, and its helpers do nothing and swallow the failures", async ({ status, url }) => {
+    useRedis(await url());
     expect(await Cache.cache()).toBeUndefined();
-    expect(await Cache.cacheStatus()).toBe("disabled");
+    expect(await Cache.cacheStatus()).toBe(status);
     expect(await Cache.get(Cache.cacheKey("x"))).toBeUndefined();
     expect(await Cache.set(Cache.cacheKey("x"), "1", { ttlMs: 1000 })).toBe(false);
     expect(await Cache.del(Cache.cacheKey("x"))).toBeUndefined();
@@ -61,22 +86,8 @@ describe("the cache client", () => {
     await redis.del(key);
   });
 
-  it("answers 'down' for a cache nobody listens on, and swallows the failures", async () => {
-    useRedis(`redis://127.0.0.1:${await freePort()}`);
-    expect(await Cache.cache()).toBeUndefined();
-    expect(await Cache.cacheStatus()).toBe("down");
-    expect(await Cache.get(Cache.cacheKey("x"))).toBeUndefined();
-    expect(await Cache.set(Cache.cacheKey("x"), "1", { ttlMs: 1000 })).toBe(false);
-    expect(await Cache.del(Cache.cacheKey("x"))).toBeUndefined();
-  });
-
   it("goes down with its server and is used again once it is back; an invalidation it can't confirm fails", async () => {
-    const server = await startRedisServer();
-    try {
-      useRedis(server.url);
-      const key = Cache.cacheKey("cache-test", "outage");
-      expect(await Cache.set(key, "before", { ttlMs: 60_000 })).toBe(true);
-
+    await withOwnServer("outage", "before", async (server, key) => {
       await server.stop();
       expect(await until("the cache to be down", async () => (await Cache.cacheStatus()) === "down" && "down")).toBe(
         "down",
@@ -93,18 +104,11 @@ describe("the cache client", () => {
       const ttl = await redis.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(Cache.MARKER_TTL_MS);
-    } finally {
-      await Cache.closeCache();
-      await server.stop();
-    }
+    });
   });
 
   it("confirms an invalidation through a short stall, and refuses one through a long one", async () => {
-    const server = await startRedisServer();
-    try {
-      useRedis(server.url);
-      const key = Cache.cacheKey("cache-test", "stall");
-      expect(await Cache.set(key, "cached", { ttlMs: 60_000 })).toBe(true);
+    await withOwnServer("stall", "cached", async (server, key) => {
       server.pause();
       const timer = setTimeout(() => server.resume(), 300);
       try {
@@ -121,9 +125,6 @@ describe("the cache client", () => {
       } finally {
         server.resume();
       }
-    } finally {
-      await Cache.closeCache();
-      await server.stop();
-    }
+    });
   });
 });

@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { logLevel, reloadConfig, searchConfig } from "./index.ts";
+import { restoreEnvAfterEach } from "../../test-support/restore-env.ts";
 
-const saved = { ...process.env };
-afterEach(() => {
-  process.env = { ...saved };
-  reloadConfig();
-});
+restoreEnvAfterEach();
 
 describe("config", () => {
   it("names a missing required variable in one line", () => {

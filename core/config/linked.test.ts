@@ -1,12 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { reloadConfig } from "./index.ts";
+import { restoreEnvAfterEach } from "../../test-support/restore-env.ts";
 
 // Its own file: SST's `Resource` reads the environment once per process, on first use.
-const saved = { ...process.env };
-afterEach(() => {
-  process.env = { ...saved };
-  reloadConfig();
-});
+restoreEnvAfterEach();
 
 describe("config from SST links", () => {
   it("reads linked secrets through SST's Resource; an explicit variable wins; an empty optional one is unset", () => {

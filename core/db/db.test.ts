@@ -11,6 +11,11 @@ async function freshCounter(): Promise<string> {
   return name;
 }
 
+async function counterValue(table: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
+  return rows[0]!.n;
+}
+
 describe("the run's database", () => {
   it("runs on REPEATABLE READ, YugabyteDB's default, for every transaction that does not choose", async () => {
     const { rows } = await sql<{ default_transaction_isolation: string }>`SHOW default_transaction_isolation`.execute(
@@ -51,8 +56,7 @@ describe("transaction", () => {
         throw new Error("undo");
       }),
     ).rejects.toThrow("undo");
-    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
-    expect(rows[0]!.n).toBe(0);
+    expect(await counterValue(table)).toBe(0);
   });
 
   it("keeps a transaction's context when another one beside it ends first", async () => {
@@ -68,8 +72,7 @@ describe("transaction", () => {
     await transaction(async () => undefined);
     firstEnded();
     await expect(second).rejects.toThrow("undo");
-    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
-    expect(rows[0]!.n).toBe(0);
+    expect(await counterValue(table)).toBe(0);
   });
 
   it("retries a serialization failure, so both concurrent increments land", async () => {
@@ -93,8 +96,7 @@ describe("transaction", () => {
         { isolation: "serializable" },
       );
     await Promise.all([increment(), increment()]);
-    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
-    expect(rows[0]!.n).toBe(2);
+    expect(await counterValue(table)).toBe(2);
     expect(attempts).toBe(3);
   });
 
@@ -127,9 +129,8 @@ describe("YugabyteDB's transient errors", () => {
       if (attempts === 1) await failWith(tx, "40001", "Restart read required");
       if (attempts === 2) await failWith(tx, "XX000", "Leader not ready to serve requests");
     });
-    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
     // The failed attempts rolled back: one increment, not three.
-    expect(rows[0]!.n).toBe(1);
+    expect(await counterValue(table)).toBe(1);
     expect(attempts).toBe(3);
   });
 
@@ -141,8 +142,7 @@ describe("YugabyteDB's transient errors", () => {
       if (attempts < 3) await failWith(executor, attempts === 1 ? "XX000" : "40001", "Restart read required");
       await sql`UPDATE ${sql.table(table)} SET n = n + 1`.execute(executor);
     });
-    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
-    expect(rows[0]!.n).toBe(1);
+    expect(await counterValue(table)).toBe(1);
     expect(attempts).toBe(3);
   });
 
@@ -158,8 +158,7 @@ describe("YugabyteDB's transient errors", () => {
         if (outer === 1) await failWith(executor, "XX000", "Leader not ready to serve requests");
       });
     });
-    const { rows } = await sql<{ n: number }>`SELECT n FROM ${sql.table(table)}`.execute(db());
-    expect(rows[0]!.n).toBe(1);
+    expect(await counterValue(table)).toBe(1);
     expect([outer, inner]).toEqual([2, 2]);
   });
 

@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { repositoryVersions } from "./test-db.ts";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "../../test-support/throwaway-database.ts";
+import { useScratch } from "./test-scratch.ts";
+import { createThrowawayDatabase } from "../../test-support/throwaway-database.ts";
 
 // Real databases (CREATE DATABASE per test) and child processes: slow on a loaded machine, never a timing assertion.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -28,25 +28,16 @@ function cli(args: string[], env: Record<string, string>): Promise<Result> {
 }
 
 describe("npm run migrate", () => {
-  let db: ThrowawayDatabase;
-  let dir: string;
-  beforeAll(async () => {
-    db = await createThrowawayDatabase({ prefix: "migrate_test", migrate: false });
-    dir = await mkdtemp(join(tmpdir(), "migrate-cli-"));
-  });
-  afterAll(async () => {
-    await db.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratch("migrate-cli-", "block");
 
   test("lint needs no database and passes the real files", async () => {
     expect(await cli(["lint"], {})).toMatchObject({ code: 0, stdout: "migrations ok\n" });
   });
 
   test("lint prints file:line: message and fails", async () => {
-    await writeFile(join(dir, "000001_init.up.sql"), "-- start\nDROP TABLE users;\n");
-    await writeFile(join(dir, "000001_init.down.sql"), "SELECT 1;\n");
-    const result = await cli(["lint"], { MIGRATIONS_DIR: dir });
+    await writeFile(join(scratch.dir, "000001_init.up.sql"), "-- start\nDROP TABLE users;\n");
+    await writeFile(join(scratch.dir, "000001_init.down.sql"), "SELECT 1;\n");
+    const result = await cli(["lint"], { MIGRATIONS_DIR: scratch.dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/000001_init\.up\.sql:2: DROP TABLE is destructive/);
   });
@@ -66,7 +57,7 @@ describe("npm run migrate", () => {
   });
 
   test("up, down (one by default), status, force; a failure exits non-zero with the cause", async () => {
-    const env = { DATABASE_URL: db.url };
+    const env = { DATABASE_URL: scratch.db.url };
     expect((await cli(["up", "3"], env)).code).toBe(0);
     expect(await cli(["down"], env)).toMatchObject({ code: 0 });
     const versions = await repositoryVersions();

@@ -1,10 +1,9 @@
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { beforeEach, describe, expect, test, vi } from "vitest";
 import { createMigrator, defaultMigrationsDir, lockId, MigrationLockedError } from "./index.ts";
 import { readMigrations } from "./files.ts";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "../../test-support/throwaway-database.ts";
+import { useScratch } from "./test-scratch.ts";
 
 // The real migrations' versions (gaps allowed); test migrations go far past the last one.
 const REAL = (await readMigrations(defaultMigrationsDir)).migrations.map((m) => m.version);
@@ -26,22 +25,13 @@ describe("lockId", () => {
 });
 
 describe("lock", () => {
-  let db: ThrowawayDatabase;
-  let dir: string;
-  beforeEach(async () => {
-    db = await createThrowawayDatabase({ prefix: "migrate_test", migrate: false });
-    dir = await mkdtemp(join(tmpdir(), "migrate-lock-"));
-    await cp(defaultMigrationsDir, dir, { recursive: true });
-  });
-  afterEach(async () => {
-    await db.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratch("migrate-lock-", "test");
+  beforeEach(() => cp(defaultMigrationsDir, scratch.dir, { recursive: true }));
 
   const addMigration = async (version: number, name: string, up: string, down: string) => {
     const prefix = `${String(version).padStart(6, "0")}_${name}`;
-    await writeFile(join(dir, `${prefix}.up.sql`), up);
-    await writeFile(join(dir, `${prefix}.down.sql`), down);
+    await writeFile(join(scratch.dir, `${prefix}.up.sql`), up);
+    await writeFile(join(scratch.dir, `${prefix}.down.sql`), down);
   };
 
   test("is held, under the Go driver's id for this database, while files run; released after", async () => {
@@ -51,19 +41,19 @@ describe("lock", () => {
       "CREATE TABLE seen_locks AS SELECT lock_id FROM migrations_locks;",
       "DROP TABLE IF EXISTS seen_locks;",
     );
-    const pool = db.pool();
-    await createMigrator({ pool, dir }).up();
+    const pool = scratch.db.pool();
+    await createMigrator({ pool, dir: scratch.dir }).up();
     const seen = await pool.query("SELECT lock_id FROM seen_locks");
-    expect(seen.rows).toEqual([{ lock_id: lockId(`/${db.name}`) }]);
+    expect(seen.rows).toEqual([{ lock_id: lockId(`/${scratch.db.name}`) }]);
     expect((await pool.query("SELECT * FROM migrations_locks")).rows).toEqual([]);
   });
 
   test("a lock held elsewhere (golang-migrate, another runner) fails fast, applies nothing and is left alone", async () => {
-    const pool = db.pool();
+    const pool = scratch.db.pool();
     // The Go driver's own DDL for its lock table, and the row it inserts while it runs.
     await pool.query(`CREATE TABLE "migrations_locks" (lock_id TEXT NOT NULL PRIMARY KEY)`);
-    await pool.query("INSERT INTO migrations_locks (lock_id) VALUES ($1)", [lockId(`/${db.name}`)]);
-    const migrator = createMigrator({ pool, dir });
+    await pool.query("INSERT INTO migrations_locks (lock_id) VALUES ($1)", [lockId(`/${scratch.db.name}`)]);
+    const migrator = createMigrator({ pool, dir: scratch.dir });
 
     for (const attempt of [() => migrator.up(), () => migrator.down(), () => migrator.force(3)]) {
       const error = await attempt().catch((e: unknown) => e);
@@ -74,13 +64,13 @@ describe("lock", () => {
     }
     expect((await pool.query("SELECT to_regclass('users') AS users")).rows).toEqual([{ users: null }]);
     expect((await pool.query("SELECT lock_id FROM migrations_locks")).rows).toEqual([
-      { lock_id: lockId(`/${db.name}`) },
+      { lock_id: lockId(`/${scratch.db.name}`) },
     ]);
   });
 
   test("shares the version table the Go driver made", async () => {
-    const pool = db.pool();
-    const migrator = createMigrator({ pool, dir });
+    const pool = scratch.db.pool();
+    const migrator = createMigrator({ pool, dir: scratch.dir });
     await migrator.up(3);
     // Recreate the bookkeeping exactly as golang-migrate's yugabytedb driver does, at version 3.
     await pool.query(`DROP TABLE migrations`);
@@ -108,15 +98,15 @@ describe("lock", () => {
       `INSERT INTO migrate_counter VALUES (${EXTRA_AGAIN});`,
       `DELETE FROM migrate_counter WHERE version = ${EXTRA_AGAIN};`,
     );
-    const a = createMigrator({ pool: db.pool(), dir });
-    const b = createMigrator({ pool: db.pool(), dir });
+    const a = createMigrator({ pool: scratch.db.pool(), dir: scratch.dir });
+    const b = createMigrator({ pool: scratch.db.pool(), dir: scratch.dir });
 
     const results = await Promise.allSettled([a.up(), b.up()]);
 
     const applied = results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
     expect(applied.sort((x, y) => x - y)).toEqual([...REAL, EXTRA, EXTRA_AGAIN]);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(MigrationLockedError);
-    const pool = db.pool();
+    const pool = scratch.db.pool();
     expect(
       (await pool.query("SELECT version, count(*)::int AS n FROM migrate_counter GROUP BY 1 ORDER BY 1")).rows,
     ).toEqual([
@@ -131,11 +121,11 @@ describe("lock", () => {
 
   test("is released after a failed migration, so the next run can go", async () => {
     await addMigration(EXTRA, "broken", "SELECT 1/0;", "SELECT 1;");
-    const pool = db.pool();
-    const migrator = createMigrator({ pool, dir });
+    const pool = scratch.db.pool();
+    const migrator = createMigrator({ pool, dir: scratch.dir });
     await expect(migrator.up()).rejects.toThrow(new RegExp(`${EXTRA}_broken\\.up\\.sql failed: division by zero`));
     expect((await pool.query("SELECT * FROM migrations_locks")).rows).toEqual([]);
-    await writeFile(join(dir, `${EXTRA}_broken.up.sql`), "SELECT 1;");
+    await writeFile(join(scratch.dir, `${EXTRA}_broken.up.sql`), "SELECT 1;");
     expect(await migrator.up()).toEqual([EXTRA]);
   });
 });

@@ -97,18 +97,23 @@ describe("a failing up", () => {
     await writeFile(join(dir, `${brokenFile}.down.sql`), down);
     return createMigrator({ pool, dir, log: (line) => logs.push(line) });
   };
-
-  test("runs its down, undoing what it left behind, and restores the previous version clean", async () => {
-    // A unique index built CONCURRENTLY over duplicates fails *and* leaves an invalid index behind:
-    // a partial effect no transaction takes back, which only the down file removes.
+  /** Brought up to the last real version, then a unique index over two users of the same name, with this down. */
+  const uniqueIndexOverDuplicates = async (down: string) => {
     const migrator = await broken(
       "CREATE UNIQUE INDEX CONCURRENTLY idx_users_display_name ON users (display_name);",
-      "DROP INDEX CONCURRENTLY IF EXISTS idx_users_display_name;",
+      down,
     );
     await migrator.up(count);
     await pool.query(
       "INSERT INTO users (email, display_name) VALUES ('a@example.com', 'Sam'), ('b@example.com', 'Sam')",
     );
+    return migrator;
+  };
+
+  test("runs its down, undoing what it left behind, and restores the previous version clean", async () => {
+    // A unique index built CONCURRENTLY over duplicates fails *and* leaves an invalid index behind:
+    // a partial effect no transaction takes back, which only the down file removes.
+    const migrator = await uniqueIndexOverDuplicates("DROP INDEX CONCURRENTLY IF EXISTS idx_users_display_name;");
     const atLast = await snapshot(pool);
 
     const error = await migrator.up().catch((e: unknown) => e);
@@ -124,14 +129,7 @@ describe("a failing up", () => {
   });
 
   test("without that down the invalid index would stay (the test above is not vacuous)", async () => {
-    const migrator = await broken(
-      "CREATE UNIQUE INDEX CONCURRENTLY idx_users_display_name ON users (display_name);",
-      "SELECT 1;",
-    );
-    await migrator.up(count);
-    await pool.query(
-      "INSERT INTO users (email, display_name) VALUES ('a@example.com', 'Sam'), ('b@example.com', 'Sam')",
-    );
+    const migrator = await uniqueIndexOverDuplicates("SELECT 1;");
     await expect(migrator.up()).rejects.toThrow(MigrationError);
     expect((await snapshot(pool)).indexes).toContainEqual(
       expect.objectContaining({ indexname: "idx_users_display_name", indisvalid: false }),

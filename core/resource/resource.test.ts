@@ -221,27 +221,22 @@ describe("Resource.list", () => {
     const all = await walk({ limit: 200 });
     expect(all.slice(0, 15)).toEqual(Array.from({ length: 15 }, (_, i) => `R${44 - i}`));
 
-    const trunks = await walk({ limit: 4, type: "sip.trunk" });
-    expect(trunks.sort()).toEqual(
-      rows
-        .filter((row) => row.type === "sip.trunk")
+    // Each filter, alone and together, over several pages: exactly the rows it matches.
+    const filters: [Resource.ListQuery, (row: (typeof rows)[number]) => boolean][] = [
+      [{ limit: 4, type: "sip.trunk" }, (row) => row.type === "sip.trunk"],
+      [{ limit: 4, status: "disabled" }, (row) => row.status === "disabled"],
+      [
+        { limit: 2, type: "sip.trunk", status: "disabled" },
+        (row) => row.status === "disabled" && row.type === "sip.trunk",
+      ],
+    ];
+    for (const [query, matches] of filters) {
+      const expected = rows
+        .filter(matches)
         .map((row) => row.name)
-        .sort(),
-    );
-    const disabled = await walk({ limit: 4, status: "disabled" });
-    expect(disabled.sort()).toEqual(
-      rows
-        .filter((row) => row.status === "disabled")
-        .map((row) => row.name)
-        .sort(),
-    );
-    const both = await walk({ limit: 2, type: "sip.trunk", status: "disabled" });
-    expect(both.sort()).toEqual(
-      rows
-        .filter((row) => row.status === "disabled" && row.type === "sip.trunk")
-        .map((row) => row.name)
-        .sort(),
-    );
+        .sort();
+      expect((await walk(query)).sort(), JSON.stringify(query)).toEqual(expected);
+    }
   });
 
   it("rejects bad filters, tampered cursors and limits out of bounds; hides the list from outsiders", async () => {

@@ -1,11 +1,11 @@
-import { sql } from "kysely";
+import { sql, type UpdateObject } from "kysely";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { register } from "../../test-support/identity.ts";
 import { until } from "../../test-support/until.ts";
 import * as Cache from "../cache/index.ts";
 import { config } from "../config/index.ts";
-import { closeDb, db, transaction } from "../db/index.ts";
+import { closeDb, db, transaction, type Database } from "../db/index.ts";
 import * as User from "../user/index.ts";
 import * as Session from "./index.ts";
 
@@ -32,6 +32,11 @@ async function rejects401(promise: Promise<unknown>): Promise<void> {
 
 async function sessionRow(id: string) {
   return db().selectFrom("user_sessions").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** Moves a session's times in the database, where a test cannot wait for them to pass. */
+async function setSessionTimes(id: string, times: UpdateObject<Database, "user_sessions">): Promise<void> {
+  await db().updateTable("user_sessions").set(times).where("id", "=", id).execute();
 }
 
 describe("tokens", () => {
@@ -203,30 +208,24 @@ describe("the cache", () => {
 });
 
 describe("expiry", () => {
-  it("ends a session idle for longer than the idle timeout", async () => {
-    const { token, actor } = await register();
-    const { idleSeconds } = config().session;
-    await db()
-      .updateTable("user_sessions")
-      .set({
-        last_used_at: sql`now() - make_interval(secs => ${idleSeconds + 60})`,
+  it.each([
+    {
+      what: "idle for longer than the idle timeout",
+      times: (): UpdateObject<Database, "user_sessions"> => ({
+        last_used_at: sql`now() - make_interval(secs => ${config().session.idleSeconds + 60})`,
         expires_at: sql`now() - interval '60 seconds'`,
-      })
-      .where("id", "=", actor.sessionId)
-      .execute();
-    // The cached copy would have expired with the session; time can't pass in a test, so it goes.
-    await Cache.del(keyOf(token));
-    await rejects401(Session.authenticate(token, origin));
-  });
-
-  it("ends a session past its absolute lifetime however recently it was used", async () => {
+      }),
+    },
+    {
+      what: "past its absolute lifetime however recently it was used",
+      times: (): UpdateObject<Database, "user_sessions"> => ({
+        created_at: sql`now() - make_interval(secs => ${config().session.absoluteSeconds + 60})`,
+      }),
+    },
+  ])("ends a session $what", async ({ times }) => {
     const { token, actor } = await register();
-    const { absoluteSeconds } = config().session;
-    await db()
-      .updateTable("user_sessions")
-      .set({ created_at: sql`now() - make_interval(secs => ${absoluteSeconds + 60})` })
-      .where("id", "=", actor.sessionId)
-      .execute();
+    await setSessionTimes(actor.sessionId, times());
+    // The cached copy would have expired with the session; time can't pass in a test, so it goes.
     await Cache.del(keyOf(token));
     await rejects401(Session.authenticate(token, origin));
   });
@@ -247,11 +246,10 @@ describe("expiry", () => {
     expect((await sessionRow(actor.sessionId))!.last_used_at).toEqual(before.last_used_at);
 
     // Last used two hours ago (both copies): the next use writes.
-    await db()
-      .updateTable("user_sessions")
-      .set({ last_used_at: sql`now() - interval '2 hours'`, expires_at: sql`now() + interval '1 day'` })
-      .where("id", "=", actor.sessionId)
-      .execute();
+    await setSessionTimes(actor.sessionId, {
+      last_used_at: sql`now() - interval '2 hours'`,
+      expires_at: sql`now() + interval '1 day'`,
+    });
     const value = JSON.parse((await cached(token))!);
     const stale = { ...value, lastUsedAt: Date.now() - 2 * 3600_000 };
     const redis = (await Cache.cache())!;
@@ -274,14 +272,10 @@ describe("expiry", () => {
     const { token, actor } = await register();
     const { absoluteSeconds } = config().session;
     // Created almost a lifetime ago and last used two hours ago.
-    await db()
-      .updateTable("user_sessions")
-      .set({
-        created_at: sql`now() - make_interval(secs => ${absoluteSeconds - 600})`,
-        last_used_at: sql`now() - interval '2 hours'`,
-      })
-      .where("id", "=", actor.sessionId)
-      .execute();
+    await setSessionTimes(actor.sessionId, {
+      created_at: sql`now() - make_interval(secs => ${absoluteSeconds - 600})`,
+      last_used_at: sql`now() - interval '2 hours'`,
+    });
     await Cache.del(keyOf(token));
     await Session.authenticate(token, origin);
     const row = (await sessionRow(actor.sessionId))!;
