@@ -12,6 +12,7 @@ import * as Token from "@voxguard/core/token";
 import { startLocalAws, type LocalAws } from "../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../test-support/http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "../test-support/identity.ts";
+import { insertInvitation, insertResource } from "../test-support/org-routes.ts";
 import {
   bodyMutation,
   headerMutation,
@@ -145,23 +146,9 @@ async function seedOrg(
       ...extraMembers.map((userId) => ({ org_id: orgId, user_id: userId, role: "member" as const })),
     ])
     .execute();
-  const resource = await db()
-    .insertInto("resources")
-    .values({ org_id: orgId, type: "voice.line", name: "Line", config: JSON.stringify({ number: "+15550100" }) })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const invitation = await db()
-    .insertInto("invitations")
-    .values({
-      org_id: orgId,
-      email: `invitee-${orgId}@example.test`,
-      role: "member",
-      invited_by: ownerId,
-      expires_at: new Date(Date.now() + 86_400_000),
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return { orgId, resourceId: resource.id, invitationId: invitation.id };
+  const resourceId = await insertResource(orgId, "Line", "+15550100");
+  const invitationId = await insertInvitation(orgId, ownerId);
+  return { orgId, resourceId, invitationId };
 }
 
 /**
@@ -183,23 +170,16 @@ async function rebuild(): Promise<void> {
   await db().deleteFrom("user_sessions").where("id", "!=", expiredSessionId).execute();
   const own = await seedOrg(owner.userId, [memberUserId]);
   const other = await seedOrg(outsider.userId, []);
-  const ownersInvitation = await db()
-    .insertInto("invitations")
-    .values({
-      org_id: other.orgId,
-      email: owner.email.toLowerCase(),
-      role: "viewer",
-      invited_by: outsider.userId,
-      expires_at: new Date(Date.now() + 86_400_000),
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const ownersInvitation = await insertInvitation(other.orgId, outsider.userId, {
+    email: owner.email.toLowerCase(),
+    role: "viewer",
+  });
   const issue = (purpose: Token.Purpose, extra: { userId?: string; invitationId?: string }) =>
     Token.issue({ purpose, email: owner.email, ttlSeconds: 3600, ...extra });
   const tokens = {
     verify: await issue("verify_email", { userId: owner.userId }),
     reset: await issue("password_reset", { userId: owner.userId }),
-    invitation: await issue("invitation", { invitationId: ownersInvitation.id }),
+    invitation: await issue("invitation", { invitationId: ownersInvitation }),
   };
   const [ownerSession, spare, adminSession, outsiderSession, outsiderSpare] = [
     await sessionOf(owner),

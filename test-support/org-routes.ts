@@ -74,9 +74,9 @@ function orgContext(ids: OrgIds): ExampleContext {
 
 /**
  * A valid request for every route under /orgs: its example in the route table, in a seeded
- * organization. The permission matrix and the cross-tenant probes both read this.
+ * organization. The permission matrix and the cross-tenant probes both read it through exampleRequest.
  */
-export const ROUTE_CALLS: Record<string, (ids: OrgIds) => Call> = Object.fromEntries(
+const ROUTE_CALLS: Record<string, (ids: OrgIds) => Call> = Object.fromEntries(
   orgRoutes.map(({ key, definition }) => [key, (ids: OrgIds): Call => definition.example?.(orgContext(ids)) ?? {}]),
 );
 
@@ -101,6 +101,21 @@ export function paramsOf(ids: OrgIds, overrides: Record<string, string> = {}): R
 
 export function withQuery(path: string, query: Record<string, string> | undefined): string {
   return query && Object.keys(query).length > 0 ? `${path}?${new URLSearchParams(query)}` : path;
+}
+
+/**
+ * A route's valid request in organization `ids`, sent to the path `params` fill in (by default the
+ * same organization's ids; a probe swaps some for another organization's).
+ */
+export function exampleRequest(
+  route: { key: string; path: string },
+  ids: OrgIds,
+  params: Record<string, string> = paramsOf(ids),
+): { target: string; body: unknown } {
+  const call = ROUTE_CALLS[route.key];
+  if (!call) throw new Error(`no request for ${route.key} in ROUTE_CALLS`);
+  const { query, body } = call(ids);
+  return { target: withQuery(fillPath(route.path, params), query), body };
 }
 
 export interface Persona {
@@ -149,6 +164,36 @@ export async function addMember(orgId: string, userId: string, role: OrgRole): P
   await db().insertInto("organization_members").values({ org_id: orgId, user_id: userId, role }).execute();
 }
 
+/** A voice line of the organization's, written straight to the database. */
+export async function insertResource(orgId: string, name: string, number: string): Promise<string> {
+  const { id } = await db()
+    .insertInto("resources")
+    .values({ org_id: orgId, type: "voice.line", name, config: JSON.stringify({ number }) })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
+/** A pending invitation, valid for a day, written straight to the database. */
+export async function insertInvitation(
+  orgId: string,
+  invitedBy: string,
+  invitee: { email?: string; role?: OrgRole } = {},
+): Promise<string> {
+  const { id } = await db()
+    .insertInto("invitations")
+    .values({
+      org_id: orgId,
+      email: invitee.email ?? `invitee-${orgId}@example.test`,
+      role: invitee.role ?? "member",
+      invited_by: invitedBy,
+      expires_at: new Date(Date.now() + 86_400_000),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
 async function insertUser(label: string): Promise<{ id: string; email: string }> {
   const id = randomUUID();
   const email = `${label}-${id}@example.test`;
@@ -185,36 +230,17 @@ export async function seedOrg(
       { org_id: orgId, user_id: target.id, role: "member" },
     ])
     .execute();
-  const resource = await db()
-    .insertInto("resources")
-    .values({
-      org_id: orgId,
-      type: "voice.line",
-      name: `${label} line ${orgId.slice(0, 8)}`,
-      config: JSON.stringify({ number: "+15550199" }),
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const resourceId = await insertResource(orgId, `${label} line ${orgId.slice(0, 8)}`, "+15550199");
   // For a member: an admin may revoke it (an admin's role rules).
-  const invitation = await db()
-    .insertInto("invitations")
-    .values({
-      org_id: orgId,
-      email: `invitee-${orgId}@example.test`,
-      role: "member",
-      invited_by: personas.owner.userId,
-      expires_at: new Date(Date.now() + 86_400_000),
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const invitationId = await insertInvitation(orgId, personas.owner.userId);
   return {
     orgId,
     slug,
     name,
-    resourceId: resource.id,
+    resourceId,
     targetUserId: target.id,
     targetEmail: target.email,
     outsiderEmail: outsider.email,
-    invitationId: invitation.id,
+    invitationId,
   };
 }

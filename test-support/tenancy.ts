@@ -85,12 +85,21 @@ export async function ownersOf(orgId: string): Promise<string[]> {
   return rows.map((row) => row.user_id);
 }
 
-export async function auditOf(orgId: string, action: string) {
-  return db()
-    .selectFrom("audit_log")
-    .selectAll()
-    .where("org_id", "=", orgId)
-    .where("action", "=", action)
-    .orderBy("created_at")
-    .execute();
+/** The audit events that match every filter given, oldest first. */
+export async function auditWhere(filter: { orgId?: string; userId?: string; action?: string; ipAddress?: string }) {
+  let query = db().selectFrom("audit_log").selectAll();
+  if (filter.orgId !== undefined) query = query.where("org_id", "=", filter.orgId);
+  if (filter.userId !== undefined) query = query.where("user_id", "=", filter.userId);
+  if (filter.action !== undefined) query = query.where("action", "=", filter.action);
+  if (filter.ipAddress !== undefined) query = query.where("ip_address", "=", filter.ipAddress);
+  return query.orderBy("created_at").execute();
+}
+
+export function auditOf(orgId: string, action: string) {
+  return auditWhere({ orgId, action });
+}
+
+/** The actions of a user's or an organization's audit events, oldest first. */
+export async function auditActions(filter: { userId: string } | { orgId: string }): Promise<string[]> {
+  return (await auditWhere(filter)).map((row) => row.action);
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeCache } from "@voxguard/core/cache";
 import { config, reloadConfig } from "@voxguard/core/config";
-import { closeDb, db } from "@voxguard/core/db";
+import { db } from "@voxguard/core/db";
 import { sql } from "kysely";
 import { auditIndexConfig, createQuickwitClient, toAuditDocument } from "@voxguard/core/search";
 import { startQueuePoller, type QueuePoller } from "../../local/queue-poller.ts";
 import { startLocalAws, type LocalAws } from "../../test-support/fauxqs.ts";
-import { startApi, type ApiAnswer, type TestApi } from "../../test-support/http.ts";
+import type { ApiAnswer } from "../../test-support/http.ts";
 import { makePlatformAdmin, signUp, type SignedUp } from "../../test-support/identity.ts";
 import { addMember } from "../../test-support/org-routes.ts";
 import {
@@ -18,8 +17,8 @@ import {
 } from "../../test-support/quickwit-stand-in/index.ts";
 import { handler as consumer } from "../queue/audit-consumer.ts";
 import { until } from "../../test-support/until.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
-let api: TestApi;
 let aws: LocalAws;
 let quickwit: QuickwitStandIn;
 let queueUrl: string;
@@ -78,6 +77,20 @@ async function listAll(token: string, path: string, params: Record<string, strin
   return items;
 }
 
+/** Polls an audit list until its items are `ready` (by default: any at all), and returns them. */
+function listUntil(
+  what: string,
+  token: string,
+  path: string,
+  params: Record<string, string> = {},
+  ready: (items: Item[]) => boolean = (items) => items.length > 0,
+): Promise<Item[]> {
+  return until(what, async () => {
+    const items = await listAll(token, path, params);
+    return ready(items) ? items : undefined;
+  });
+}
+
 beforeAll(async () => {
   aws = await startLocalAws();
   quickwit = await startQuickwitStandIn();
@@ -93,17 +106,14 @@ beforeAll(async () => {
   reloadConfig();
   auditIndex = indexId;
   await aws.createBucket(config().s3Bucket);
-  api = await startApi();
 });
-
 afterAll(async () => {
-  await stopPoller();
-  await api.close();
   await quickwit.close();
   await aws.close();
-  await closeCache();
-  await closeDb();
 });
+const api = useApi();
+// Registered after the API's hooks so that it runs before them: the consumer stops before the pool closes.
+afterAll(stopPoller);
 
 describe("the audit pipeline through the local server", () => {
   // The first test starts the consumer; the others rely on it running.
@@ -116,9 +126,8 @@ describe("the audit pipeline through the local server", () => {
     expect(await listAll(owner.token, `/orgs/${orgId}/audit`)).toEqual([]);
 
     startPoller();
-    const [event] = await until("resource.created in the trail", async () => {
-      const items = await listAll(owner.token, `/orgs/${orgId}/audit`, { resourceId });
-      return items.length > 0 ? items : undefined;
+    const [event] = await listUntil("resource.created in the trail", owner.token, `/orgs/${orgId}/audit`, {
+      resourceId,
     });
     expect(event).toMatchObject({
       orgId,
@@ -129,10 +138,7 @@ describe("the audit pipeline through the local server", () => {
       ipAddress: "127.0.0.1",
     });
 
-    const found = await until("the search hit", async () => {
-      const items = await listAll(owner.token, `/orgs/${orgId}/audit`, { q: word });
-      return items.length > 0 ? items : undefined;
-    });
+    const found = await listUntil("the search hit", owner.token, `/orgs/${orgId}/audit`, { q: word });
     expect(found.map((item) => item.id)).toEqual([event!.id]);
   });
 
@@ -145,12 +151,8 @@ describe("the audit pipeline through the local server", () => {
     const resourceB = await createResource(bob, orgB, `${word} b`);
     await createResource(alice, orgA, `${word} a`);
     // Bob's change indexed and stored before Alice tries to reach it.
-    await until("bob's event", async () =>
-      (await listAll(bob.token, `/orgs/${orgB}/audit`, { q: word })).length > 0 ? true : undefined,
-    );
-    await until("alice's event", async () =>
-      (await listAll(alice.token, `/orgs/${orgA}/audit`, { q: word })).length > 0 ? true : undefined,
-    );
+    await listUntil("bob's event", bob.token, `/orgs/${orgB}/audit`, { q: word });
+    await listUntil("alice's event", alice.token, `/orgs/${orgA}/audit`, { q: word });
 
     const attempts: Record<string, string>[] = [
       {},
@@ -184,10 +186,9 @@ describe("the audit pipeline through the local server", () => {
     const dave = await signUp(api);
     const orgId = await createOrg(carol);
     await createResource(carol, orgId, "carol's");
-    const mine = await until("carol's events", async () => {
-      const items = await listAll(carol.token, "/me/audit");
-      return items.some((item) => item.action === "resource.created") ? items : undefined;
-    });
+    const mine = await listUntil("carol's events", carol.token, "/me/audit", {}, (items) =>
+      items.some((item) => item.action === "resource.created"),
+    );
     expect(mine.every((item) => item.userId === carol.user.id)).toBe(true);
     expect(mine.map((item) => item.action)).toEqual(
       expect.arrayContaining(["user.registered", "org.created", "resource.created"]),
@@ -227,10 +228,7 @@ describe("the audit pipeline through the local server", () => {
     const outsider = await signUp(api);
     const orgId = await createOrg(owner);
     await createResource(owner, orgId, "exported");
-    const trail = await until("the trail", async () => {
-      const items = await listAll(owner.token, `/orgs/${orgId}/audit`);
-      return items.length >= 2 ? items : undefined;
-    });
+    const trail = await listUntil("the trail", owner.token, `/orgs/${orgId}/audit`, {}, (items) => items.length >= 2);
 
     expect(
       (await api.request("POST", `/orgs/${orgId}/audit/exports`, { token: outsider.token, body: {} })).status,
@@ -258,10 +256,13 @@ describe("the audit pipeline through the local server", () => {
       body: { to: "2000-01-01T00:00:00Z" },
     });
     expect(ranged.body.count).toBe(0);
-    const exported = await until("audit.exported", async () => {
-      const items = await listAll(owner.token, `/orgs/${orgId}/audit`, { action: "audit.exported" });
-      return items.length === 2 ? items : undefined;
-    });
+    const exported = await listUntil(
+      "audit.exported",
+      owner.token,
+      `/orgs/${orgId}/audit`,
+      { action: "audit.exported" },
+      (items) => items.length === 2,
+    );
     expect(exported.every((item) => item.userId === owner.user.id)).toBe(true);
   });
 

@@ -18,16 +18,14 @@ import {
   thumbprint,
   verifyExport,
 } from "@voxguard/core/audit-seal";
-import { closeCache } from "@voxguard/core/cache";
 import { config } from "@voxguard/core/config";
-import { closeDb, db } from "@voxguard/core/db";
+import { db } from "@voxguard/core/db";
 import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
-import { startApi, type TestApi } from "../../test-support/http.ts";
 import { signUp, type SignedUp } from "../../test-support/identity.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
 const run = promisify(execFile);
 
-let api: TestApi;
 let aws: LocalAws;
 let admin: SignedUp;
 let keysFile: string;
@@ -47,28 +45,21 @@ async function sealedTrail(): Promise<Trail> {
   });
   expect(created.status).toBe(201);
   const orgId: string = created.body.org.id;
-  for (let n = 0; n < 5; n++) {
-    expect(
-      (
-        await api.request("POST", `/orgs/${orgId}/resources`, {
-          token: admin.token,
-          body: { type: "sensor", name: `s${n}` },
-        })
-      ).status,
-    ).toBe(201);
+  // Five resources under the first seal, three under the second.
+  const batches = [
+    [0, 5],
+    [5, 8],
+  ] as const;
+  for (const [from, to] of batches) {
+    for (let n = from; n < to; n++) {
+      const resource = await api.request("POST", `/orgs/${orgId}/resources`, {
+        token: admin.token,
+        body: { type: "sensor", name: `s${n}` },
+      });
+      expect(resource.status).toBe(201);
+    }
+    await sealPending({ only: [orgId], publish: true });
   }
-  await sealPending({ only: [orgId], publish: true });
-  for (let n = 5; n < 8; n++) {
-    expect(
-      (
-        await api.request("POST", `/orgs/${orgId}/resources`, {
-          token: admin.token,
-          body: { type: "sensor", name: `s${n}` },
-        })
-      ).status,
-    ).toBe(201);
-  }
-  await sealPending({ only: [orgId], publish: true });
   const rows = await db()
     .selectFrom("audit_log")
     .leftJoin("audit_seal_events as covered", "covered.event_id", "audit_log.id")
@@ -125,18 +116,15 @@ async function expectBreak(trail: Trail, kind: string, seq: number, eventId?: st
 
 beforeAll(async () => {
   aws = await startExportStorage();
-  api = await startApi();
+});
+afterAll(() => aws.close());
+const api = useApi();
+
+beforeAll(async () => {
   admin = await signUp(api);
   workDir = await mkdtemp(path.join(tmpdir(), "voxguard-seal-"));
   keysFile = path.join(workDir, "keys.json");
   await writeFile(keysFile, JSON.stringify((await api.request("GET", "/.well-known/voxguard-audit-keys.json")).body));
-});
-
-afterAll(async () => {
-  await api.close();
-  await aws.close();
-  await closeCache();
-  await closeDb();
 });
 
 describe("the sealed audit trail", () => {

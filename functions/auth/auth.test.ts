@@ -4,19 +4,10 @@ import { cacheKey } from "@voxguard/core/cache";
 import { db } from "@voxguard/core/db";
 import { hashToken } from "@voxguard/core/session";
 import { PASSWORD, signUp, uniqueEmail } from "../../test-support/identity.ts";
+import { auditActions } from "../../test-support/tenancy.ts";
 import { useApi } from "../../test-support/use-api.ts";
 
 const api = useApi();
-
-async function actionsOf(userId: string): Promise<string[]> {
-  const rows = await db()
-    .selectFrom("audit_log")
-    .select("action")
-    .where("user_id", "=", userId)
-    .orderBy("created_at")
-    .execute();
-  return rows.map((row) => row.action);
-}
 
 describe("the identity flow", () => {
   it("register → login → me → sessions → revoke → logout", async () => {
@@ -91,7 +82,7 @@ describe("the identity flow", () => {
     expect(after.body.code).toBe("unauthorized");
     expect(after.headers.get("content-type")).toContain("application/problem+json");
 
-    expect(await actionsOf(userId)).toEqual(["user.registered", "auth.login", "session.revoked", "auth.logout"]);
+    expect(await auditActions({ userId })).toEqual(["user.registered", "auth.login", "session.revoked", "auth.logout"]);
   });
 
   it("revokes every other session, keeping the current one", async () => {

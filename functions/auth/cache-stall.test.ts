@@ -1,34 +1,22 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cacheKey, closeCache } from "@voxguard/core/cache";
-import { reloadConfig } from "@voxguard/core/config";
-import { closeDb } from "@voxguard/core/db";
+import { cacheKey } from "@voxguard/core/cache";
 import { hashToken } from "@voxguard/core/session";
-import { startApi, type ApiAnswer, type TestApi } from "../../test-support/http.ts";
+import type { ApiAnswer } from "../../test-support/http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "../../test-support/identity.ts";
-import { startRedisServer, type RedisServer } from "../../test-support/redis-server.ts";
+import { useOwnCacheServer } from "../../test-support/own-cache-server.ts";
 import { until } from "../../test-support/until.ts";
+import { useApi } from "../../test-support/use-api.ts";
 
-let api: TestApi;
-let server: RedisServer;
-/** The test's own view of the cache server. */
-let probe: Redis;
+const cache = useOwnCacheServer();
+const api = useApi();
 /** A second process of the deployment, with its own cache client. */
 let other: ChildProcessWithoutNullStreams;
 let otherAnswers: AsyncIterator<string>;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  process.env.REDIS_URL = server.url;
-  reloadConfig();
-  await closeCache();
-  api = await startApi();
-  probe = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-  probe.on("error", () => undefined);
-  await probe.connect();
+beforeAll(() => {
   other = spawn(
     process.execPath,
     ["--import", "tsx", path.resolve(import.meta.dirname, "../../test-support/authenticate-process.ts")],
@@ -40,13 +28,8 @@ beforeAll(async () => {
   otherAnswers = createInterface({ input: other.stdout })[Symbol.asyncIterator]();
 });
 
-afterAll(async () => {
+afterAll(() => {
   other?.kill();
-  probe?.disconnect();
-  await api?.close();
-  await closeCache();
-  await closeDb();
-  await server?.stop();
 });
 
 /** What the other process makes of a token. */
@@ -133,7 +116,7 @@ const CASES: Case[] = [
       const { token, user } = await signUp(api);
       await makePlatformAdmin(user.id);
       // As if the promotion's marker had expired: the next read caches the session as an admin's.
-      await probe.del(cacheKey("session", hashToken(token)));
+      await cache.probe.del(cacheKey("session", hashToken(token)));
       return {
         token,
         admin: true,
@@ -159,7 +142,7 @@ async function acceptedElsewhere(token: string, admin: boolean): Promise<boolean
 
 /** What any process would find in the cache for the token. */
 async function cachedOldState(token: string, admin: boolean): Promise<boolean> {
-  const raw = await probe.get(cacheKey("session", hashToken(token)));
+  const raw = await cache.probe.get(cacheKey("session", hashToken(token)));
   if (raw === null || raw === "invalidated") return false;
   const cached = JSON.parse(raw) as { status: string; role: string };
   return cached.status === "active" && (!admin || cached.role === "admin");
@@ -175,7 +158,7 @@ async function expectRevoked(token: string, admin: boolean): Promise<void> {
     (await api.request("GET", "/health")).body.checks.cache === "ok" ? true : undefined,
   );
   expect(await acceptedHere(token, admin)).toBe(false);
-  await probe.del(cacheKey("session", hashToken(token)));
+  await cache.probe.del(cacheKey("session", hashToken(token)));
   expect(await acceptedHere(token, admin)).toBe(false);
   expect(await acceptedElsewhere(token, admin)).toBe(false);
 }
@@ -198,22 +181,22 @@ describe("a revocation while the cache is paused (SIGSTOP)", () => {
         expect(await acceptedElsewhere(token, admin)).toBe(true);
         expect(await cachedOldState(token, admin)).toBe(true);
 
-        server.pause();
+        cache.server.pause();
         let answer: ApiAnswer;
         if (schedule === "resumed 0.5 s into the revocation") {
           const pending = revoke();
-          const timer = setTimeout(() => server.resume(), 500);
+          const timer = setTimeout(() => cache.server.resume(), 500);
           try {
             answer = await pending;
           } finally {
             clearTimeout(timer);
-            server.resume();
+            cache.server.resume();
           }
         } else {
           try {
             answer = await revoke();
           } finally {
-            server.resume();
+            cache.server.resume();
           }
           // The cache could not confirm anything while it was stopped.
           expect(answer.status, `${schedule}: ${JSON.stringify(answer.body)}`).toBe(503);

@@ -4,6 +4,7 @@ import { db } from "@voxguard/core/db";
 import { hashToken } from "@voxguard/core/token";
 import { PASSWORD, signUp, uniqueEmail } from "../../test-support/identity.ts";
 import { startMailPipeline, tokenIn, type MailPipeline } from "../../test-support/mail.ts";
+import { auditActions } from "../../test-support/tenancy.ts";
 import { useApi } from "../../test-support/use-api.ts";
 
 let mail: MailPipeline;
@@ -15,16 +16,6 @@ const api = useApi({
   // Every request here comes from 127.0.0.1: the per-IP limit is tested in core.
   env: { EMAIL_RESEND_LIMIT: "2", PASSWORD_FORGOT_LIMIT_PER_ACCOUNT: "3", PASSWORD_FORGOT_LIMIT_PER_IP: "100000" },
 });
-
-async function actionsOf(userId: string): Promise<string[]> {
-  const rows = await db()
-    .selectFrom("audit_log")
-    .select("action")
-    .where("user_id", "=", userId)
-    .orderBy("created_at")
-    .execute();
-  return rows.map((row) => row.action);
-}
 
 /** Puts a mailed token's expiry in the past, as if its time had run out. */
 async function expire(token: string): Promise<void> {
@@ -64,7 +55,7 @@ describe("email verification", () => {
     expect(verified.status).toBe(200);
     expect(verified.body.user).toMatchObject({ id: user.user.id, emailVerified: true });
     expect((await api.request("GET", "/me", { token: user.token })).body.user.emailVerified).toBe(true);
-    expect(await actionsOf(user.user.id)).toContain("user.email_verified");
+    expect(await auditActions({ userId: user.user.id })).toContain("user.email_verified");
 
     const again = await api.request("POST", "/auth/email/verify", { body: { token } });
     expect(problemOf(again)).toMatchObject(INVALID);
@@ -143,7 +134,7 @@ describe("password reset", () => {
         await api.request("POST", "/auth/password/reset", { body: { token, newPassword: `${PASSWORD} thrice` } }),
       ),
     ).toMatchObject(INVALID);
-    const actions = await actionsOf(user.user.id);
+    const actions = await auditActions({ userId: user.user.id });
     expect(actions).toEqual(expect.arrayContaining(["user.password_reset_requested", "user.password_reset"]));
     const [event] = await db()
       .selectFrom("audit_log")

@@ -3,6 +3,7 @@ import { db } from "@voxguard/core/db";
 import { hashingPeak, resetHashingPeak } from "@voxguard/core/password";
 import { postFrom, type SourcedAnswer } from "../../test-support/http.ts";
 import { PASSWORD, uniqueEmail } from "../../test-support/identity.ts";
+import { auditWhere } from "../../test-support/tenancy.ts";
 import { useApi } from "../../test-support/use-api.ts";
 
 const LIMIT = 5;
@@ -39,12 +40,7 @@ describe("registrations", () => {
     // Another address is not affected.
     expect((await registerFrom("127.0.1.3", uniqueEmail())).status).toBe(201);
     // The refusals left a bounded trail.
-    const events = await db()
-      .selectFrom("audit_log")
-      .select("details")
-      .where("action", "=", "auth.rate_limited")
-      .where("ip_address", "=", "127.0.1.2")
-      .execute();
+    const events = await auditWhere({ action: "auth.rate_limited", ipAddress: "127.0.1.2" });
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(events.length).toBeLessThanOrEqual(4);
     for (const event of events) expect(event.details).toMatchObject({ limit: "register-ip" });

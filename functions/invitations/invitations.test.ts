@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@voxguard/core/db";
 import { signUp, uniqueEmail, type SignedUp } from "../../test-support/identity.ts";
 import { startMailPipeline, tokenIn, type MailPipeline } from "../../test-support/mail.ts";
+import { auditActions, auditOf } from "../../test-support/tenancy.ts";
 import { useApi } from "../../test-support/use-api.ts";
 
 let mail: MailPipeline;
@@ -31,16 +32,6 @@ async function orgOf(owner: SignedUp): Promise<string> {
 
 async function invite(token: string, orgId: string, email: string, role = "member") {
   return api.request("POST", `/orgs/${orgId}/invitations`, { token, body: { email, role } });
-}
-
-async function auditActions(orgId: string): Promise<string[]> {
-  const rows = await db()
-    .selectFrom("audit_log")
-    .select("action")
-    .where("org_id", "=", orgId)
-    .orderBy("created_at")
-    .execute();
-  return rows.map((row) => row.action);
 }
 
 describe("invite → mail → accept → member", () => {
@@ -76,7 +67,7 @@ describe("invite → mail → accept → member", () => {
     expect((await api.request("GET", `/orgs/${orgId}`, { token: invitee.token })).status).toBe(200);
     expect((await api.request("GET", "/me", { token: invitee.token })).body.user.emailVerified).toBe(true);
     expect((await api.request("GET", `/orgs/${orgId}/invitations`, { token: owner.token })).body.items).toEqual([]);
-    expect(await auditActions(orgId)).toEqual(
+    expect(await auditActions({ orgId })).toEqual(
       expect.arrayContaining(["invitation.created", "member.added", "invitation.accepted"]),
     );
 
@@ -253,7 +244,7 @@ describe("pending invitations", () => {
         .code,
     ).toBe("invalid_token");
     expect((await api.request("GET", `/orgs/${orgId}`, { token: invitee.token })).status).toBe(404);
-    expect(await auditActions(orgId)).toEqual(expect.arrayContaining(["invitation.revoked"]));
+    expect(await auditActions({ orgId })).toEqual(expect.arrayContaining(["invitation.revoked"]));
   });
 
   it("can't be revoked from another organization, nor an owner's invitation by an admin", async () => {
@@ -301,13 +292,7 @@ describe("accepting races", () => {
       );
       expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
       expect(answers.find((answer) => answer.status === 400)!.body.code).toBe("invalid_token");
-      const added = await db()
-        .selectFrom("audit_log")
-        .select("id")
-        .where("org_id", "=", orgId)
-        .where("action", "=", "member.added")
-        .execute();
-      expect(added).toHaveLength(1);
+      expect(await auditOf(orgId, "member.added")).toHaveLength(1);
     }
   });
 });

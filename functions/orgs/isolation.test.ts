@@ -7,10 +7,10 @@ import type { Role as OrgRole } from "@voxguard/core/org";
 import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../../test-support/http.ts";
 import {
+  exampleRequest,
   fillPath,
   orgRoutes,
   paramsOf,
-  ROUTE_CALLS,
   seedOrg,
   signUpPersonas,
   withQuery,
@@ -96,7 +96,6 @@ interface Probe {
 function pathProbes(): Probe[] {
   const probes: Probe[] = [];
   for (const route of orgRoutes.filter((r) => r.path.includes("{orgId}"))) {
-    const call = ROUTE_CALLS[route.key]!(a);
     const foreign = paramsOf(b);
     const variants: [string, Record<string, string>][] = [
       ["their organization, their ids", foreign],
@@ -113,8 +112,7 @@ function pathProbes(): Probe[] {
       probes.push({
         name: `${route.key}: ${label}`,
         method: route.method,
-        target: withQuery(fillPath(route.path, params), call.query),
-        body: call.body,
+        ...exampleRequest(route, a, params),
         mineNeeds: inMine ? route.definition.orgRole! : null,
       });
     }

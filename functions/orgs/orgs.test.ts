@@ -4,6 +4,7 @@ import { closeCache } from "@voxguard/core/cache";
 import { closeDb, db } from "@voxguard/core/db";
 import { startApi, type TestApi } from "../../test-support/http.ts";
 import { addMember, seedOrg, signUpPersonas, type Personas } from "../../test-support/org-routes.ts";
+import { ownersOf } from "../../test-support/tenancy.ts";
 
 let api: TestApi;
 let people: Personas;
@@ -230,13 +231,7 @@ describe("members over HTTP", () => {
       ]);
       expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
       expect(answers.find((answer) => answer.status === 409)!.body.code).toBe("last_owner");
-      const owners = await db()
-        .selectFrom("organization_members")
-        .select("user_id")
-        .where("org_id", "=", orgId)
-        .where("role", "=", "owner")
-        .execute();
-      expect(owners).toHaveLength(1);
+      expect(await ownersOf(orgId)).toHaveLength(1);
     }
   });
 });

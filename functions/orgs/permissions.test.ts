@@ -6,14 +6,12 @@ import type { RouteDefinition, RouteSchemas } from "../edge/route-definition.ts"
 import { startExportStorage, type LocalAws } from "../../test-support/fauxqs.ts";
 import { startApi, type TestApi } from "../../test-support/http.ts";
 import {
-  fillPath,
+  exampleRequest,
   orgRoutes,
   paramsOf,
-  ROUTE_CALLS,
   seedOrg,
   signUpPersonas,
   successStatus,
-  withQuery,
   type Personas,
 } from "../../test-support/org-routes.ts";
 
@@ -97,13 +95,11 @@ describe("the permission matrix", () => {
     const status = expected(path, definition, schemas, persona, self);
     const ids = await seedOrg(personas);
     const caller = persona === "anonymous" ? undefined : personas[persona];
-    const call = ROUTE_CALLS[key]?.(ids);
-    if (!call) throw new Error(`no request for ${key} in ROUTE_CALLS`);
     const params = paramsOf(ids, self ? { userId: caller?.userId ?? ids.targetUserId } : {});
-    const target = withQuery(fillPath(path, params), call.query);
+    const { target, body } = exampleRequest({ key, path }, ids, params);
     const answer = await api.request(method, target, {
       ...(caller ? { token: caller.token } : {}),
-      ...(call.body !== undefined ? { body: call.body } : {}),
+      ...(body !== undefined ? { body } : {}),
     });
     expect(answer.status, JSON.stringify(answer.body)).toBe(status);
     if (status >= 400) {
