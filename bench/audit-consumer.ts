@@ -4,6 +4,7 @@ import type { SQSEvent, SQSRecord } from "aws-lambda";
 import pg from "pg";
 import { uuidv7 } from "uuidv7";
 import type { AuditAction, AuditEvent } from "@voxguard/core/audit";
+import { AUDIT_COLUMNS } from "../core/audit/columns.ts";
 import { startApi, type TestApi } from "../test-support/http.ts";
 import { signUp } from "../test-support/identity.ts";
 import { count, fixed, ms, progress, summarize, type BenchResult } from "./report.ts";
@@ -78,18 +79,6 @@ function toSqsEvent(events: AuditEvent[]): SQSEvent {
   };
 }
 
-const COLUMNS = [
-  "id",
-  "org_id",
-  "user_id",
-  "action",
-  "resource_type",
-  "resource_id",
-  "details",
-  "ip_address",
-  "created_at",
-];
-
 /** The floor: one plain multi-row INSERT a batch, nothing parsed, validated or deduplicated. */
 async function rawInsert(client: pg.Client, batch: AuditEvent[]): Promise<void> {
   const values: unknown[] = [];
@@ -105,9 +94,9 @@ async function rawInsert(client: pg.Client, batch: AuditEvent[]): Promise<void> 
       e.ipAddress,
       e.createdAt,
     );
-    return `(${COLUMNS.map((_, column) => `$${row * COLUMNS.length + column + 1}`).join(", ")})`;
+    return `(${AUDIT_COLUMNS.map((_, column) => `$${row * AUDIT_COLUMNS.length + column + 1}`).join(", ")})`;
   });
-  await client.query(`INSERT INTO audit_log (${COLUMNS.join(", ")}) VALUES ${rows.join(", ")}`, values);
+  await client.query(`INSERT INTO audit_log (${AUDIT_COLUMNS.join(", ")}) VALUES ${rows.join(", ")}`, values);
 }
 
 async function stored(client: pg.Client): Promise<number> {

@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { count, fixed, progress, type BenchResult } from "./report.ts";
+import { count, fixed, median, progress, type BenchResult } from "./report.ts";
 
 /**
  * GET /me as it ships: the Lambda handler (functions/me/get.ts) invoked in this process with API
@@ -114,12 +114,6 @@ async function slice(invoke: () => Promise<Result>, ms: number): Promise<Slice> 
   }
   const used = process.cpuUsage(cpu);
   return { ops, ms: now - started, cpuMicros: used.user + used.system };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function combine(slices: Slice[]) {

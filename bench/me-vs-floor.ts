@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { startApi } from "../test-support/http.ts";
 import { signUp } from "../test-support/identity.ts";
-import { count, fixed, progress, type BenchResult } from "./report.ts";
+import { count, fixed, median, progress, type BenchResult } from "./report.ts";
 
 const CONNECTIONS = 10;
 const WARMUP_SECONDS = 2;
@@ -22,12 +22,6 @@ export interface LoadResult {
 
 interface Slice extends LoadResult {
   cpuMicros: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Throughput over all slices; latency percentiles as the median of the slices' own. */

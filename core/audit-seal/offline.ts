@@ -13,6 +13,8 @@ const ExportHeader = z.object({
 });
 export type ExportHeader = z.infer<typeof ExportHeader>;
 
+// Plain strings where the API's Info checks uuids and datetimes: an edited value must reach the
+// chain check and show as a break at its seal, not refuse the whole file as malformed.
 const ExportedEvent = z.object({
   id: z.string(),
   orgId: z.nullable(z.string()),

@@ -3,7 +3,7 @@ import canonicalize from "canonicalize";
 import type { Info as AuditEvent } from "../audit/schema.ts";
 import type { AuditSealRow } from "../db/schema.ts";
 import { leafHash, unpackLeaves } from "./merkle.ts";
-import type { SealBody, SealDigest } from "./schema.ts";
+import { SealBody, type SealDigest } from "./schema.ts";
 
 /** RFC 8785 (JCS): one byte sequence for one JSON value, whatever produced it. */
 export function canonicalJson(value: unknown): string {
@@ -54,36 +54,11 @@ export function sealHash(body: SealBody): string {
   return createHash("sha256").update(canonicalJson(body)).digest("hex");
 }
 
+const SIGNED_FIELDS = Object.keys(SealBody.shape) as (keyof SealBody)[];
+
 /** Only the signed fields, in case the object carries more (a digest, a row). */
 export function bodyOf(seal: SealBody): SealBody {
-  const {
-    v,
-    chain,
-    orgId,
-    seq,
-    prevHash,
-    merkleRoot,
-    indexHash,
-    eventCount,
-    firstEventAt,
-    lastEventAt,
-    sealedAt,
-    keyId,
-  } = seal;
-  return {
-    v,
-    chain,
-    orgId,
-    seq,
-    prevHash,
-    merkleRoot,
-    indexHash,
-    eventCount,
-    firstEventAt,
-    lastEventAt,
-    sealedAt,
-    keyId,
-  };
+  return Object.fromEntries(SIGNED_FIELDS.map((field) => [field, seal[field]])) as SealBody;
 }
 
 export function digestOf(row: AuditSealRow): SealDigest {

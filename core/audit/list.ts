@@ -9,6 +9,7 @@ import { requireRole } from "../access/index.ts";
 import { invalidCursor, paginate, type PageResult } from "../pagination/index.ts";
 import { MAX_SEARCH_WORDS, searchAudit } from "../search/index.ts";
 import { timeRange } from "../validation/index.ts";
+import { AUDIT_COLUMNS } from "./columns.ts";
 import type { AuditQuery, Info } from "./schema.ts";
 import { quickwit } from "./search.ts";
 
@@ -16,18 +17,6 @@ import { quickwit } from "./search.ts";
 export type AuditScope = { type: "org"; orgId: string } | { type: "me" } | { type: "all" };
 
 type AuditSelect = SelectQueryBuilder<Database, "audit_log", AuditRow>;
-
-const COLUMNS = [
-  "id",
-  "org_id",
-  "user_id",
-  "action",
-  "resource_type",
-  "resource_id",
-  "details",
-  "ip_address",
-  "created_at",
-] as const;
 
 export function toInfo(row: AuditRow): Info {
   return {
@@ -53,7 +42,7 @@ export async function list(caller: Actor, scope: AuditScope, query: AuditQuery):
   const search = query.q ? quickwit() : undefined;
   if (query.q && search) return searchPage(actor, scope, query, query.q, from, to);
 
-  let select = filtered(db().selectFrom("audit_log").select(COLUMNS), actor, scope, query);
+  let select = filtered(db().selectFrom("audit_log").select(AUDIT_COLUMNS), actor, scope, query);
   if (query.q) select = select.where((eb) => eb.and(words(query.q!).map((word) => textMatches(word))));
   const page = await paginate(select, { createdAt: "audit_log.created_at", id: "audit_log.id" }, query);
   return { items: page.items.map(toInfo), nextCursor: page.nextCursor };
@@ -129,7 +118,7 @@ async function searchPage(
   const rows =
     ids.length === 0
       ? []
-      : await filtered(db().selectFrom("audit_log").select(COLUMNS), actor, scope, query)
+      : await filtered(db().selectFrom("audit_log").select(AUDIT_COLUMNS), actor, scope, query)
           .where("id", "in", ids)
           .execute();
   const byId = new Map(rows.map((row) => [row.id, row]));

@@ -1,5 +1,6 @@
 import * as z from "../zod/index.ts";
 import { PageQuery } from "../pagination/schema.ts";
+import { patchInput } from "../validation/patch.ts";
 import { BoundedJsonObject, Label } from "../validation/schema.ts";
 
 /** Organization roles, strongest first: owner > admin > member > viewer. */
@@ -37,18 +38,12 @@ export const CreateInput = z.strictObject({
 });
 export type CreateInput = z.input<typeof CreateInput>;
 
-export const UpdateInput = z
-  .strictObject({
-    name: z.optional(Label),
-    metadata: z.optional(BoundedJsonObject),
-    /** Platform administrators only. */
-    plan: z.optional(Plan),
-  })
-  .check(
-    z.refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-      message: "Send at least one of name, metadata, plan",
-    }),
-  );
+export const UpdateInput = patchInput({
+  name: z.optional(Label),
+  metadata: z.optional(BoundedJsonObject),
+  /** Platform administrators only. */
+  plan: z.optional(Plan),
+});
 export type UpdateInput = z.input<typeof UpdateInput>;
 
 export const ListQuery = PageQuery;

@@ -1,5 +1,6 @@
 import * as z from "../zod/index.ts";
 import { PageQuery } from "../pagination/schema.ts";
+import { patchInput } from "../validation/patch.ts";
 import { BoundedJsonObject, Label } from "../validation/schema.ts";
 
 export const Type = z.string().check(
@@ -30,17 +31,11 @@ export const CreateInput = z.strictObject({
 });
 export type CreateInput = z.input<typeof CreateInput>;
 
-export const UpdateInput = z
-  .strictObject({
-    name: z.optional(Label),
-    config: z.optional(BoundedJsonObject),
-    status: z.optional(Status),
-  })
-  .check(
-    z.refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-      message: "Send at least one of name, config, status",
-    }),
-  );
+export const UpdateInput = patchInput({
+  name: z.optional(Label),
+  config: z.optional(BoundedJsonObject),
+  status: z.optional(Status),
+});
 export type UpdateInput = z.input<typeof UpdateInput>;
 
 export const ListQuery = z.extend(PageQuery, {

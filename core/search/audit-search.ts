@@ -1,5 +1,6 @@
 import * as z from "../zod/index.ts";
 import { VisibleError } from "../error/index.ts";
+import type { AuditIndexEvent } from "./audit-index.ts";
 import { QuickwitError, type QuickwitClient } from "./quickwit.ts";
 
 export interface AuditSearchFilters {
@@ -20,15 +21,9 @@ export interface AuditSearchFilters {
   offset?: number;
 }
 
-export interface AuditSearchEvent {
-  id: string;
-  orgId: string | null;
-  userId: string | null;
-  action: string;
-  resourceType: string | null;
-  resourceId: string | null;
+/** An indexed event as a search returns it: details always an object, the time parsed. */
+export interface AuditSearchEvent extends Omit<AuditIndexEvent, "details" | "createdAt"> {
   details: Record<string, unknown>;
-  ipAddress: string | null;
   createdAt: Date;
 }
 

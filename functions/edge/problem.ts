@@ -56,65 +56,47 @@ export interface ProblemAnswer {
   unexpected: boolean;
 }
 
+function answer(
+  code: ErrorCode,
+  detail: string,
+  requestId: string,
+  extra: { errors?: FieldError[]; headers?: Record<string, string>; unexpected: boolean },
+): ProblemAnswer {
+  const status = STATUS[code];
+  return {
+    problem: {
+      type: "about:blank",
+      title: TITLE[status] ?? "Error",
+      status,
+      detail,
+      code,
+      ...(extra.errors ? { errors: extra.errors } : {}),
+      requestId,
+    },
+    headers: extra.headers ?? {},
+    unexpected: extra.unexpected,
+  };
+}
+
 export function toProblem(error: unknown, requestId: string): ProblemAnswer {
   if (error instanceof VisibleError) {
-    const status = STATUS[error.code];
     const headers: Record<string, string> = {};
     if (error.retryAfter !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(error.retryAfter)));
-    return {
-      problem: {
-        type: "about:blank",
-        title: TITLE[status] ?? "Error",
-        status,
-        detail: error.message,
-        code: error.code,
-        ...(error.errors ? { errors: error.errors } : {}),
-        requestId,
-      },
-      headers,
-      unexpected: false,
-    };
+    return answer(error.code, error.message, requestId, { errors: error.errors, headers, unexpected: false });
   }
   if (error instanceof UnavailableError || isDatabaseUnavailable(error)) {
-    return {
-      problem: {
-        type: "about:blank",
-        title: TITLE[503]!,
-        status: 503,
-        detail: "A service VoxGuard depends on is unavailable; retry shortly",
-        code: "unavailable",
-        requestId,
-      },
+    return answer("unavailable", "A service VoxGuard depends on is unavailable; retry shortly", requestId, {
       headers: { "retry-after": "1" },
       unexpected: false,
-    };
+    });
   }
   if (isRetryableTransactionError(error)) {
     // Still failing after the bounded retries (core/db): a cluster busy moving leaders or a hot
     // row, not the client's fault. Logged in full all the same.
-    return {
-      problem: {
-        type: "about:blank",
-        title: TITLE[503]!,
-        status: 503,
-        detail: "The database is busy; retry shortly",
-        code: "unavailable",
-        requestId,
-      },
+    return answer("unavailable", "The database is busy; retry shortly", requestId, {
       headers: { "retry-after": "1" },
       unexpected: true,
-    };
+    });
   }
-  return {
-    problem: {
-      type: "about:blank",
-      title: TITLE[500]!,
-      status: 500,
-      detail: "An unexpected error occurred",
-      code: "internal",
-      requestId,
-    },
-    headers: {},
-    unexpected: true,
-  };
+  return answer("internal", "An unexpected error occurred", requestId, { unexpected: true });
 }
