@@ -40,4 +40,18 @@ export const BUNDLING: Bundling = {
  * SST's esbuild target for the runtime. Its `nodejs.esbuild.target` accepts only `esnext` and
  * `es5`…`es2023` and ignores anything else ("node24" included), so the runtime decides.
  */
+/**
+ * What SST puts before an ESM function's bundle, so that CJS dependencies inside it can still call
+ * `require` and read `__dirname`: its lines and `nodejs.banner` (unset here) joined with newlines,
+ * one empty line last.
+ */
+export const SST_ESM_BANNER = [
+  `import { createRequire as topLevelCreateRequire } from 'module';`,
+  `const require = topLevelCreateRequire(import.meta.url);`,
+  `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
+  `const __filename = topLevelFileUrlToPath(import.meta.url)`,
+  `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
+  "",
+].join("\n");
+
 export const SST_TARGET: Record<typeof LAMBDA_RUNTIME, string> = { "nodejs24.x": "es2024" };

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../bench/cold-start.ts";
 import { jobs } from "../functions/jobs.ts";
 import { routes } from "../functions/routes.ts";
-import { BUNDLING, type Bundling } from "../infra/bundling.ts";
+import { BUNDLING, type Bundling, SST_ESM_BANNER } from "../infra/bundling.ts";
 import { NATIVE_PACKAGES } from "../infra/native-packages.ts";
 import { LAMBDA_RUNTIME } from "../infra/runtime.ts";
 import { buildFunctions, esbuildOptions, root, type BuiltFunction } from "./build.ts";
@@ -140,16 +140,7 @@ function sstEsbuildOptions(nodejs: Bundling, runtime: string, install: readonly 
     minifyIdentifiers: nodejs.minify,
     sourcemap: nodejs.esbuild.sourcemap === false ? false : "linked",
     external: ["sharp", "pg-native", ...install],
-    banner: {
-      js: [
-        `import { createRequire as topLevelCreateRequire } from 'module';`,
-        `const require = topLevelCreateRequire(import.meta.url);`,
-        `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
-        `const __filename = topLevelFileUrlToPath(import.meta.url)`,
-        `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
-        "",
-      ].join("\n"),
-    },
+    banner: { js: SST_ESM_BANNER },
   };
 }
 

@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
 import { jobs } from "../functions/jobs.ts";
 import { routes } from "../functions/routes.ts";
-import { BUNDLING, SST_TARGET } from "../infra/bundling.ts";
+import { BUNDLING, SST_ESM_BANNER, SST_TARGET } from "../infra/bundling.ts";
 import { LAMBDA_RUNTIME } from "../infra/runtime.ts";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -109,18 +109,7 @@ export function esbuildOptions(): BuildOptions {
     metafile: true,
     write: true,
     external: [...FORCE_EXTERNAL, ...INSTALLED],
-    // CJS dependencies inside an ESM bundle still call require and read __dirname.
-    banner: {
-      js: [
-        `import { createRequire as topLevelCreateRequire } from 'module';`,
-        `const require = topLevelCreateRequire(import.meta.url);`,
-        `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
-        `const __filename = topLevelFileUrlToPath(import.meta.url)`,
-        `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
-        // SST joins its lines and `nodejs.banner` (unset here) with newlines: one empty line last.
-        "",
-      ].join("\n"),
-    },
+    banner: { js: SST_ESM_BANNER },
     logLevel: "warning",
   };
 }
