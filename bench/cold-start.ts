@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build as esbuild } from "esbuild";
-import type { BenchResult } from "./report.ts";
+import { type BenchResult, median } from "./report.ts";
 import { buildFunctions, esbuildOptions, kb, root, type BuiltFunction } from "../scripts/build.ts";
 
 /** Fresh processes a row; `COLD_START_RUNS=25` for a steadier figure. */
@@ -139,12 +139,6 @@ function bareNode(): number {
   const started = performance.now();
   spawnSync(process.execPath, ["-e", ""], { env: childEnv({}) });
   return performance.now() - started;
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
