@@ -5,10 +5,11 @@ import { GetObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { sql } from "kysely";
+import Cursor from "pg-cursor";
 import { uuidv7 } from "uuidv7";
 import type { Actor } from "../actor/index.ts";
 import { config, type Config } from "../config/index.ts";
-import { db } from "../db/index.ts";
+import { db, enableStreaming } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
 import { requireRole } from "../access/index.ts";
@@ -17,6 +18,9 @@ import { loadSeals, sealSpan } from "../audit-seal/evidence.ts";
 import { emit } from "./emit.ts";
 import { toInfo } from "./list.ts";
 import type { AuditExportInfo, AuditExportRequest } from "./schema.ts";
+
+// The export streams rows from a database cursor; no other function carries pg-cursor.
+enableStreaming(Cursor);
 
 /** Rows fetched from the cursor at a time, and lines handed to gzip at a time. */
 const CHUNK_ROWS = 1_000;

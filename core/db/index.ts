@@ -1,8 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Kysely, PostgresDialect, type Transaction } from "kysely";
+import { Kysely, type PostgresCursorConstructor, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
-import Cursor from "pg-cursor";
 import { config } from "../config/index.ts";
 import { log } from "../log/index.ts";
 import type { Database } from "./schema.ts";
@@ -52,11 +51,27 @@ function createPool(): pg.Pool {
   return created;
 }
 
+let streamingCursor: PostgresCursorConstructor | undefined;
+
+/**
+ * Lets kysely's `.stream()` run, with pg-cursor. Only a module that streams registers it, so only
+ * its function's bundle carries pg-cursor's code; the dialect asks for a cursor when a stream starts,
+ * so registering after the first db() still counts.
+ */
+export function enableStreaming(cursor: PostgresCursorConstructor): void {
+  streamingCursor = cursor;
+}
+
+const deferredCursor = function (this: unknown, sql: string, parameters: unknown[]) {
+  if (!streamingCursor) throw new Error("Streaming needs enableStreaming(Cursor) from pg-cursor first");
+  return new streamingCursor(sql, parameters);
+} as unknown as PostgresCursorConstructor;
+
 /** The process-wide kysely instance, created on first use so a warm Lambda reuses its pool. */
 export function db(): Kysely<Database> {
   if (!kysely) {
     pool = createPool();
-    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: deferredCursor }) });
   }
   return kysely;
 }
