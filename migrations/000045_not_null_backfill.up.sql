@@ -28,7 +28,10 @@ UPDATE resources SET updated_at = created_at WHERE updated_at IS NULL;
 -- Only events no seal covers yet: a sealed event's leaf hash covers its details and time as stored,
 -- and rewriting them would make the seal fail verification. The application never stored either
 -- as NULL; a sealed row that has one makes 000046 fail and name the column instead of being changed.
+-- Sealed is either mark: a coverage row, or seal_seq set by a sealer of the release before.
 UPDATE audit_log SET details = '{}'::jsonb
-WHERE details IS NULL AND NOT EXISTS (SELECT 1 FROM audit_seal_events s WHERE s.event_id = audit_log.id);
+WHERE details IS NULL AND seal_seq IS NULL
+  AND NOT EXISTS (SELECT 1 FROM audit_seal_events s WHERE s.event_id = audit_log.id);
 UPDATE audit_log SET created_at = now()
-WHERE created_at IS NULL AND NOT EXISTS (SELECT 1 FROM audit_seal_events s WHERE s.event_id = audit_log.id);
+WHERE created_at IS NULL AND seal_seq IS NULL
+  AND NOT EXISTS (SELECT 1 FROM audit_seal_events s WHERE s.event_id = audit_log.id);

@@ -240,7 +240,9 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
       return seals;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) {
+    // Only a seal number taken first is a race. An event already covered (its audit_seal_events row
+    // exists) would stall its chain on every run if passed off as one: that fails loudly instead.
+    if (isUniqueViolation(error, "audit_seals_pkey")) {
       log.info("another sealer sealed part of this batch first; it is left to that one", { chains: batch.length });
       return undefined;
     }
