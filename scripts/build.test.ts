@@ -157,28 +157,67 @@ describe("the measured build is the deployed one", () => {
     expect(BUNDLING.esbuild.keepNames).toBe(false);
   });
 
-  it("uses the plugins SST loads, and they turn `debug` into the stub as SST's bridge runs them", () => {
-    expect(esbuildOptions().plugins?.map((plugin) => plugin.name)).toEqual(["no-debug"]);
+  it("uses the plugins SST loads, and they work as SST's bridge runs them", () => {
+    expect(esbuildOptions().plugins?.map((plugin) => plugin.name)).toEqual(["no-debug", "require-builtins"]);
     // SST 4.17.1's bridge, restated: plain `node` imports the file and calls each plugin's setup
-    // with its own API; esbuild's every resolve arrives as {id, command, value: {path, …}}, and each
-    // filter is tested against the message's (absent) `path`, not value.path.
+    // with its own API; esbuild's every resolve and load arrives as {id, command, value: {path, …}},
+    // and each filter is tested against the message's (absent) `path`, not value.path.
     const script = `
       const { default: plugins } = await import(process.argv[1]);
-      const hooks = [];
-      for (const plugin of plugins) plugin.setup({ onResolve: (options, callback) => hooks.push({ options, callback }), onLoad() {}, onEnd() {} });
+      const hooks = { resolve: [], load: [] };
+      for (const plugin of plugins)
+        plugin.setup({
+          onResolve: (options, callback) => hooks.resolve.push({ options, callback }),
+          onLoad: (options, callback) => hooks.load.push({ options, callback }),
+          onEnd() {},
+        });
       const bridge = async (msg) => {
-        for (const { options, callback } of hooks) if (new RegExp(options.filter).test(msg.path)) { const reply = await callback(msg.value); if (reply) return reply; }
+        for (const { options, callback } of hooks[msg.command]) if (new RegExp(options.filter).test(msg.path)) { const reply = await callback(msg.value); if (reply) return reply; }
         return {};
       };
-      const resolve = (path, id) => bridge({ id, command: "resolve", value: { path, importer: "/x/node_modules/ioredis/built/utils/debug.js", kind: "require-call" } });
-      console.log(JSON.stringify([await resolve("debug", 0), await resolve("debug-like", 1), await resolve("./debug", 2)]));
+      const resolve = (path, kind) => bridge({ id: 0, command: "resolve", value: { path, importer: "/x/node_modules/ioredis/built/utils/debug.js", kind } });
+      const load = (path, namespace) => bridge({ id: 1, command: "load", value: { path, namespace } });
+      console.log(JSON.stringify([
+        await resolve("debug", "require-call"),
+        await resolve("debug-like", "require-call"),
+        await resolve("./debug", "require-call"),
+        await resolve("node:fs", "import-statement"),
+        await resolve("crypto", "import-statement"),
+        await resolve("crypto", "require-call"),
+        await resolve("kysely", "import-statement"),
+        await load("node:fs", "node-builtin"),
+        await load("/x/core/db/index.ts", "file"),
+      ]));
     `;
     const out = execFileSync(
       process.execPath,
       ["--input-type=module", "-e", script, pathToFileURL(join(root, BUNDLING.plugins)).href],
       { encoding: "utf8" },
     );
-    expect(JSON.parse(out)).toEqual([{ path: join(root, "scripts", "no-debug.ts") }, {}, {}]);
+    expect(JSON.parse(out)).toEqual([
+      { path: join(root, "scripts", "no-debug.ts") },
+      {},
+      {},
+      { path: "node:fs", namespace: "node-builtin" },
+      { path: "crypto", namespace: "node-builtin" },
+      {},
+      {},
+      { contents: 'module.exports = require("node:fs");', loader: "js" },
+      {},
+    ]);
+  });
+
+  it("leaves no import of a Node builtin in a bundle: each is a require", () => {
+    for (const fn of built) {
+      const imports = [...readFileSync(fn.outfile, "utf8").matchAll(/^import .* from ["']([^"']+)["']/gm)].map(
+        (m) => m[1],
+      );
+      // The two imports SST's banner itself writes (`module`, `url`) are the only ones left.
+      expect({ fn: fn.name, imports: [...new Set(imports)].sort() }).toEqual({
+        fn: fn.name,
+        imports: ["module", "url"],
+      });
+    }
   });
 });
 

@@ -4,10 +4,14 @@ import { linkedVariables } from "./linked.ts";
 
 export { linkedVariables } from "./linked.ts";
 
-const positiveInt = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
+// Every function builds all of these at start, and zod's constructors, more than the parse, are
+// what that costs: a kind of variable is one schema, shared by every variable of that kind.
+const PositiveInt = z.coerce.number().check(z.int(), z.positive());
+const positiveInt = (fallback: number) => z._default(PositiveInt, fallback);
 // An empty variable (an unset SST secret) means "not configured", as if it were missing.
 const blankAsMissing = z.transform((value: unknown) => (value === "" ? undefined : value));
 const optionalUrl = z.pipe(blankAsMissing, z.optional(z.url()));
+const optionalText = z.pipe(blankAsMissing, z.optional(z.string()));
 // "VoxGuard <no-reply@example.com>" or a bare address: SES takes either as FromEmailAddress.
 const sender = z.pipe(
   blankAsMissing,
@@ -84,8 +88,8 @@ const Environment = z.object({
   MAIL_FROM: sender,
   MAIL_QUEUE_URL: optionalUrl,
   // The AWS SDK's own variables, as Lambda (AWS_REGION) and the local server (the endpoints) set them.
-  AWS_REGION: z.pipe(blankAsMissing, z.optional(z.string())),
-  AWS_DEFAULT_REGION: z.pipe(blankAsMissing, z.optional(z.string())),
+  AWS_REGION: optionalText,
+  AWS_DEFAULT_REGION: optionalText,
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_S3: optionalUrl,
   AWS_ENDPOINT_URL_SESV2: optionalUrl,
@@ -99,7 +103,7 @@ const Environment = z.object({
   INVITATION_LIMIT_PER_ORG: positiveInt(50),
   MAIL_LIMIT_WINDOW_SECONDS: positiveInt(3600),
   // The sealer's Ed25519 private key as a JWK (a secret: only the sealing job gets it).
-  AUDIT_SEAL_KEY: z.pipe(blankAsMissing, z.optional(z.string())),
+  AUDIT_SEAL_KEY: optionalText,
   // Public JWKs that verify seals: retired keys, and on functions that don't seal, the current one.
   AUDIT_SEAL_PUBLIC_KEYS: z._default(z.string(), "[]"),
 });

@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import { sql } from "kysely";
 import type { UserActor } from "../actor/index.ts";
 import * as Cache from "../cache/index.ts";
