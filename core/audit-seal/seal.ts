@@ -153,8 +153,11 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
           )
           RETURNING event_id
         )
+        -- The events by primary key, as one array: joined to the CTE, whose row count the planner
+        -- can't know (it guessed ten times the batch), it hashed the whole of audit_log a batch.
         SELECT a.id, a.org_id, a.user_id, a.action, a.resource_type, a.resource_id, a.details, a.ip_address, a.created_at
-        FROM taken JOIN audit_log a ON a.id = taken.event_id
+        FROM audit_log a
+        WHERE a.id = ANY(ARRAY(SELECT event_id FROM taken))
       `.execute(tx);
       if (rows.length === 0) return [];
 
