@@ -71,7 +71,7 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
       result.complete = true;
       break;
     }
-    // Batches hold disjoint chains: as many run at once as the pool has connections.
+    // Batches hold disjoint chains, so lanes never contend with each other; each holds a connection.
     const batches = pack(chains);
     const lane = async () => {
       for (let batch = batches.shift(); batch && !shouldStop(); batch = batches.shift()) {
@@ -90,7 +90,7 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
         }
       }
     };
-    await Promise.all(Array.from({ length: config().databasePoolMax }, lane));
+    await Promise.all(Array.from({ length: config().auditSeal.lanes }, lane));
   }
   return result;
 }
