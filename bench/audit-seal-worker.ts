@@ -1,8 +1,8 @@
 // A sealer in a process of its own, as the scheduled function is in AWS (its own connections and
 // CPU time). Two modes, chosen by the parent's first message:
-// - "start"/"pause": seals whatever is pending, again and again (a second apart) while the parent
-//   says so; on "pause" it stops at the next batch and answers "idle", so a round measured without
-//   it really is without it.
+// - { run } and "drain": { run: n } is one run as the job makes it, stopping new batches once it has
+//   sealed n events (what one interval stored, its work a run); "drain" seals until nothing is
+//   pending. Both answer "done" when they end.
 // - { schedule }: runs as the deployed job does, a run every SEAL_AUDIT_EVERY_MINUTES from the first,
 //   each stopping new batches after SEAL_AUDIT_RUN_BUDGET_MS and writing digests, and tells the
 //   parent when each batch of seals committed and which events it covers (a SealCommit), so the
@@ -14,6 +14,10 @@ import { SEAL_AUDIT_EVERY_MINUTES, SEAL_AUDIT_RUN_BUDGET_MS } from "../functions
 
 export interface ScheduleMessage {
   schedule: true;
+}
+
+export interface RunMessage {
+  run: number;
 }
 
 export interface SealCommit {
@@ -30,26 +34,29 @@ export interface WorkerReport {
   cpuMs: number;
 }
 
-let sealing = false;
 let scheduled = false;
 let stopping = false;
-let busy = false;
+/** Events the next run seals at least (Infinity: until nothing is pending); undefined: idle. */
+let wanted: number | undefined;
 const durations: number[] = [];
 let sealed = 0;
 let cpuMs = 0;
 
-process.on("message", (message: string | ScheduleMessage) => {
-  if (message === "start") sealing = true;
-  if (message === "pause") {
-    sealing = false;
-    if (!busy) process.send!("idle");
-  }
+// In a session of its own it would outlive a parent that died without saying "stop".
+process.on("disconnect", () => process.exit(1));
+
+let woken: () => void = () => undefined;
+const nextMessage = () => new Promise<void>((resolve) => (woken = resolve));
+
+process.on("message", (message: string | ScheduleMessage | RunMessage) => {
+  if (message === "drain") wanted = Number.POSITIVE_INFINITY;
   if (message === "stop") stopping = true;
-  if (typeof message === "object" && message.schedule) scheduled = true;
+  if (typeof message === "object" && "run" in message) wanted = message.run;
+  if (typeof message === "object" && "schedule" in message) scheduled = true;
+  woken();
 });
 
 async function timed(options: SealRunOptions): Promise<void> {
-  busy = true;
   const started = performance.now();
   const cpu = process.cpuUsage();
   const result = await sealPending(options);
@@ -57,17 +64,25 @@ async function timed(options: SealRunOptions): Promise<void> {
   cpuMs += (used.user + used.system) / 1000;
   if (result.events > 0) durations.push(performance.now() - started);
   sealed += result.events;
-  busy = false;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 while (!stopping && !scheduled) {
-  if (sealing) {
-    await timed({ shouldStop: () => !sealing || stopping });
-    if (!sealing) process.send!("idle");
+  if (wanted === undefined) {
+    await nextMessage();
+    continue;
   }
-  await pause(sealing ? 1_000 : 20);
+  const enough = wanted;
+  let run = 0;
+  await timed({
+    shouldStop: () => run >= enough,
+    onSealed: (seals) => {
+      run += seals.reduce((sum, seal) => sum + seal.eventCount, 0);
+    },
+  });
+  wanted = undefined;
+  process.send!("done");
 }
 
 if (scheduled) {
