@@ -108,6 +108,18 @@ function consumerEvents(orgIds: string[], n: number): SQSEvent[] {
 }
 
 /**
+ * Nice 19 for a process of its own session. Linux with autogroup scheduling (the default on most
+ * distributions, and this box) shares CPU between sessions first and applies a process's nice only
+ * within its session: niced alone, the sealer would still take its session's full share from
+ * PostgreSQL and the consumer. The session's nice (/proc/<pid>/autogroup) is what yields to them.
+ */
+function lowestPriority(pid: number): void {
+  os.setPriority(pid, os.constants.priority.PRIORITY_LOW);
+  const autogroup = `/proc/${pid}/autogroup`;
+  if (existsSync(autogroup)) writeFileSync(autogroup, String(os.constants.priority.PRIORITY_LOW));
+}
+
+/**
  * The consumer alone and with a sealer beside it, in alternating rounds of the same size, so both
  * meet the same load and each round beside the sealer is charged with one interval's sealing.
  *
@@ -122,32 +134,23 @@ function consumerEvents(orgIds: string[], n: number): SQSEvent[] {
  * more events each and a seal's own cost weighs less.
  *
  * Deployed, the sealer is a Lambda of its own: its CPU is not the consumer's, only the database is
- * shared. Here both share two cores. `niced` models the deployment: the sealer's node process runs
+ * shared. Here both share two cores. "niced" models the deployment: the sealer's node process runs
  * at the lowest CPU priority (nice 19), so it gets only the CPU the consumer and PostgreSQL leave
  * idle, while its database backends, like the consumer's, keep the normal priority: its database
  * work costs the consumer in full, and so does its node CPU if the run outlasts the consumer's
- * round (the round waits for it). Without it (`niced` false) the sealer's node CPU competes with the
- * consumer too, a cost no deployment has; that figure is reported beside, as information.
+ * round (the round waits for it). "unniced" leaves the sealer's node process at normal priority, so
+ * that it competes with the consumer for CPU too, a cost no deployment has; "control" runs the same
+ * rounds with a niced sealer that seals nothing in them: what the rounds' order and the box alone
+ * make of the ratio. Both are reported beside the target, as information.
  */
-/**
- * Nice 19 for a process of its own session. Linux with autogroup scheduling (the default on most
- * distributions, and this box) shares CPU between sessions first and applies a process's nice only
- * within its session: niced alone, the sealer would still take its session's full share from
- * PostgreSQL and the consumer. The session's nice (/proc/<pid>/autogroup) is what yields to them.
- */
-function lowestPriority(pid: number): void {
-  os.setPriority(pid, os.constants.priority.PRIORITY_LOW);
-  const autogroup = `/proc/${pid}/autogroup`;
-  if (existsSync(autogroup)) writeFileSync(autogroup, String(os.constants.priority.PRIORITY_LOW));
-}
-
 async function consumerBeside(
   client: pg.Client,
-  niced: boolean,
+  mode: "niced" | "unniced" | "control",
 ): Promise<{ result: BenchResult; durations: number[] }> {
   const { handler } = await import("../functions/queue/audit-consumer.ts");
   const orgIds = Array.from({ length: ORGS }, () => randomUUID());
   const perRound = ROUND_EVENTS;
+  const niced = mode !== "unniced";
   const worker = fork(path.join(import.meta.dirname, "audit-seal-worker.ts"), {
     execArgv: ["--import", "tsx"],
     env: process.env,
@@ -183,7 +186,7 @@ async function consumerBeside(
   try {
     progress(
       "audit-seal",
-      `${count(CONSUMER_EVENTS)} events through the consumer alone and ${count(CONSUMER_EVENTS)} with a sealer beside it${niced ? " (its node process at nice 19)" : ""}, ${ROUNDS} rounds each`,
+      `${count(CONSUMER_EVENTS)} events through the consumer alone and ${count(CONSUMER_EVENTS)} with a sealer beside it (${mode === "control" ? "the control: sealing nothing" : niced ? "its node process at nice 19" : "at normal priority"}), ${ROUNDS} rounds each`,
     );
     for (let round = 0; round < 2 * ROUNDS; round++) {
       // Alone, beside, beside, alone, ...: neither kind always comes first, and what a round
@@ -200,7 +203,7 @@ async function consumerBeside(
       }
       const pending = await unsealed();
       const started = performance.now();
-      const sealing = seal({ run: pending });
+      const sealing = seal({ run: mode === "control" ? 0 : pending });
       await store(batches);
       const stored = performance.now();
       await sealing;
@@ -218,23 +221,29 @@ async function consumerBeside(
   const alone = (CONSUMER_EVENTS / aloneMs) * 1000;
   const beside = (CONSUMER_EVENTS / besideMs) * 1000;
   const sealing = `a round is ${count(perRound)} events; in the rounds beside it the sealer ran once a round (deployed: once a minute) over the round before's events and sealed ${count(sealedBeside)} events in all while the consumer stored ${count(CONSUMER_EVENTS)}; its runs outlasted the consumer by ${ms(overMs)} in all, charged to the rounds; its own process used ${ms(cpuMs)} of CPU for the ${count(2 * CONSUMER_EVENTS)} events of all rounds`;
-  return {
-    durations,
-    result: niced
-      ? {
-          name: "audit-seal:consumer",
-          figures: `consumer alone ${count(alone)} events/s | with sealing beside it ${count(beside)} events/s`,
-          ratio: beside / alone,
-          ratioOf: "beside/alone events/s",
-          target: { op: ">=", value: 0.95 },
-          note: `${sealing}; its node process at nice 19, as a Lambda of its own takes none of the consumer's CPU, its database backends at normal priority, as the database is what they share deployed`,
-        }
-      : {
-          name: "audit-seal:consumer-unniced",
-          figures: `consumer alone ${count(alone)} events/s | with sealing beside it ${count(beside)} events/s  ·  ratio beside/alone events/s ${fixed(beside / alone, 2)}`,
-          note: `information, not the target: the same with the sealer's node process at normal priority, so that on this 2-core box it also takes the consumer's CPU, which a Lambda of its own would not; ${sealing}`,
-        },
+  const figures = `consumer alone ${count(alone)} events/s | with sealing beside it ${count(beside)} events/s`;
+  const ratio = `ratio beside/alone events/s ${fixed(beside / alone, 2)}`;
+  const results: Record<typeof mode, BenchResult> = {
+    niced: {
+      name: "audit-seal:consumer",
+      figures,
+      ratio: beside / alone,
+      ratioOf: "beside/alone events/s",
+      target: { op: ">=", value: 0.95 },
+      note: `${sealing}; its node process at nice 19, as a Lambda of its own takes none of the consumer's CPU, its database backends at normal priority, as the database is what they share deployed`,
+    },
+    unniced: {
+      name: "audit-seal:consumer-unniced",
+      figures: `${figures}  ·  ${ratio}`,
+      note: `information, not the target: the same with the sealer's node process at normal priority, so that on this 2-core box it also takes the consumer's CPU, which a Lambda of its own would not; ${sealing}`,
+    },
+    control: {
+      name: "audit-seal:consumer-control",
+      figures: `${figures}  ·  ${ratio}`,
+      note: `information: the same rounds, the sealer's runs beside the consumer sealing nothing (it still seals every round's events outside the timing), so what this ratio is off 1 is the rounds' order and the noise of the box, not sealing`,
+    },
   };
+  return { durations, result: results[mode] };
 }
 
 /**
@@ -317,8 +326,8 @@ export async function run(): Promise<BenchResult[]> {
     await aws.createBucket(config().s3Bucket);
     const backlog = await sealBacklog(client);
     const results = [backlog.result];
-    for (const niced of [true, false]) {
-      const beside = await consumerBeside(client, niced);
+    for (const mode of ["niced", "unniced", "control"] as const) {
+      const beside = await consumerBeside(client, mode);
       const runs = beside.durations;
       results.push({
         ...beside.result,
