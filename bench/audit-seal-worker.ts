@@ -1,8 +1,8 @@
 // A sealer in a process of its own, as the scheduled function is in AWS (its own connections and
 // CPU time). Two modes, chosen by the parent's first message:
-// - { run } and "drain": { run: n } is one run as the job makes it, stopping new batches once it has
-//   sealed n events (what one interval stored, its work a run); "drain" seals until nothing is
-//   pending. Both answer "done" when they end.
+// - "run", "drain" and "skip": "run" is one run as the job makes it (it seals what is listed when it
+//   starts); "drain" is the same, named for when nothing is stored meanwhile, so that it leaves
+//   nothing pending; "skip" seals nothing (a control). Each answers "done" when it ends.
 // - { schedule }: runs as the deployed job does, a run every SEAL_AUDIT_EVERY_MINUTES from the first,
 //   each stopping new batches after SEAL_AUDIT_RUN_BUDGET_MS and writing digests, and tells the
 //   parent when each batch of seals committed and which events it covers (a SealCommit), so the
@@ -14,10 +14,6 @@ import { SEAL_AUDIT_EVERY_MINUTES, SEAL_AUDIT_RUN_BUDGET_MS } from "../functions
 
 export interface ScheduleMessage {
   schedule: true;
-}
-
-export interface RunMessage {
-  run: number;
 }
 
 export interface SealCommit {
@@ -36,8 +32,8 @@ export interface WorkerReport {
 
 let scheduled = false;
 let stopping = false;
-/** Events the next run seals at least (Infinity: until nothing is pending); undefined: idle. */
-let wanted: number | undefined;
+/** What the parent asked for last, until it is done. */
+let asked: "run" | "skip" | undefined;
 const durations: number[] = [];
 let sealed = 0;
 let cpuMs = 0;
@@ -48,11 +44,11 @@ process.on("disconnect", () => process.exit(1));
 let woken: () => void = () => undefined;
 const nextMessage = () => new Promise<void>((resolve) => (woken = resolve));
 
-process.on("message", (message: string | ScheduleMessage | RunMessage) => {
-  if (message === "drain") wanted = Number.POSITIVE_INFINITY;
+process.on("message", (message: string | ScheduleMessage) => {
+  if (message === "run" || message === "drain") asked = "run";
+  if (message === "skip") asked = "skip";
   if (message === "stop") stopping = true;
-  if (typeof message === "object" && "run" in message) wanted = message.run;
-  if (typeof message === "object" && "schedule" in message) scheduled = true;
+  if (typeof message === "object" && message.schedule) scheduled = true;
   woken();
 });
 
@@ -69,19 +65,12 @@ async function timed(options: SealRunOptions): Promise<void> {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 while (!stopping && !scheduled) {
-  if (wanted === undefined) {
+  if (asked === undefined) {
     await nextMessage();
     continue;
   }
-  const enough = wanted;
-  let run = 0;
-  await timed({
-    shouldStop: () => run >= enough,
-    onSealed: (seals) => {
-      run += seals.reduce((sum, seal) => sum + seal.eventCount, 0);
-    },
-  });
-  wanted = undefined;
+  if (asked === "run") await timed({});
+  asked = undefined;
   process.send!("done");
 }
 

@@ -9,7 +9,7 @@ import pg from "pg";
 import { uuidv7 } from "uuidv7";
 import type { AuditEvent } from "@voxguard/core/audit";
 import { startLocalAws } from "../test-support/fauxqs.ts";
-import type { RunMessage, SealCommit, WorkerReport } from "./audit-seal-worker.ts";
+import type { SealCommit, WorkerReport } from "./audit-seal-worker.ts";
 import { count, fixed, ms, percentile, progress, type BenchResult } from "./report.ts";
 
 const ORGS = 1_000;
@@ -125,9 +125,9 @@ function lowestPriority(pid: number): void {
  *
  * Deployed, a run seals what the minute before it stored while the consumer stores the next
  * minute's events. A round here is such an interval: a round beside the sealer runs it once over
- * what the round before stored (a run that stops starting batches once it has sealed that many,
- * and takes what it meets of the round's own events with it) while the consumer stores as many
- * again, and it ends when both are done. A round without the sealer starts on an empty list: what
+ * what the round before stored (a run seals what is listed when it starts, and takes what it meets
+ * of the round's own events in those chains along) while the consumer stores as many again, and it
+ * ends when both are done. A round without the sealer starts on an empty list: what
  * was pending is sealed before it, outside the timing, as it is another interval's work, the same
  * amount each round beside the sealer pays. A round is a minute's events at the design rate (ROUND_EVENTS), so
  * a run makes the seals a deployed run makes at that load; at a higher load a minute's seals hold
@@ -165,7 +165,7 @@ async function consumerBeside(
     if (message === "done") ran?.();
     else resolveDone(message);
   });
-  const seal = (message: "drain" | RunMessage) =>
+  const seal = (message: "run" | "drain" | "skip") =>
     new Promise<void>((resolve) => {
       ran = resolve;
       worker.send(message);
@@ -193,9 +193,13 @@ async function consumerBeside(
       // beside the sealer seals is always the round before's.
       const beside = (round % 2 === 1) === (Math.floor(round / 2) % 2 === 0);
       const batches = consumerEvents(orgIds, perRound);
+      // Another interval's work, sealed outside the timing (see above).
+      if (!beside) await seal("drain");
+      // Every round starts settled: what the work before it left to write (dirty pages, the
+      // list's dead rows) would otherwise slow whichever kind of round follows the drain.
+      await client.query("VACUUM audit_unsealed");
+      await client.query("CHECKPOINT");
       if (!beside) {
-        // Another interval's work, sealed outside the timing (see above).
-        await seal("drain");
         const started = performance.now();
         await store(batches);
         aloneMs += performance.now() - started;
@@ -203,14 +207,19 @@ async function consumerBeside(
       }
       const pending = await unsealed();
       const started = performance.now();
-      const sealing = seal({ run: mode === "control" ? 0 : pending });
+      // A run as the job makes it (it seals what is listed when it starts), or none for the control.
+      const sealing = seal(mode === "control" ? "skip" : "run");
       await store(batches);
       const stored = performance.now();
       await sealing;
       const ended = performance.now();
       besideMs += ended - started;
       overMs += ended - stored;
-      sealedBeside += pending + perRound - (await unsealed());
+      const sealedNow = pending + perRound - (await unsealed());
+      // A run that sealed less than it found listed has measured nothing.
+      if (mode !== "control" && sealedNow < pending)
+        throw new Error(`a run beside the consumer sealed ${sealedNow} of the ${pending} events listed`);
+      sealedBeside += sealedNow;
     }
     await seal("drain");
   } finally {
