@@ -1,8 +1,8 @@
 // A sealer in a process of its own, as the scheduled function is in AWS (its own connections and
 // CPU time). Two modes, chosen by the parent's first message:
-// - "start"/"pause": seals whatever is pending, again and again (a second apart) while the parent
-//   says so; on "pause" it stops at the next batch and answers "idle", so a round measured without
-//   it really is without it.
+// - "run", "drain" and "skip": "run" is one run as the job makes it (it seals what is listed when it
+//   starts); "drain" is the same, named for when nothing is stored meanwhile, so that it leaves
+//   nothing pending; "skip" seals nothing (a control). Each answers "done" when it ends.
 // - { schedule }: runs as the deployed job does, a run every SEAL_AUDIT_EVERY_MINUTES from the first,
 //   each stopping new batches after SEAL_AUDIT_RUN_BUDGET_MS and writing digests, and tells the
 //   parent when each batch of seals committed and which events it covers (a SealCommit), so the
@@ -30,26 +30,29 @@ export interface WorkerReport {
   cpuMs: number;
 }
 
-let sealing = false;
 let scheduled = false;
 let stopping = false;
-let busy = false;
+/** What the parent asked for last, until it is done. */
+let asked: "run" | "skip" | undefined;
 const durations: number[] = [];
 let sealed = 0;
 let cpuMs = 0;
 
+// In a session of its own it would outlive a parent that died without saying "stop".
+process.on("disconnect", () => process.exit(1));
+
+let woken: () => void = () => undefined;
+const nextMessage = () => new Promise<void>((resolve) => (woken = resolve));
+
 process.on("message", (message: string | ScheduleMessage) => {
-  if (message === "start") sealing = true;
-  if (message === "pause") {
-    sealing = false;
-    if (!busy) process.send!("idle");
-  }
+  if (message === "run" || message === "drain") asked = "run";
+  if (message === "skip") asked = "skip";
   if (message === "stop") stopping = true;
   if (typeof message === "object" && message.schedule) scheduled = true;
+  woken();
 });
 
 async function timed(options: SealRunOptions): Promise<void> {
-  busy = true;
   const started = performance.now();
   const cpu = process.cpuUsage();
   const result = await sealPending(options);
@@ -57,17 +60,18 @@ async function timed(options: SealRunOptions): Promise<void> {
   cpuMs += (used.user + used.system) / 1000;
   if (result.events > 0) durations.push(performance.now() - started);
   sealed += result.events;
-  busy = false;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 while (!stopping && !scheduled) {
-  if (sealing) {
-    await timed({ shouldStop: () => !sealing || stopping });
-    if (!sealing) process.send!("idle");
+  if (asked === undefined) {
+    await nextMessage();
+    continue;
   }
-  await pause(sealing ? 1_000 : 20);
+  if (asked === "run") await timed({});
+  asked = undefined;
+  process.send!("done");
 }
 
 if (scheduled) {

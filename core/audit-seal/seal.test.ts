@@ -154,6 +154,24 @@ describe("sealPending", () => {
     expect(await verifyStored(orgId)).toMatchObject({ holds: true, events: { sealed: 12_000 } });
   });
 
+  it("seals what was listed when the run started, and leaves what is stored during it to the next run", async () => {
+    const [orgId, other] = await Promise.all([createOrg([[actor, "admin"]]), createOrg([[actor, "admin"]])]);
+    await store(events(orgId, 3));
+    const meanwhile = events(other, 2);
+    let storing: Promise<void> | undefined;
+    const run = await sealPending({
+      only: [orgId, other],
+      onSealed: () => {
+        storing ??= store(meanwhile);
+      },
+    });
+    await storing;
+    expect(run).toMatchObject({ seals: 1, events: 3, complete: true });
+    expect(await sealsOf(other)).toEqual([]);
+    expect(await sealPending({ only: [orgId, other] })).toMatchObject({ seals: 1, events: 2, complete: true });
+    expect((await sealsOf(other)).map((seal) => seal.event_count)).toEqual([2]);
+  });
+
   it("never seals an event twice when sealers race, while events keep arriving", async () => {
     const orgs = await Promise.all(Array.from({ length: 4 }, () => createOrg([[actor, "admin"]])));
     const stored: AuditEvent[] = [];

@@ -37,18 +37,23 @@ export interface SealRunResult {
   published: number;
   /** Batches another sealer got to first (their events are sealed, by that sealer). */
   raced: number;
-  /** Nothing was left unsealed when the run ended. */
+  /** Nothing listed when the run started was left unsealed when it ended. */
   complete: boolean;
 }
 
 interface PendingChain {
   orgId: string | null;
+  /** Events the chain's next seal takes at most. */
   count: number;
+  /** More are listed than one seal takes. */
+  capped: boolean;
 }
 
 /**
  * Seals, chain by chain, every event stored since that chain's last seal, in bounded batches until
- * nothing is pending or `shouldStop` says so. Storage order, not event time, decides which seal an
+ * what was listed when the run started is sealed or `shouldStop` says so. Events stored meanwhile
+ * wait for the next run (a batch takes those of its own chains along): chasing them kept a backend
+ * busy for the whole budget, a seal of a few events per chain at a time, beside the consumer. Storage order, not event time, decides which seal an
  * event lands in: the consumer lists each event it stores in audit_unsealed, and a seal covers
  * exactly the rows its transaction removed from there (DELETE ... RETURNING). An event that arrives
  * late (a redelivery, a backlog) or commits after the sealer's snapshot is simply still listed at
@@ -71,7 +76,7 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
       result.complete = true;
       break;
     }
-    // Batches hold disjoint chains: as many run at once as the pool has connections.
+    // Batches hold disjoint chains, so lanes never contend with each other; each holds a connection.
     const batches = pack(chains);
     const lane = async () => {
       for (let batch = batches.shift(); batch && !shouldStop(); batch = batches.shift()) {
@@ -90,7 +95,13 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
         }
       }
     };
-    await Promise.all(Array.from({ length: config().databasePoolMax }, lane));
+    await Promise.all(Array.from({ length: config().auditSeal.lanes }, lane));
+    // Another round only for what this one could not take of what was listed: chains past the
+    // round's limit, events past a seal's.
+    if (!shouldStop() && chains.length < CHAINS_A_ROUND && !chains.some((chain) => chain.capped)) {
+      result.complete = true;
+      break;
+    }
   }
   return result;
 }
@@ -108,7 +119,11 @@ async function pendingChains(only: readonly (string | null)[] | undefined): Prom
     ORDER BY min(created_at)
     LIMIT ${CHAINS_A_ROUND}
   `.execute(db());
-  return rows.map((row) => ({ orgId: row.org_id, count: Math.min(row.pending, SEAL_MAX_EVENTS) }));
+  return rows.map((row) => ({
+    orgId: row.org_id,
+    count: Math.min(row.pending, SEAL_MAX_EVENTS),
+    capped: row.pending > SEAL_MAX_EVENTS,
+  }));
 }
 
 /** Chains grouped into batches of at most BATCH_MAX_EVENTS events and BATCH_MAX_SEALS seals. */
@@ -153,8 +168,11 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
           )
           RETURNING event_id
         )
+        -- The events by primary key, as one array: joined to the CTE, whose row count the planner
+        -- can't know (it guessed ten times the batch), it hashed the whole of audit_log a batch.
         SELECT a.id, a.org_id, a.user_id, a.action, a.resource_type, a.resource_id, a.details, a.ip_address, a.created_at
-        FROM taken JOIN audit_log a ON a.id = taken.event_id
+        FROM audit_log a
+        WHERE a.id = ANY(ARRAY(SELECT event_id FROM taken))
       `.execute(tx);
       if (rows.length === 0) return [];
 

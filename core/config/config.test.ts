@@ -18,8 +18,10 @@ describe("config", () => {
   it("applies the documented defaults", () => {
     delete process.env.DATABASE_POOL_MAX;
     delete process.env.SESSION_IDLE_SECONDS;
+    delete process.env.AUDIT_SEAL_LANES;
     const config = reloadConfig();
     expect(config.databasePoolMax).toBe(2);
+    expect(config.auditSeal.lanes).toBe(1);
     expect(config.session.idleSeconds).toBe(7 * 24 * 3600);
     expect(config.session.absoluteSeconds).toBe(30 * 24 * 3600);
   });

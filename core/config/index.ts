@@ -106,6 +106,9 @@ const Environment = z.object({
   AUDIT_SEAL_KEY: optionalText,
   // Public JWKs that verify seals: retired keys, and on functions that don't seal, the current one.
   AUDIT_SEAL_PUBLIC_KEYS: z._default(z.string(), "[]"),
+  // Sealing transactions a run keeps going at once. A background job beside the consumer: one keeps
+  // its database load to a single backend and still seals a minute's events in a few seconds.
+  AUDIT_SEAL_LANES: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 1),
 });
 
 export type Config = ReturnType<typeof parse>;
@@ -193,7 +196,7 @@ function parse(processEnv: NodeJS.ProcessEnv) {
       passwordReset: e.PASSWORD_RESET_SECONDS,
       invitation: e.INVITATION_SECONDS,
     },
-    auditSeal: { privateKey: e.AUDIT_SEAL_KEY, publicKeys: e.AUDIT_SEAL_PUBLIC_KEYS },
+    auditSeal: { privateKey: e.AUDIT_SEAL_KEY, publicKeys: e.AUDIT_SEAL_PUBLIC_KEYS, lanes: e.AUDIT_SEAL_LANES },
     aws: {
       /** Unset: the caller's fallback (the queue URL's region, else us-east-1). */
       region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
