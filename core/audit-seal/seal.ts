@@ -53,15 +53,16 @@ interface PendingChain {
  * Seals, chain by chain, every event stored since that chain's last seal, in bounded batches until
  * what was listed when the run started is sealed or `shouldStop` says so. Events stored meanwhile
  * wait for the next run (a batch takes those of its own chains along): chasing them kept a backend
- * busy for the whole budget, a seal of a few events per chain at a time, beside the consumer. Storage order, not event time, decides which seal an
- * event lands in: the consumer lists each event it stores in audit_unsealed, and a seal covers
- * exactly the rows its transaction removed from there (DELETE ... RETURNING). An event that arrives
- * late (a redelivery, a backlog) or commits after the sealer's snapshot is simply still listed at
- * the next run, and the seal that covers it says so by its time range. Audit rows are never written:
- * which seal covers an event goes to audit_seal_events. Two sealers never cover one event twice: a
- * listed row is removed once, an event has one audit_seal_events row and a seal's (chain, seq) is a
- * primary key, so the later of two racing transactions rolls back whole (or retries, on a
- * serialization failure, and finds the rows gone).
+ * busy for the whole budget, a seal of a few events per chain at a time, beside the consumer.
+ * Storage order, not event time, decides which seal an event lands in: the consumer lists each
+ * event it stores in audit_unsealed, and a seal covers exactly the rows its transaction removed
+ * from there (DELETE ... RETURNING). An event that arrives late (a redelivery, a backlog) or commits
+ * after the sealer's snapshot is simply still listed at the next run, and the seal that covers it
+ * says so by its time range. Audit rows are never written: which seal covers an event goes to
+ * audit_seal_events. Two sealers never cover one event twice: a listed row is removed once, an
+ * event has one audit_seal_events row and a seal's (chain, seq) is a primary key, so the later of
+ * two racing transactions rolls back whole (or retries, on a serialization failure, and finds the
+ * rows gone).
  */
 export async function sealPending(options: SealRunOptions = {}): Promise<SealRunResult> {
   const key = signingKey();
