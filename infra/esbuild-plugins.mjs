@@ -31,9 +31,14 @@ const BUILTIN = "node-builtin";
 export const requireBuiltinsPlugin = {
   name: "require-builtins",
   setup(build) {
-    build.onResolve({ filter: EVERYTHING }, (args) =>
-      args.kind === "import-statement" && isBuiltin(args.path) ? { path: args.path, namespace: BUILTIN } : undefined,
-    );
+    build.onResolve({ filter: EVERYTHING }, (args) => {
+      if (!isBuiltin(args.path)) return undefined;
+      if (args.kind === "import-statement") return { path: args.path, namespace: BUILTIN };
+      // The require inside the module below: external, said here rather than left to esbuild's
+      // own rule for builtins, since that module has no directory to resolve from.
+      if (args.namespace === BUILTIN) return { path: args.path, external: true };
+      return undefined;
+    });
     build.onLoad({ filter: EVERYTHING }, (args) =>
       args.namespace === BUILTIN
         ? { contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }

@@ -5,7 +5,16 @@ import { store, type AuditEvent } from "../audit/index.ts";
 import { closeDb, db } from "../db/index.ts";
 import { eventAt } from "../../test-support/audit-fixtures.ts";
 import { createOrg, createUser } from "../../test-support/tenancy.ts";
-import { canonicalJson, eventLeaf, leafHash, merkleRoot, nodeHash, sealPending, verifyStored } from "./index.ts";
+import {
+  canonicalJson,
+  eventLeaf,
+  leafHash,
+  merkleRoot,
+  nodeHash,
+  SEAL_MAX_EVENTS,
+  sealPending,
+  verifyStored,
+} from "./index.ts";
 import { eventJson } from "./record.ts";
 
 let actor: UserActor;
@@ -158,18 +167,31 @@ describe("sealPending", () => {
     const [orgId, other] = await Promise.all([createOrg([[actor, "admin"]]), createOrg([[actor, "admin"]])]);
     await store(events(orgId, 3));
     const meanwhile = events(other, 2);
-    let storing: Promise<void> | undefined;
-    const run = await sealPending({
-      only: [orgId, other],
-      onSealed: () => {
-        storing ??= store(meanwhile);
-      },
-    });
-    await storing;
+    // The run waits for the hook: the new events are committed before it could look again.
+    const run = await sealPending({ only: [orgId, other], onSealed: () => store(meanwhile) });
     expect(run).toMatchObject({ seals: 1, events: 3, complete: true });
     expect(await sealsOf(other)).toEqual([]);
     expect(await sealPending({ only: [orgId, other] })).toMatchObject({ seals: 1, events: 2, complete: true });
     expect((await sealsOf(other)).map((seal) => seal.event_count)).toEqual([2]);
+  });
+
+  it("goes on with a chain past a seal's size, and still leaves the chains that got events meanwhile", async () => {
+    const [orgId, other] = await Promise.all([createOrg([[actor, "admin"]]), createOrg([[actor, "admin"]])]);
+    await store(events(orgId, SEAL_MAX_EVENTS + 1, 1_000));
+    await store(events(other, 1));
+    let calls = 0;
+    const run = await sealPending({
+      only: [orgId, other],
+      // After the first round's seals, one more event in each chain: the capped chain's next round
+      // takes its own along, the finished chain's waits.
+      onSealed: async () => {
+        if (calls++ === 0) await Promise.all([store(events(orgId, 1)), store(events(other, 1))]);
+      },
+    });
+    expect(run).toMatchObject({ events: SEAL_MAX_EVENTS + 3, complete: true });
+    expect((await sealsOf(orgId)).map((seal) => seal.event_count)).toEqual([SEAL_MAX_EVENTS, 2]);
+    expect((await sealsOf(other)).map((seal) => seal.event_count)).toEqual([1]);
+    expect(await sealPending({ only: [orgId, other] })).toMatchObject({ seals: 1, events: 1, complete: true });
   });
 
   it("never seals an event twice when sealers race, while events keep arriving", async () => {

@@ -19,6 +19,8 @@ export const BATCH_MAX_EVENTS = 5_000;
 const BATCH_MAX_SEALS = 2_000;
 /** Chains looked at a round, oldest pending event first. */
 const CHAINS_A_ROUND = 2_000;
+/** The platform chain's key where a batch's chains are joined by id (no organization has the nil UUID). */
+const PLATFORM_KEY = "00000000-0000-0000-0000-000000000000";
 
 export interface SealRunOptions {
   /** Asked before each batch: the job stops early rather than overrun its schedule. */
@@ -28,7 +30,7 @@ export interface SealRunOptions {
   /** Only these chains (organization ids; null for the platform's): an operator sealing one, tests. */
   only?: readonly (string | null)[];
   /** Told of each batch's seals once their transaction committed (a bench observes the lag with it). */
-  onSealed?: (seals: readonly SealDigest[]) => void;
+  onSealed?: (seals: readonly SealDigest[]) => void | Promise<void>;
 }
 
 export interface SealRunResult {
@@ -50,8 +52,8 @@ interface PendingChain {
 }
 
 /**
- * Seals, chain by chain, every event stored since that chain's last seal, in bounded batches until
- * what was listed when the run started is sealed or `shouldStop` says so. Events stored meanwhile
+ * Seals, chain by chain, the events listed when the run starts (each chain's events stored since
+ * its last seal), in bounded batches until they are sealed or `shouldStop` says so. Events stored meanwhile
  * wait for the next run (a batch takes those of its own chains along): chasing them kept a backend
  * busy for the whole budget, a seal of a few events per chain at a time, beside the consumer.
  * Storage order, not event time, decides which seal an event lands in: the consumer lists each
@@ -71,8 +73,13 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
   const result: SealRunResult = { seals: 0, events: 0, published: 0, raced: 0, complete: false };
   if (options.publish) result.published += await publishPending(shouldStop);
 
+  // Which chains a round may list: at first every one (or `only`); once a round has seen the whole
+  // list, only those it could not finish (more than a seal takes). Chains it finished are not
+  // listed again, whatever has arrived in them since: that waits for the next run.
+  let scope = options.only;
+  const finished: (string | null)[] = [];
   for (let round = 0; !shouldStop() && round < 1_000; round++) {
-    const chains = await pendingChains(options.only);
+    const chains = await pendingChains(scope, finished);
     if (chains.length === 0) {
       result.complete = true;
       break;
@@ -86,7 +93,7 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
           result.raced++;
           continue;
         }
-        options.onSealed?.(sealed);
+        await options.onSealed?.(sealed);
         result.seals += sealed.length;
         result.events += sealed.reduce((sum, seal) => sum + seal.eventCount, 0);
         if (options.publish) {
@@ -97,25 +104,37 @@ export async function sealPending(options: SealRunOptions = {}): Promise<SealRun
       }
     };
     await Promise.all(Array.from({ length: config().auditSeal.lanes }, lane));
-    // Another round only for what this one could not take of what was listed: chains past the
-    // round's limit, events past a seal's.
-    if (!shouldStop() && chains.length < CHAINS_A_ROUND && !chains.some((chain) => chain.capped)) {
-      result.complete = true;
-      break;
+    if (shouldStop()) break;
+    finished.push(...chains.filter((chain) => !chain.capped).map((chain) => chain.orgId));
+    if (chains.length < CHAINS_A_ROUND) {
+      const capped = chains.filter((chain) => chain.capped).map((chain) => chain.orgId);
+      if (capped.length === 0) {
+        result.complete = true;
+        break;
+      }
+      scope = capped;
     }
   }
   return result;
 }
 
-async function pendingChains(only: readonly (string | null)[] | undefined): Promise<PendingChain[]> {
-  const orgIds = only?.filter((id): id is string => id !== null) ?? [];
-  const filter = only
-    ? sql`WHERE (org_id = ANY(${orgIds}::uuid[]) OR (${only.includes(null)}::boolean AND org_id IS NULL))`
-    : sql``;
+async function pendingChains(
+  only: readonly (string | null)[] | undefined,
+  except: readonly (string | null)[],
+): Promise<PendingChain[]> {
+  const ids = (chains: readonly (string | null)[]) => chains.filter((id): id is string => id !== null);
+  const conditions = [
+    only
+      ? sql`(org_id = ANY(${ids(only)}::uuid[]) OR (${only.includes(null)}::boolean AND org_id IS NULL))`
+      : sql`true`,
+    // NOT (org_id = ANY(…)) alone would also drop the platform chain: NULL = ANY(…) is NULL.
+    sql`(org_id IS NULL OR NOT (org_id = ANY(${ids(except)}::uuid[])))`,
+    sql`(org_id IS NOT NULL OR NOT ${except.includes(null)}::boolean)`,
+  ];
   const { rows } = await sql<{ org_id: string | null; pending: number }>`
     SELECT org_id, count(*)::int AS pending
     FROM audit_unsealed
-    ${filter}
+    WHERE ${sql.join(conditions, sql` AND `)}
     GROUP BY org_id
     ORDER BY min(created_at)
     LIMIT ${CHAINS_A_ROUND}
@@ -147,25 +166,31 @@ function pack(chains: PendingChain[]): PendingChain[][] {
 
 /** One transaction: take the batch's pending events off the list, read them and the chain heads, insert the seals. */
 async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDigest[] | undefined> {
-  const orgIds = batch.flatMap((chain) => (chain.orgId ? [chain.orgId] : []));
-  const platform = batch.some((chain) => chain.orgId === null);
+  const chainKeys = batch.map((chain) => chain.orgId ?? PLATFORM_KEY);
+  const takes = batch.map((chain) => chain.count);
   try {
     return await transaction(async (tx) => {
       // One statement removes and reads: whatever it removed is what these seals cover, whatever
       // it did not see (committed since) stays listed. A listed event whose row is gone (deleted
       // before it was sealed) is dropped from the list: nothing is left to seal.
       const { rows } = await sql<AuditRow>`
-        WITH taken AS (
+        WITH wanted AS (
+          SELECT * FROM unnest(${chainKeys}::uuid[], ${takes}::int[]) AS w(chain_key, take)
+        ),
+        taken AS (
           DELETE FROM audit_unsealed
           WHERE event_id IN (
             SELECT event_id FROM (
-              SELECT event_id, row_number() OVER (PARTITION BY org_id ORDER BY created_at, event_id) AS n
-              FROM audit_unsealed
-              -- IN (SELECT unnest): a hashed lookup per listed row, where = ANY(array) would compare
-              -- each row with every chain of the batch.
-              WHERE org_id IN (SELECT unnest(${orgIds}::uuid[])) OR (${platform}::boolean AND org_id IS NULL)
+              SELECT u.event_id, w.take,
+                     row_number() OVER (PARTITION BY u.org_id ORDER BY u.created_at, u.event_id) AS n
+              FROM audit_unsealed u
+              -- A hash join on the chain's key, where = ANY(array) would compare each listed row
+              -- with every chain of the batch.
+              JOIN wanted w ON w.chain_key = coalesce(u.org_id, ${PLATFORM_KEY}::uuid)
             ) listed
-            WHERE n <= ${SEAL_MAX_EVENTS}
+            -- As many as the chain had listed when the round counted them, not what has arrived
+            -- since: the batch stays within its bounds and the run within what it found.
+            WHERE n <= take
           )
           RETURNING event_id
         )
