@@ -56,20 +56,17 @@ function tooDeep(): VisibleError {
   );
 }
 
-// Built when a search first answers (z.lazy), not at the start of every function importing this file.
-const Hit = z.lazy(() =>
-  z.object({
-    id: z.string(),
-    org_id: z.nullish(z.string()),
-    user_id: z.nullish(z.string()),
-    action: z.string(),
-    resource_type: z.nullish(z.string()),
-    resource_id: z.nullish(z.string()),
-    details: z.nullish(z.record(z.string(), z.unknown())),
-    ip_address: z.nullish(z.string()),
-    created_at: z.union([z.string(), z.number()]),
-  }),
-);
+const Hit = z.object({
+  id: z.string(),
+  org_id: z.nullish(z.string()),
+  user_id: z.nullish(z.string()),
+  action: z.string(),
+  resource_type: z.nullish(z.string()),
+  resource_id: z.nullish(z.string()),
+  details: z.nullish(z.record(z.string(), z.unknown())),
+  ip_address: z.nullish(z.string()),
+  created_at: z.union([z.string(), z.number()]),
+});
 
 /**
  * A value inside quotes. In Quickwit's grammar (tantivy's query parser) a backslash inside a quoted

@@ -166,31 +166,23 @@ export class QuickwitUnavailableError extends UnavailableError {
 const MAX_INGEST_BYTES = 9 * 1024 * 1024;
 const MESSAGE_LIMIT = 300;
 
-// Quickwit's answers, each built when first parsed (z.lazy): only a function that talks to Quickwit
-// needs them, and every function that can reach this file would otherwise build them at start.
-const ErrorBody = z.lazy(() => z.object({ message: z.string() }));
-const IngestBody = z.lazy(() =>
-  z.object({
-    num_docs_for_processing: z.number(),
-    num_ingested_docs: z.optional(z.number()),
-    num_rejected_docs: z.optional(z.number()),
-    parse_failures: z.optional(z.array(z.object({ message: z.string(), reason: z.string(), document: z.string() }))),
-  }),
-);
-const SearchBody = z.lazy(() =>
-  z.object({
-    num_hits: z.number(),
-    hits: z.array(z.record(z.string(), z.unknown())),
-    elapsed_time_micros: z.number(),
-    errors: z._default(z.array(z.string()), []),
-  }),
-);
-const IndexMetadataBody = z.lazy(() =>
-  z.looseObject({
-    index_uid: z.optional(z.string()),
-    index_config: z.looseObject({ index_id: z.string() }),
-  }),
-);
+const ErrorBody = z.object({ message: z.string() });
+const IngestBody = z.object({
+  num_docs_for_processing: z.number(),
+  num_ingested_docs: z.optional(z.number()),
+  num_rejected_docs: z.optional(z.number()),
+  parse_failures: z.optional(z.array(z.object({ message: z.string(), reason: z.string(), document: z.string() }))),
+});
+const SearchBody = z.object({
+  num_hits: z.number(),
+  hits: z.array(z.record(z.string(), z.unknown())),
+  elapsed_time_micros: z.number(),
+  errors: z._default(z.array(z.string()), []),
+});
+const IndexMetadataBody = z.looseObject({
+  index_uid: z.optional(z.string()),
+  index_config: z.looseObject({ index_id: z.string() }),
+});
 
 interface Attempt {
   operation: string;
