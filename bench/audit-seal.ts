@@ -116,7 +116,11 @@ function consumerEvents(orgIds: string[], n: number): SQSEvent[] {
 function lowestPriority(pid: number): void {
   os.setPriority(pid, os.constants.priority.PRIORITY_LOW);
   const autogroup = `/proc/${pid}/autogroup`;
-  if (existsSync(autogroup)) writeFileSync(autogroup, String(os.constants.priority.PRIORITY_LOW));
+  try {
+    if (existsSync(autogroup)) writeFileSync(autogroup, String(os.constants.priority.PRIORITY_LOW));
+  } catch {
+    // A read-only /proc (a container): the process's own nice is all there is.
+  }
 }
 
 /**
