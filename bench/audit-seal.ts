@@ -129,8 +129,8 @@ function lowestPriority(pid: number): void {
  *
  * Deployed, a run seals what the minute before it stored while the consumer stores the next
  * minute's events. A round here is such an interval: a round beside the sealer runs it once over
- * what the round before stored (a run seals what is listed when it starts, and takes what it meets
- * of the round's own events in those chains along) while the consumer stores as many again, and it
+ * what the round before stored (a run seals what is listed when it starts) while the consumer
+ * stores as many again, and it
  * ends when both are done. A round without the sealer starts on an empty list: what was pending is
  * sealed before it, outside the timing, as it is another interval's work, the same amount each round
  * beside the sealer pays. A round is a minute's events at the design rate (ROUND_EVENTS), so a run
