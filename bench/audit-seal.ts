@@ -130,12 +130,11 @@ function lowestPriority(pid: number): void {
  * Deployed, a run seals what the minute before it stored while the consumer stores the next
  * minute's events. A round here is such an interval: a round beside the sealer runs it once over
  * what the round before stored (a run seals what is listed when it starts) while the consumer
- * stores as many again, and it
- * ends when both are done. A round without the sealer starts on an empty list: what was pending is
- * sealed before it, outside the timing, as it is another interval's work, the same amount each round
- * beside the sealer pays. A round is a minute's events at the design rate (ROUND_EVENTS), so a run
- * makes the seals a deployed run makes at that load; at a higher load a minute's seals hold more
- * events each and a seal's own cost weighs less.
+ * stores as many again, and it ends when both are done. A round without the sealer starts on an
+ * empty list: what was pending is sealed before it, outside the timing, as it is another interval's
+ * work, the same amount each round beside the sealer pays. A round is a minute's events at the
+ * design rate (ROUND_EVENTS), so a run makes the seals a deployed run makes at that load; at a
+ * higher load a minute's seals hold more events each and a seal's own cost weighs less.
  *
  * Deployed, the sealer is a Lambda of its own: its CPU is not the consumer's, only the database is
  * shared. Here both share two cores. "niced" models the deployment: the sealer's node process runs
