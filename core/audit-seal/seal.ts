@@ -53,9 +53,9 @@ interface PendingChain {
 
 /**
  * Seals, chain by chain, the events listed when the run starts (each chain's events stored since
- * its last seal), in bounded batches until they are sealed or `shouldStop` says so. Events stored meanwhile
- * wait for the next run (a batch takes those of its own chains along): chasing them kept a backend
- * busy for the whole budget, a seal of a few events per chain at a time, beside the consumer.
+ * its last seal), in bounded batches until they are sealed or `shouldStop` says so. Events stored
+ * meanwhile wait for the next run: chasing them kept a backend busy for the whole budget, a seal
+ * of a few events per chain at a time, beside the consumer.
  * Storage order, not event time, decides which seal an event lands in: the consumer lists each
  * event it stores in audit_unsealed, and a seal covers exactly the rows its transaction removed
  * from there (DELETE ... RETURNING). An event that arrives late (a redelivery, a backlog) or commits
