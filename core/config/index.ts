@@ -7,6 +7,8 @@ export { linkedVariables } from "./linked.ts";
 // Every function builds all of these at start: a kind of variable is one schema, shared by every
 // variable of that kind (93 schema objects where one each made 179).
 const PositiveInt = z.coerce.number().check(z.int(), z.positive());
+// Connections, or transactions that each hold one.
+const ConnectionCount = z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100));
 const positiveInt = (fallback: number) => z._default(PositiveInt, fallback);
 // An empty variable (an unset SST secret) means "not configured", as if it were missing.
 const blankAsMissing = z.transform((value: unknown) => (value === "" ? undefined : value));
@@ -60,7 +62,7 @@ const Environment = z.object({
   ...Logging.shape,
   ...Search.shape,
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  DATABASE_POOL_MAX: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 2),
+  DATABASE_POOL_MAX: z._default(ConnectionCount, 2),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
   REDIS_URL: optionalUrl,
   CACHE_KEY_PREFIX: z._default(z.string().check(z.maxLength(64)), "vg:"),
@@ -108,7 +110,7 @@ const Environment = z.object({
   AUDIT_SEAL_PUBLIC_KEYS: z._default(z.string(), "[]"),
   // Sealing transactions a run keeps going at once. A background job beside the consumer: one keeps
   // its database load to a single backend and still seals a minute's events in a few seconds.
-  AUDIT_SEAL_LANES: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 1),
+  AUDIT_SEAL_LANES: z._default(ConnectionCount, 1),
 });
 
 export type Config = ReturnType<typeof parse>;
