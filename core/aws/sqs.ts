@@ -1,4 +1,5 @@
-import { createRequire } from "node:module";
+import * as http from "node:http";
+import * as https from "node:https";
 import { config } from "../config/index.ts";
 import { credentialsFromEnv, sign, type Credentials } from "./signature-v4.ts";
 import { AwsError } from "./error.ts";
@@ -30,14 +31,6 @@ const CONNECT_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 3_000;
 /** One retry: a queue that doesn't answer costs the request little before events are written through. */
 const MAX_ATTEMPTS = 2;
-
-// Required, not imported: the ESM face of `node:http` reads every export, among them the lazy
-// WebSocket/MessageEvent getters that load Node's whole fetch implementation. Imported, the two
-// modules cost a writing function's init ~50 ms more CPU than required (bench/cold-start.ts, README
-// "Cold start").
-const require = createRequire(import.meta.url);
-const http = require("node:http") as typeof import("node:http");
-const https = require("node:https") as typeof import("node:https");
 
 const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
 

@@ -109,7 +109,7 @@ const Environment = z.object({
   // Public JWKs that verify seals: retired keys, and on functions that don't seal, the current one.
   AUDIT_SEAL_PUBLIC_KEYS: z._default(z.string(), "[]"),
   // Sealing transactions a run keeps going at once. A background job beside the consumer: one keeps
-  // its database load to a single backend and still seals a minute's events in a few seconds.
+  // its database load to a single backend.
   AUDIT_SEAL_LANES: z._default(ConnectionCount, 1),
 });
 
