@@ -1,9 +1,11 @@
 // The esbuild plugins every function is bundled with (infra/bundling.ts), deployed by SST and
 // measured by scripts/build.ts alike. Plain JavaScript: SST loads this file with plain `node`.
-import { isBuiltin } from "node:module";
+import { createRequire, isBuiltin } from "node:module";
 import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants } from "node:zlib";
 
 const noDebug = fileURLToPath(new URL("../scripts/no-debug.ts", import.meta.url));
+const openApiGenerator = fileURLToPath(new URL("../functions/edge/openapi.ts", import.meta.url));
 
 // SST 4.17.1's plugin bridge (.sst/platform/functions/nodejs-runtime/plugin.mjs) tests each filter
 // against a field its messages lack, i.e. against the string "undefined": a narrower filter would
@@ -47,4 +49,54 @@ export const requireBuiltinsPlugin = {
   },
 };
 
-export default [noDebugPlugin, requireBuiltinsPlugin];
+/**
+ * The OpenAPI function serves a document built here, when it is bundled, by the very generator the
+ * tests and `npm run dev` run (functions/edge/openapi.ts, whose module this replaces): carrying the
+ * generator meant carrying every route's schemas, ~50 KB more than any other route and the slowest
+ * read route to start. The document is static (the route table and its zod schemas, nothing read
+ * at run time), 82 KB of JSON, here brotli-compressed to ~6 KB of base64 and unpacked on the first
+ * request with `process.getBuiltinModule`, so that zlib is not loaded at init either.
+ */
+export const openApiDocumentPlugin = {
+  name: "openapi-document",
+  setup(build) {
+    build.onLoad({ filter: EVERYTHING }, async (args) => {
+      if (args.path !== openApiGenerator || args.namespace !== "file") return undefined;
+      const json = JSON.stringify(await generateOpenApiDocument());
+      const packed = brotliCompressSync(json, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString("base64");
+      return {
+        contents: [
+          `const packed = ${JSON.stringify(packed)};`,
+          "let document;",
+          "export async function openApiDocument() {",
+          '  document ??= JSON.parse(process.getBuiltinModule("node:zlib").brotliDecompressSync(Buffer.from(packed, "base64")).toString("utf8"));',
+          "  return document;",
+          "}",
+        ].join("\n"),
+        loader: "js",
+      };
+    });
+  },
+};
+
+/** The generator bundled on its own with esbuild's package (SST's binary has no API for it) and run. */
+async function generateOpenApiDocument() {
+  const { build } = await import("esbuild");
+  const { outputFiles } = await build({
+    entryPoints: [openApiGenerator],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    write: false,
+    logLevel: "silent",
+  });
+  const module = { exports: {} };
+  new Function("module", "exports", "require", outputFiles[0].text)(
+    module,
+    module.exports,
+    createRequire(openApiGenerator),
+  );
+  return module.exports.openApiDocument();
+}
+
+export default [noDebugPlugin, requireBuiltinsPlugin, openApiDocumentPlugin];
