@@ -44,9 +44,9 @@ export const SealBody = z.object({
   /** SHA-256 of the canonical JSON of [[eventId, createdAt], …] in tree order: what the seal covers, by name. */
   indexHash: hex64,
   eventCount: z.number().check(z.int(), z.positive()),
-  firstEventAt: z.iso.datetime(),
-  lastEventAt: z.iso.datetime(),
-  sealedAt: z.iso.datetime(),
+  firstEventAt: z.isoDateTime(),
+  lastEventAt: z.isoDateTime(),
+  sealedAt: z.isoDateTime(),
   keyId: z.string(),
 });
 export type SealBody = z.infer<typeof SealBody>;
@@ -69,9 +69,9 @@ export type SealDigest = z.infer<typeof SealDigest>;
 
 export const VerifyQuery = z.object({
   /** Inclusive: seals covering any event created at or after it. */
-  from: z.optional(z.iso.datetime({ offset: true })),
+  from: z.optional(z.isoDateTime({ offset: true })),
   /** Exclusive. */
-  to: z.optional(z.iso.datetime({ offset: true })),
+  to: z.optional(z.isoDateTime({ offset: true })),
 });
 export type VerifyQuery = z.output<typeof VerifyQuery>;
 

@@ -41,7 +41,7 @@ export const Info = z.object({
   resourceId: z.nullable(z.uuid()),
   details: z.record(z.string(), z.unknown()),
   ipAddress: z.nullable(z.string()),
-  createdAt: z.iso.datetime(),
+  createdAt: z.isoDateTime(),
 });
 export type Info = z.infer<typeof Info>;
 
@@ -64,16 +64,16 @@ export const AuditQuery = z.extend(PageQuery, {
   resourceType: z.optional(z.string().check(z.minLength(1), z.maxLength(50))),
   resourceId: z.optional(z.uuid()),
   /** Inclusive. */
-  from: z.optional(z.iso.datetime({ offset: true })),
+  from: z.optional(z.isoDateTime({ offset: true })),
   /** Exclusive: consecutive ranges never share an event. */
-  to: z.optional(z.iso.datetime({ offset: true })),
+  to: z.optional(z.isoDateTime({ offset: true })),
   q: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 export type AuditQuery = z.output<typeof AuditQuery>;
 
 export const AuditExportRequest = z.object({
-  from: z.optional(z.iso.datetime({ offset: true })),
-  to: z.optional(z.iso.datetime({ offset: true })),
+  from: z.optional(z.isoDateTime({ offset: true })),
+  to: z.optional(z.isoDateTime({ offset: true })),
 });
 export type AuditExportRequest = z.output<typeof AuditExportRequest>;
 
@@ -81,7 +81,7 @@ export const AuditExportInfo = z.object({
   id: z.uuid(),
   /** A presigned GET of the gzip-compressed NDJSON file, one event (as the API shows it) a line. */
   url: z.url(),
-  expiresAt: z.iso.datetime(),
+  expiresAt: z.isoDateTime(),
   count: z.number().check(z.int(), z.nonnegative()),
 });
 export type AuditExportInfo = z.infer<typeof AuditExportInfo>;

@@ -6,9 +6,9 @@ export { linkedVariables } from "./linked.ts";
 
 // Every function builds all of these at start: a kind of variable is one schema, shared by every
 // variable of that kind (93 schema objects where one each made 179).
-const PositiveInt = z.coerce.number().check(z.int(), z.positive());
+const PositiveInt = z.coercedNumber().check(z.int(), z.positive());
 // Connections, or transactions that each hold one.
-const ConnectionCount = z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100));
+const ConnectionCount = z.coercedNumber().check(z.int(), z.minimum(1), z.maximum(100));
 const positiveInt = (fallback: number) => z._default(PositiveInt, fallback);
 // An empty variable (an unset SST secret) means "not configured", as if it were missing.
 const blankAsMissing = z.transform((value: unknown) => (value === "" ? undefined : value));
@@ -83,8 +83,8 @@ const Environment = z.object({
   MEMBER_ADD_LIMIT_PER_ACTOR: positiveInt(100),
   MEMBER_ADD_LIMIT_WINDOW_SECONDS: positiveInt(3600),
   // argon2id takes 19 MiB a hash: at most this many at once in a process, this many more waiting.
-  PASSWORD_HASH_CONCURRENCY: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(64)), 2),
-  PASSWORD_HASH_QUEUE: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10_000)), 64),
+  PASSWORD_HASH_CONCURRENCY: z._default(z.coercedNumber().check(z.int(), z.minimum(1), z.maximum(64)), 2),
+  PASSWORD_HASH_QUEUE: z._default(z.coercedNumber().check(z.int(), z.minimum(0), z.maximum(10_000)), 64),
   CORS_ORIGINS: z._default(z.string(), ""),
   EXPORT_URL_SECONDS: positiveInt(15 * 60),
   MAIL_FROM: sender,

@@ -11,8 +11,8 @@ export const Info = z.object({
   role: Role,
   /** Null once the inviting account is deleted. */
   invitedBy: z.nullable(z.uuid()),
-  createdAt: z.iso.datetime(),
-  expiresAt: z.iso.datetime(),
+  createdAt: z.isoDateTime(),
+  expiresAt: z.isoDateTime(),
 });
 export type Info = z.infer<typeof Info>;
 

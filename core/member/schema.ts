@@ -9,7 +9,7 @@ export const Info = z.object({
   email: z.string(),
   displayName: z.string(),
   role: Role,
-  createdAt: z.iso.datetime(),
+  createdAt: z.isoDateTime(),
 });
 export type Info = z.infer<typeof Info>;
 

@@ -26,8 +26,8 @@ export const Info = z.object({
   metadata: z.record(z.string(), z.unknown()),
   /** The caller's role; null for a platform administrator who is not a member. */
   role: z.nullable(Role),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
+  createdAt: z.isoDateTime(),
+  updatedAt: z.isoDateTime(),
 });
 export type Info = z.infer<typeof Info>;
 

@@ -19,8 +19,8 @@ export const Info = z.object({
   name: z.string(),
   config: z.record(z.string(), z.unknown()),
   status: z.string(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
+  createdAt: z.isoDateTime(),
+  updatedAt: z.isoDateTime(),
 });
 export type Info = z.infer<typeof Info>;
 

@@ -25,8 +25,8 @@ export const CachedSession = z.object({
     email: z.string(),
     displayName: z.string(),
     emailVerified: z.boolean(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
+    createdAt: z.isoDateTime(),
+    updatedAt: z.isoDateTime(),
   }),
 });
 export type CachedSession = z.infer<typeof CachedSession>;

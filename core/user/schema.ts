@@ -20,8 +20,8 @@ export const Info = z.object({
   status: UserStatus,
   /** The owner of the address proved it (a mailed link, a password reset or an accepted invitation). */
   emailVerified: z.boolean(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
+  createdAt: z.isoDateTime(),
+  updatedAt: z.isoDateTime(),
 });
 export type Info = z.infer<typeof Info>;
 

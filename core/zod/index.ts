@@ -1,4 +1,5 @@
-import { config } from "zod/mini";
+import { config, type iso, ZodMiniISODateTime, ZodMiniNumber } from "zod/mini";
+import { _coercedNumber, _isoDateTime, type $ZodNumberParams } from "zod/v4/core";
 import en from "zod/v4/locales/en.js";
 
 /**
@@ -11,3 +12,18 @@ import en from "zod/v4/locales/en.js";
 config(en());
 
 export * from "zod/mini";
+
+// `z.isoDateTime()` and `z.coercedNumber()` go through namespace objects (`iso`, `coerce`) that a
+// bundler can't take apart: one use kept every member, the ISO date, time and duration formats and
+// the coerced bigint, boolean and date schemas with them, in every function. These are the same two
+// schemas, built by the same zod core functions as mini's own, without the namespaces.
+
+/** `z.isoDateTime()`: an ISO 8601 date-time string. */
+export function isoDateTime(params?: Parameters<typeof iso.datetime>[0]): ZodMiniISODateTime {
+  return _isoDateTime(ZodMiniISODateTime, params);
+}
+
+/** `z.coercedNumber()`: any input through `Number()`, then a number's checks. */
+export function coercedNumber(params?: string | $ZodNumberParams): ZodMiniNumber<unknown> {
+  return _coercedNumber(ZodMiniNumber, params) as ZodMiniNumber<unknown>;
+}
