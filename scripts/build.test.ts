@@ -122,6 +122,19 @@ describe("function bundles", () => {
       expect(await readFile(fn.outfile, "utf8"), fn.id).not.toContain("__name(");
     }
   });
+
+  it("keeps zod's iso and coerce namespaces out of every bundle (core/zod's isoDateTime and coercedNumber)", async () => {
+    // Members only those namespaces reach: one `z.iso.…` or `z.coerce.…` would bring them back.
+    for (const fn of built) {
+      const code = await readFile(fn.outfile, "utf8");
+      expect(
+        ["ZodMiniISODuration", "ZodMiniBigInt"].filter((name) => code.includes(`"${name}"`)),
+        fn.id,
+      ).toEqual([]);
+    }
+    // …while the schemas that replaced them are there.
+    expect(await readFile(bundleOf("functions/me/get.ts").outfile, "utf8")).toContain('"ZodMiniISODateTime"');
+  });
 });
 
 // SST 4.17.1's Node runtime restated for a deployed ESM function: the esbuild options
