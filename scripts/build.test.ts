@@ -123,6 +123,19 @@ describe("function bundles", () => {
     }
   });
 
+  it("carries zod's English messages in every bundle that carries zod, jobs and consumers too", async () => {
+    const { outputs } = JSON.parse(await readFile(join(scratch, "functions", "meta.json"), "utf8")) as Metafile;
+    const carried = (fn: BuiltFunction, file: string) =>
+      Object.entries(Object.values(outputs).find((output) => output.entryPoint === fn.entry)!.inputs).some(
+        ([input, { bytesInOutput }]) => input.endsWith(file) && bytesInOutput > 0,
+      );
+    const withZod = built.filter((fn) => carried(fn, "node_modules/zod/v4/core/schemas.js"));
+    expect(withZod.length).toBe(built.length);
+    // core/zod configures them as a side effect of its module, which a bundle keeps only when it
+    // uses one of core/zod's own exports: a job that used none parsed its config in "Invalid input".
+    expect(withZod.filter((fn) => !carried(fn, "node_modules/zod/v4/locales/en.js")).map((fn) => fn.id)).toEqual([]);
+  });
+
   it("keeps zod's iso and coerce namespaces out of every bundle (core/zod's isoDateTime and coercedNumber)", async () => {
     // Members only those namespaces reach: one `z.iso.…` or `z.coerce.…` would bring them back.
     for (const fn of built) {
