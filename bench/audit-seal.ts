@@ -1,6 +1,6 @@
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -10,7 +10,7 @@ import { uuidv7 } from "uuidv7";
 import type { AuditEvent } from "@voxguard/core/audit";
 import { startLocalAws } from "../test-support/fauxqs.ts";
 import type { SealCommit, WorkerReport } from "./audit-seal-worker.ts";
-import { count, fixed, ms, percentile, progress, type BenchResult } from "./report.ts";
+import { count, fixed, median, ms, percentile, progress, type BenchResult } from "./report.ts";
 
 const ORGS = 1_000;
 const EVENTS = 100_000;
@@ -22,8 +22,8 @@ const DESIGN_RATE = 1_000;
  * seals deployed at that load (60 events an organization's seal, over 1,000 organizations).
  */
 const ROUND_EVENTS = DESIGN_RATE * 60;
-const ROUNDS = 4;
-const CONSUMER_EVENTS = ROUND_EVENTS * ROUNDS;
+/** Triples of rounds (alone, beside, control) the consumer's ratio is the median of. */
+const TRIPLES = Number(process.env.BENCH_SEAL_TRIPLES ?? 10);
 /**
  * Minutes of steady load the lag is observed over, with the sealer on its real schedule (a run a
  * minute): each minute's events are sealed by the next run, so a few minutes give the whole
@@ -123,44 +123,77 @@ function lowestPriority(pid: number): void {
   }
 }
 
+type RoundKind = "alone" | "beside" | "control";
+
+/** Linux's clock ticks a second (USER_HZ), the unit of /proc's CPU times. */
+const TICKS_PER_SECOND = 100;
+/** Other work (cores) a round may have met and still count as quiet. */
+const QUIET_CORES = 0.2;
+
+/** Ticks the box's CPUs have spent busy (/proc/stat); undefined where there is no /proc. */
+function boxTicks(): number | undefined {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user, nice, system, (idle, iowait), irq, softirq, steal
+    return [0, 1, 2, 5, 6, 7].reduce((sum, index) => sum + (fields[index] ?? 0), 0);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ticks a process (all its threads) has run, user and system; 0 once it is gone. */
+function processTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command's closing parenthesis start at the third (state): utime is the 14th, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Every order of the three kinds once: no kind always comes first, or right after another. */
+const ORDERS: readonly (readonly RoundKind[])[] = [
+  ["alone", "beside", "control"],
+  ["beside", "control", "alone"],
+  ["control", "alone", "beside"],
+  ["alone", "control", "beside"],
+  ["beside", "alone", "control"],
+  ["control", "beside", "alone"],
+];
+
 /**
- * The consumer alone and with a sealer beside it, in alternating rounds of the same size, so both
- * meet the same load and each round beside the sealer is charged with one interval's sealing.
+ * The consumer's throughput alone, beside a sealing run, and beside a run that seals nothing (the
+ * control), measured in triples: each triple holds one round of each kind, in an order of its own,
+ * and yields its own ratios, beside/alone and control/alone. The figure is the median over the
+ * triples, with the spread; the control's spread is what the box alone does to a ratio.
  *
- * Deployed, a run seals what the minute before it stored while the consumer stores the next
- * minute's events. A round here is such an interval: a round beside the sealer runs it once over
- * what the round before stored (a run seals what is listed when it starts) while the consumer
- * stores as many again, and it ends when both are done. A round without the sealer starts on an
- * empty list: what was pending is sealed before it, outside the timing, as it is another interval's
- * work, the same amount each round beside the sealer pays. A round is a minute's events at the
- * design rate (ROUND_EVENTS), so a run makes the seals a deployed run makes at that load; at a
- * higher load a minute's seals hold more events each and a seal's own cost weighs less.
+ * Every round starts from the same state, outside its timing: the list emptied (sealed), then the
+ * previous minute's events stored and listed (ROUND_EVENTS, as a deployed run finds them), then the
+ * list vacuumed and a checkpoint, so no round pays for dirty pages or dead rows another left. Timed,
+ * the consumer stores the next ROUND_EVENTS while, beside it, the sealer runs once over what is
+ * listed (one interval's work, as the job makes it), or, for the control, is told to run and seals
+ * nothing; a round ends when both are done, so a run that outlasts the consumer is charged too.
  *
  * Deployed, the sealer is a Lambda of its own: its CPU is not the consumer's, only the database is
- * shared. Here both share two cores. "niced" models the deployment: the sealer's node process runs
- * at the lowest CPU priority (nice 19), so it gets only the CPU the consumer and PostgreSQL leave
- * idle, while its database backends, like the consumer's, keep the normal priority: its database
- * work costs the consumer in full, and so does its node CPU if the run outlasts the consumer's
- * round (the round waits for it). "unniced" leaves the sealer's node process at normal priority, so
- * that it competes with the consumer for CPU too, a cost no deployment has; "control" runs the same
- * rounds with a niced sealer that seals nothing in them: what the rounds' order and the box alone
- * make of the ratio. Both are reported beside the target, as information.
+ * shared. Here both share two cores, so the sealer's node process runs at the lowest CPU priority
+ * (nice 19, in a scheduling group of its own), and gets only the CPU the consumer and PostgreSQL
+ * leave idle, while its database backends, like the consumer's, keep the normal priority: its
+ * database work costs the consumer in full.
  */
 async function consumerBeside(
   client: pg.Client,
-  mode: "niced" | "unniced" | "control",
-): Promise<{ result: BenchResult; durations: number[] }> {
+): Promise<{ result: BenchResult; control: BenchResult; durations: number[] }> {
   const { handler } = await import("../functions/queue/audit-consumer.ts");
   const orgIds = Array.from({ length: ORGS }, () => randomUUID());
-  const perRound = ROUND_EVENTS;
-  const niced = mode !== "unniced";
   const worker = fork(path.join(import.meta.dirname, "audit-seal-worker.ts"), {
     execArgv: ["--import", "tsx"],
     env: process.env,
     // A session of its own, so that it can have a scheduling group of its own (below).
-    detached: niced,
+    detached: true,
   });
-  if (niced) lowestPriority(worker.pid!);
+  lowestPriority(worker.pid!);
   let ran: (() => void) | undefined;
   let resolveDone: (report: WorkerReport) => void = () => undefined;
   const done = new Promise<WorkerReport>((resolve) => (resolveDone = resolve));
@@ -181,81 +214,104 @@ async function consumerBeside(
       if (answer.batchItemFailures.length > 0) throw new Error("the consumer failed records");
     }
   };
-  let aloneMs = 0;
-  let besideMs = 0;
+  /** Events/s of each kind, triple by triple. */
+  const rates: Record<RoundKind, number[]> = { alone: [], beside: [], control: [] };
+  /** Per triple, the most other work (cores, on average over a round) any of its rounds met. */
+  const otherCores: number[] = [];
   let sealedBeside = 0;
-  /** How long the sealer's run outlasted the consumer in the rounds beside it. */
+  /** How long the sealer's runs outlasted the consumer in the rounds beside it. */
   let overMs = 0;
-  try {
-    progress(
-      "audit-seal",
-      `${count(CONSUMER_EVENTS)} events through the consumer alone and ${count(CONSUMER_EVENTS)} with a sealer beside it (${mode === "control" ? "the control: sealing nothing" : niced ? "its node process at nice 19" : "at normal priority"}), ${ROUNDS} rounds each`,
+  let load = "";
+  const round = async (kind: RoundKind) => {
+    await seal("drain");
+    await store(consumerEvents(orgIds, ROUND_EVENTS));
+    await client.query("VACUUM audit_unsealed");
+    await client.query("CHECKPOINT");
+    const batches = consumerEvents(orgIds, ROUND_EVENTS);
+    const pending = await unsealed();
+    // The bench's own processes: this one, the sealer's and their database backends. What else the
+    // box ran during the round is other work, which a 2-core box can't hide from the figure.
+    const { rows: backends } = await client.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
     );
-    for (let round = 0; round < 2 * ROUNDS; round++) {
-      // Alone, beside, beside, alone, ...: neither kind always comes first, and what a round
-      // beside the sealer seals is always the round before's.
-      const beside = (round % 2 === 1) === (Math.floor(round / 2) % 2 === 0);
-      const batches = consumerEvents(orgIds, perRound);
-      // Another interval's work, sealed outside the timing (see above).
-      if (!beside) await seal("drain");
-      // Every round starts settled: what the work before it left to write (dirty pages, the
-      // list's dead rows) would otherwise slow whichever kind of round follows the drain.
-      await client.query("VACUUM audit_unsealed");
-      await client.query("CHECKPOINT");
-      if (!beside) {
-        const started = performance.now();
-        await store(batches);
-        aloneMs += performance.now() - started;
-        continue;
-      }
-      const pending = await unsealed();
-      const started = performance.now();
-      // A run as the job makes it (it seals what is listed when it starts), or none for the control.
-      const sealing = seal(mode === "control" ? "skip" : "run");
-      await store(batches);
-      const stored = performance.now();
-      await sealing;
-      const ended = performance.now();
-      besideMs += ended - started;
+    const mine = [process.pid, worker.pid!, ...backends.map((backend) => backend.pid)];
+    const ticksOf = () => ({ box: boxTicks(), mine: mine.reduce((sum, pid) => sum + processTicks(pid), 0) });
+    const before = ticksOf();
+    const started = performance.now();
+    const sealing = kind === "alone" ? undefined : seal(kind === "beside" ? "run" : "skip");
+    await store(batches);
+    const stored = performance.now();
+    await sealing;
+    const ended = performance.now();
+    const after = ticksOf();
+    const others =
+      before.box === undefined || after.box === undefined
+        ? Number.NaN
+        : (after.box - before.box - (after.mine - before.mine)) / TICKS_PER_SECOND / ((ended - started) / 1000);
+    if (kind === "beside") {
       overMs += ended - stored;
-      const sealedNow = pending + perRound - (await unsealed());
+      const sealedNow = pending + ROUND_EVENTS - (await unsealed());
       // A run that sealed less than it found listed has measured nothing.
-      if (mode !== "control" && sealedNow < pending)
+      if (sealedNow < pending)
         throw new Error(`a run beside the consumer sealed ${sealedNow} of the ${pending} events listed`);
       sealedBeside += sealedNow;
     }
+    return { rate: (ROUND_EVENTS / (ended - started)) * 1000, others };
+  };
+  try {
+    progress(
+      "audit-seal",
+      `the consumer alone, beside a sealing run and beside a run sealing nothing (the control): ${TRIPLES} triples of ${count(ROUND_EVENTS)}-event rounds, the sealer's node process at nice 19`,
+    );
+    const loadBefore = os.loadavg()[0]!;
+    // Untimed: the first round of a process pays for compiling and warming what the others reuse.
+    await round("alone");
+    for (let triple = 0; triple < TRIPLES; triple++) {
+      let busiest = 0;
+      for (const kind of ORDERS[triple % ORDERS.length]!) {
+        const { rate, others } = await round(kind);
+        rates[kind].push(rate);
+        busiest = Math.max(busiest, others);
+      }
+      otherCores.push(busiest);
+    }
     await seal("drain");
+    load = `the box's load average (1 min) ${fixed(loadBefore, 1)} before the triples, ${fixed(os.loadavg()[0]!, 1)} after`;
   } finally {
     worker.send("stop");
   }
-  const { durations, sealed, cpuMs } = await done;
-  if (sealed !== 2 * CONSUMER_EVENTS) throw new Error(`the sealer sealed ${sealed} of ${2 * CONSUMER_EVENTS} events`);
-  const alone = (CONSUMER_EVENTS / aloneMs) * 1000;
-  const beside = (CONSUMER_EVENTS / besideMs) * 1000;
-  const sealing = `a round is ${count(perRound)} events; in the rounds beside it the sealer ran once a round (deployed: once a minute) over the round before's events and sealed ${count(sealedBeside)} events in all while the consumer stored ${count(CONSUMER_EVENTS)}; its runs outlasted the consumer by ${ms(overMs)} in all, charged to the rounds; its own process used ${ms(cpuMs)} of CPU for the ${count(2 * CONSUMER_EVENTS)} events of all rounds`;
-  const figures = `consumer alone ${count(alone)} events/s | with sealing beside it ${count(beside)} events/s`;
-  const ratio = `ratio beside/alone events/s ${fixed(beside / alone, 2)}`;
-  const results: Record<typeof mode, BenchResult> = {
-    niced: {
+  const { durations, cpuMs } = await done;
+  const ratios = (kind: RoundKind) => rates[kind].map((rate, index) => rate / rates.alone[index]!);
+  const beside = ratios("beside");
+  const control = ratios("control");
+  const spread = (values: number[]) =>
+    `median ${fixed(median(values), 3)}, ${fixed(Math.min(...values), 2)}–${fixed(Math.max(...values), 2)} over ${values.length} triples (${values.map((value) => fixed(value, 2)).join(", ")})`;
+  const rate = (kind: RoundKind) =>
+    `${kind} ${count(median(rates[kind]))} events/s (${count(Math.min(...rates[kind]))}–${count(Math.max(...rates[kind]))})`;
+  const figures = `consumer (medians) ${rate("alone")} | ${rate("beside")} | ${rate("control")}`;
+  const controlOff = Math.max(...control.map((value) => Math.abs(value - 1)));
+  const quiet = otherCores.flatMap((cores, index) => (cores < QUIET_CORES ? [index] : []));
+  const quietFigure =
+    quiet.length === 0
+      ? `no triple ran without other work of ${QUIET_CORES} core or more`
+      : `the ${quiet.length} triples none of whose rounds met other work of ${QUIET_CORES} core or more: beside/alone median ${fixed(median(quiet.map((index) => beside[index]!)), 3)}, control/alone median ${fixed(median(quiet.map((index) => control[index]!)), 3)}`;
+  const othersFigure = `other work on the box during the rounds, the most a triple met: ${otherCores.map((cores) => fixed(cores, 2)).join(", ")} cores; ${quietFigure}`;
+  return {
+    durations,
+    result: {
       name: "audit-seal:consumer",
       figures,
-      ratio: beside / alone,
-      ratioOf: "beside/alone events/s",
+      ratio: median(beside),
+      ratioOf: "beside/alone events/s, median of triples",
       target: { op: ">=", value: 0.95 },
-      note: `${sealing}; its node process at nice 19, as a Lambda of its own takes none of the consumer's CPU, its database backends at normal priority, as the database is what they share deployed`,
-    },
-    unniced: {
-      name: "audit-seal:consumer-unniced",
-      figures: `${figures}  ·  ${ratio}`,
-      note: `information, not the target: the same with the sealer's node process at normal priority, so that on this 2-core box it also takes the consumer's CPU, which a Lambda of its own would not; ${sealing}`,
+      note: `beside/alone ${spread(beside)}; control/alone ${spread(control)}; ${othersFigure}: ${controlOff <= 0.05 ? "the control stays within 5 % of 1, so the box resolves the target" : `the control strays up to ${fixed(controlOff * 100, 0)} % from 1 in a triple, so single triples can't resolve 5 %; the medians are the figure`}; the sealer ran once in each round beside the consumer over the ${count(ROUND_EVENTS)} events listed at its start and sealed ${count(sealedBeside)} events in those rounds; its runs outlasted the consumer by ${ms(overMs)} in all, charged to the rounds; its own process used ${ms(cpuMs)} of CPU in all (rounds and settling); its node process at nice 19, as a Lambda of its own takes none of the consumer's CPU, its database backends at normal priority, as the database is what they share deployed`,
     },
     control: {
       name: "audit-seal:consumer-control",
-      figures: `${figures}  ·  ${ratio}`,
-      note: `information: the same rounds, the sealer's runs beside the consumer sealing nothing (it still seals every round's events outside the timing), so what this ratio is off 1 is the rounds' order and the noise of the box, not sealing`,
+      figures: `control/alone ${spread(control)}`,
+      note: `information: the same rounds with a sealer's run that seals nothing beside the consumer, so what this ratio is off 1 is the rounds' order and the noise of the box, not sealing; ${load}`,
     },
   };
-  return { durations, result: results[mode] };
 }
 
 /**
@@ -338,14 +394,15 @@ export async function run(): Promise<BenchResult[]> {
     await aws.createBucket(config().s3Bucket);
     const backlog = await sealBacklog(client);
     const results = [backlog.result];
-    for (const mode of ["niced", "unniced", "control"] as const) {
-      const beside = await consumerBeside(client, mode);
-      const runs = beside.durations;
-      results.push({
+    const beside = await consumerBeside(client);
+    const runs = beside.durations;
+    results.push(
+      {
         ...beside.result,
-        note: `${beside.result.note}; its runs took p50 ${ms(percentile(runs, 50))}, max ${ms(Math.max(...runs, 0))} (${runs.length} runs)`,
-      });
-    }
+        note: `${beside.result.note}; its runs took p50 ${ms(percentile(runs, 50))}, max ${ms(Math.max(...runs, 0))} (${runs.length} runs, the settling drains included)`,
+      },
+      beside.control,
+    );
     // BENCH_SEAL_LAG_MINUTES=0 leaves the minutes-long lag observation out (a quick look at the rest).
     if (LAG_MINUTES > 0) results.push((await observedLag()).result);
     return results;
