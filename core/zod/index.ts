@@ -13,7 +13,7 @@ config(en());
 
 export * from "zod/mini";
 
-// `z.isoDateTime()` and `z.coercedNumber()` go through namespace objects (`iso`, `coerce`) that a
+// `z.iso.datetime()` and `z.coerce.number()` go through namespace objects (`iso`, `coerce`) that a
 // bundler can't take apart: one use kept every member, the ISO date, time and duration formats and
 // the coerced bigint, boolean and date schemas with them, in every function. These are the same two
 // schemas, built by the same zod core functions as mini's own, without the namespaces.
