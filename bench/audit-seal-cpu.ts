@@ -1,4 +1,4 @@
-// `npx tsx bench/audit-seal-cpu.ts` (under the bench lock): the CPU a stored and a sealed event
+// `npx tsx bench/audit-seal-cpu.ts` (with no other benchmark running): the CPU a stored and a sealed event
 // cost the database's backends and this process, from /proc/<pid>/schedstat and process.cpuUsage:
 // 60,000 events of 1,000 organizations stored by `store` in batches of 100, then sealed by one run.
 // CPU time, unlike the consumer bench's wall time, hardly depends on what else the box runs.
