@@ -1,16 +1,16 @@
 // `npx tsx bench/audit-seal-cpu.ts` (with no other benchmark running): the CPU a stored and a sealed event
 // cost the database's backends and this process, from /proc/<pid>/schedstat and process.cpuUsage:
-// 60,000 events of 1,000 organizations stored by `store` in batches of 100, then sealed by one run.
+// 60,000 events of 1,000 organizations stored by `store` in the consumer bench's batches, then sealed by one run.
 // CPU time, unlike the consumer bench's wall time, hardly depends on what else the box runs.
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { generateSealKey } from "../core/audit-seal/keys.ts";
 import { createDatabase, dropDatabase, throwawayName } from "../test-support/throwaway-database.ts";
+import { auditEventBatches } from "./audit-seal.ts";
 
 const EVENTS = 60_000;
 const ORGS = 1_000;
-const BATCH = 100;
 const admin = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const name = throwawayName("seal_cpu");
 const url = await createDatabase({ adminUrl: admin, name });
@@ -50,23 +50,11 @@ async function measure(label: string, events: number, fn: () => Promise<unknown>
 
 try {
   const orgs = Array.from({ length: ORGS }, () => randomUUID());
-  const batches = Array.from({ length: EVENTS / BATCH }, (_, b) =>
-    Array.from({ length: BATCH }, (_, j) => ({
-      id: randomUUID(),
-      orgId: orgs[(b * BATCH + j) % ORGS]!,
-      userId: null,
-      action: "resource.updated" as const,
-      resourceType: "sensor",
-      resourceId: randomUUID(),
-      details: { name: `sensor ${b * BATCH + j}`, after: { status: "active" } },
-      ipAddress: "203.0.113.9",
-      createdAt: new Date().toISOString(),
-    })),
-  );
+  const batches = auditEventBatches(orgs, EVENTS);
   // The pool's connection and the statement's first planning, outside the figures.
   const first = batches.shift()!;
   await store(first);
-  await measure("store (the consumer's statement)", EVENTS - BATCH, async () => {
+  await measure("store (the consumer's statement)", EVENTS - first.length, async () => {
     for (const batch of batches) await store(batch);
   });
   await measure("seal (one run, one lane)", EVENTS, () => sealPending());

@@ -71,40 +71,46 @@ async function sealBacklog(client: pg.Client): Promise<{ result: BenchResult; se
   };
 }
 
-function consumerEvents(orgIds: string[], n: number): SQSEvent[] {
-  const batches: SQSEvent[] = [];
+/** n events over the organizations in turn, in the consumer's batches of BATCH. */
+export function auditEventBatches(orgIds: string[], n: number): AuditEvent[][] {
+  const batches: AuditEvent[][] = [];
   for (let i = 0; i < n; i += BATCH) {
-    const events: AuditEvent[] = Array.from({ length: BATCH }, (_, j) => ({
-      id: uuidv7(),
-      orgId: orgIds[(i + j) % orgIds.length]!,
-      userId: null,
-      action: "resource.updated",
-      resourceType: "sensor",
-      resourceId: randomUUID(),
-      details: { name: `sensor ${i + j}`, after: { status: "active" } },
-      ipAddress: "203.0.113.9",
-      createdAt: new Date().toISOString(),
-    }));
-    batches.push({
-      Records: events.map((event) => ({
-        messageId: randomUUID(),
-        receiptHandle: randomUUID(),
-        body: JSON.stringify(event),
-        attributes: {
-          ApproximateReceiveCount: "1",
-          SentTimestamp: "0",
-          SenderId: "BENCH",
-          ApproximateFirstReceiveTimestamp: "0",
-        },
-        messageAttributes: {},
-        md5OfBody: "",
-        eventSource: "aws:sqs",
-        eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:voxguard-audit",
-        awsRegion: "us-east-1",
+    batches.push(
+      Array.from({ length: BATCH }, (_, j) => ({
+        id: uuidv7(),
+        orgId: orgIds[(i + j) % orgIds.length]!,
+        userId: null,
+        action: "resource.updated",
+        resourceType: "sensor",
+        resourceId: randomUUID(),
+        details: { name: `sensor ${i + j}`, after: { status: "active" } },
+        ipAddress: "203.0.113.9",
+        createdAt: new Date().toISOString(),
       })),
-    });
+    );
   }
   return batches;
+}
+
+function consumerEvents(orgIds: string[], n: number): SQSEvent[] {
+  return auditEventBatches(orgIds, n).map((events) => ({
+    Records: events.map((event) => ({
+      messageId: randomUUID(),
+      receiptHandle: randomUUID(),
+      body: JSON.stringify(event),
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: "0",
+        SenderId: "BENCH",
+        ApproximateFirstReceiveTimestamp: "0",
+      },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:voxguard-audit",
+      awsRegion: "us-east-1",
+    })),
+  }));
 }
 
 /**
