@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build as esbuild } from "esbuild";
+import { canCountInstructions, type Command, countInstructions } from "./instructions.ts";
 import { type BenchResult, median } from "./report.ts";
 import { buildFunctions, esbuildOptions, kb, root, type BuiltFunction } from "../scripts/build.ts";
 
@@ -16,6 +17,14 @@ export const RUNS = Math.max(3, Number(process.env.COLD_START_RUNS ?? 15));
  * written by one untimed import of the bundle with the same node. Not shipped: see compileCacheEnv.
  */
 export const COMPILE_CACHE = process.env.COLD_START_COMPILE_CACHE === "1";
+
+/**
+ * `COLD_START_INSTRUCTIONS=1` also counts, once a row, the instructions the import executes
+ * (valgrind's callgrind, bench/instructions.ts), over the floor's like the times. A count does not
+ * move with the machine's load, where on a 2-core box the medians of wall time still do by a tenth
+ * or more; the targets are judged on time, as stated, and the count says what the code did.
+ */
+export const INSTRUCTIONS = process.env.COLD_START_INSTRUCTIONS === "1";
 
 /**
  * What a function would start with to read a compile cache shipped next to its bundle. Node uses
@@ -113,18 +122,20 @@ export interface ProbeResult {
   error: string;
 }
 
+/** The fresh `node` that imports one bundle, as probe() starts it. */
+export function probeCommand(file: string, exportName = "handler", env: Record<string, string> = {}): Command {
+  return {
+    file: process.execPath,
+    args: ["--input-type=module", "-e", PROBE, pathToFileURL(file).href, exportName],
+    env: childEnv(env),
+  };
+}
+
 /** One fresh `node` importing the file; `ok` when it loaded, exported the function and connected nowhere. */
 export function probe(file: string, exportName = "handler", env: Record<string, string> = {}): ProbeResult {
+  const command = probeCommand(file, exportName, env);
   const started = performance.now();
-  const child = spawnSync(
-    process.execPath,
-    ["--input-type=module", "-e", PROBE, pathToFileURL(file).href, exportName],
-    {
-      env: childEnv(env),
-      encoding: "utf8",
-      timeout: 30_000,
-    },
-  );
+  const child = spawnSync(command.file, command.args, { env: command.env, encoding: "utf8", timeout: 30_000 });
   const ms = performance.now() - started;
   const ok = child.status === 0;
   return {
@@ -175,6 +186,9 @@ export interface ColdStartRow {
   /** With a compile cache (COLD_START_COMPILE_CACHE=1): init, and its ratio over the floor's without one. */
   cachedInitMs?: number;
   cachedRatio?: number;
+  /** With COLD_START_INSTRUCTIONS=1: instructions of the import, less an empty module's, and over the floor's. */
+  instructions?: number;
+  instructionRatio?: number;
   /** The row's own target on `ratio`, if it has one. */
   maxRatio?: number;
   maxBytes?: number;
@@ -217,10 +231,13 @@ async function buildStackFloor(outdir: string): Promise<Subject> {
  * milliseconds.
  */
 export async function measure(
-  options: { runs?: number; built?: BuiltFunction[]; compileCache?: boolean } = {},
+  options: { runs?: number; built?: BuiltFunction[]; compileCache?: boolean; instructions?: boolean } = {},
 ): Promise<ColdStart> {
   const runs = options.runs ?? RUNS;
   const compileCache = options.compileCache ?? COMPILE_CACHE;
+  const instructions = options.instructions ?? INSTRUCTIONS;
+  if (instructions && !canCountInstructions())
+    throw new Error("COLD_START_INSTRUCTIONS=1 needs valgrind (callgrind and callgrind_annotate) on PATH");
   const built = options.built ?? (await buildFunctions());
   const scratch = mkdtempSync(join(tmpdir(), "voxguard-cold-start-"));
   try {
@@ -273,6 +290,23 @@ export async function measure(
       }
     }
 
+    // After the timed rounds, not among them: callgrind keeps a core busy for each count.
+    const counted = instructions
+      ? await countInstructions(
+          new Map(
+            subjects
+              .filter((subject) => !failed.has(subject))
+              .map((subject) => [subject, probeCommand(subject.outfile, subject.exportName)]),
+          ),
+        )
+      : new Map<Subject, number>();
+    const instructionsOf = (subject: Subject) => {
+      const own = counted.get(subject);
+      const empty = counted.get(subjects[0]!);
+      return own === undefined || empty === undefined ? undefined : own - empty;
+    };
+    const floorInstructions = instructionsOf(floor);
+
     const bareMs = median(bare);
     const initOf = (subject: Subject) => median(wall.get(subject)!) - bareMs;
     const cpuOf = (subject: Subject) => median(cpu.get(subject)!);
@@ -297,6 +331,7 @@ export async function measure(
       const cpuMs = cpuOf(subject);
       const withCache = cached.get(subject)!;
       const cachedInitMs = withCache.length > 0 ? median(withCache) - bareMs : undefined;
+      const ownInstructions = instructionsOf(subject);
       const measured = {
         ...base,
         initMs: round(initMs),
@@ -306,6 +341,9 @@ export async function measure(
         ...(cachedInitMs === undefined
           ? {}
           : { cachedInitMs: round(cachedInitMs), cachedRatio: round(cachedInitMs / floorInit, 3) }),
+        ...(ownInstructions === undefined || !floorInstructions
+          ? {}
+          : { instructions: ownInstructions, instructionRatio: round(ownInstructions / floorInstructions, 3) }),
       };
       if (subject.kind === "read") {
         return {
@@ -370,6 +408,14 @@ export function peerComparison(rows: readonly ColdStartRow[]): {
   };
 }
 
+const millions = (instructions: number | undefined) =>
+  instructions === undefined ? "-" : (instructions / 1e6).toFixed(1);
+
+const instructionText = (row: ColdStartRow): string =>
+  row.instructions === undefined
+    ? ""
+    : ` · ${millions(row.instructions)} M instructions${row.instructionRatio === undefined ? "" : `, ${row.instructionRatio.toFixed(3)}× floor's`}`;
+
 const cachedText = (row: ColdStartRow): string =>
   row.cachedInitMs === undefined
     ? ""
@@ -379,7 +425,7 @@ const cachedText = (row: ColdStartRow): string =>
 export async function run(): Promise<BenchResult[]> {
   const result = await measure();
   const { stackFloor, rows } = result;
-  const floorText = `${kb(stackFloor.bundleBytes)} KB, init ${stackFloor.initMs.toFixed(1)} ms (cpu ${stackFloor.cpuMs.toFixed(1)} ms)${cachedText(stackFloor)}`;
+  const floorText = `${kb(stackFloor.bundleBytes)} KB, init ${stackFloor.initMs.toFixed(1)} ms (cpu ${stackFloor.cpuMs.toFixed(1)} ms)${cachedText(stackFloor)}${instructionText(stackFloor)}`;
   const lines: BenchResult[] = [
     {
       name: "cold-start:stack-floor",
@@ -399,7 +445,7 @@ export async function run(): Promise<BenchResult[]> {
     }
     lines.push({
       name: `cold-start:${row.function}`,
-      figures: `${row.kind} · ${kb(row.bundleBytes)} KB · init ${row.initMs.toFixed(1)} ms (cpu ${row.cpuMs.toFixed(1)} ms, ${row.cpuRatio.toFixed(2)}× floor's)${cachedText(row)}`,
+      figures: `${row.kind} · ${kb(row.bundleBytes)} KB · init ${row.initMs.toFixed(1)} ms (cpu ${row.cpuMs.toFixed(1)} ms, ${row.cpuRatio.toFixed(2)}× floor's)${cachedText(row)}${instructionText(row)}`,
       ratio: row.ratio,
       ratioOf: "init/floor",
       ...(row.maxRatio !== undefined ? { target: { op: "<=" as const, value: row.maxRatio } } : {}),
@@ -419,6 +465,7 @@ export async function run(): Promise<BenchResult[]> {
 
 export function formatColdStart({ runs, bareNodeMs, emptyModuleMs, rows, stackFloor }: ColdStart): string {
   const cache = stackFloor.cachedInitMs !== undefined;
+  const counted = stackFloor.instructions !== undefined;
   const header = [
     "function",
     "kind",
@@ -428,6 +475,7 @@ export function formatColdStart({ runs, bareNodeMs, emptyModuleMs, rows, stackFl
     "cpu ms",
     "cpu ×floor",
     ...(cache ? ["cached ms", "cached ×floor"] : []),
+    ...(counted ? ["M instr", "instr ×floor"] : []),
     "target",
     "verdict",
   ];
@@ -440,6 +488,7 @@ export function formatColdStart({ runs, bareNodeMs, emptyModuleMs, rows, stackFl
     Number.isNaN(row.cpuMs) ? "-" : row.cpuMs.toFixed(1),
     Number.isNaN(row.cpuRatio) ? "-" : row.cpuRatio.toFixed(2),
     ...(cache ? [row.cachedInitMs?.toFixed(1) ?? "-", row.cachedRatio?.toFixed(2) ?? "-"] : []),
+    ...(counted ? [millions(row.instructions), row.instructionRatio?.toFixed(3) ?? "-"] : []),
     target(row),
     verdictOf(row),
   ];
@@ -464,6 +513,11 @@ export function formatColdStart({ runs, bareNodeMs, emptyModuleMs, rows, stackFl
     ...(cache
       ? [
           "cached: the same import with a V8 compile cache written by this node (NODE_COMPILE_CACHE, portable), over the floor without one.",
+        ]
+      : []),
+    ...(counted
+      ? [
+          "instr: instructions the import executed (callgrind, one process a row, the hash seed's random search left out), less an empty module's.",
         ]
       : []),
     "",
