@@ -7,7 +7,8 @@ import { afterCommit, useTransaction } from "../db/index.ts";
 import { log } from "../log/index.ts";
 import { sendToQueue } from "./queue.ts";
 import type { AuditAction, AuditEvent } from "./schema.ts";
-import { indexEvents, quickwit } from "./search.ts";
+import { indexEvents } from "./index-events.ts";
+import { quickwit } from "./search.ts";
 import { store } from "./store.ts";
 
 export interface AuditInput {

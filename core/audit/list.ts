@@ -7,7 +7,9 @@ import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
 import { requireRole } from "../access/index.ts";
 import { invalidCursor, paginate, type PageResult } from "../pagination/index.ts";
-import { MAX_SEARCH_WORDS, searchAudit } from "../search/index.ts";
+// Not the search barrel: that would bring the Quickwit client's ingest path into a read route.
+import { MAX_SEARCH_WORDS, searchAudit } from "../search/audit-search.ts";
+import { quickwitSearcher } from "../search/quickwit-search.ts";
 import { timeRange } from "../validation/index.ts";
 import { AUDIT_COLUMNS } from "./columns.ts";
 import type { AuditQuery, Info } from "./schema.ts";
@@ -99,7 +101,7 @@ async function searchPage(
   from: Date | undefined,
   to: Date | undefined,
 ): Promise<PageResult<Info>> {
-  const result = await searchAudit(quickwit()!, config().quickwitAuditIndex, {
+  const result = await searchAudit(quickwitSearcher(quickwit()!), config().quickwitAuditIndex, {
     q,
     orgId: scope.type === "org" ? scope.orgId : undefined,
     // The caller's own trail is the user filter, whatever `userId` the query names.

@@ -1,7 +1,8 @@
 import * as z from "../zod/index.ts";
 import { VisibleError } from "../error/index.ts";
 import type { AuditIndexEvent } from "./audit-index.ts";
-import { QuickwitError, type QuickwitClient } from "./quickwit.ts";
+import type { QuickwitSearcher } from "./quickwit-search.ts";
+import { QuickwitError } from "./quickwit-transport.ts";
 
 export interface AuditSearchFilters {
   /** When set, only this org's events can match, whatever `q` holds. */
@@ -125,7 +126,7 @@ export function buildAuditQuery(filters: AuditSearchFilters): string | null {
  * copies trailing a page. Only copies split by the end of a fetched batch can reach the next page.
  */
 export async function searchAudit(
-  client: QuickwitClient,
+  client: QuickwitSearcher,
   indexId: string,
   filters: AuditSearchFilters,
 ): Promise<AuditSearchResult> {
