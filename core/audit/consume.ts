@@ -1,6 +1,6 @@
 import { log } from "../log/index.ts";
 import { deferIndexing } from "./index-backlog.ts";
-import { AuditEvent } from "./schema.ts";
+import { AuditEvent } from "./event.ts";
 import { indexEvents } from "./index-events.ts";
 import { quickwit } from "./search.ts";
 import { store } from "./store.ts";
