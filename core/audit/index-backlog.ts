@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { db, retrying } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { log } from "../log/index.ts";
-import { toInfo } from "./list.ts";
+import { toInfo } from "./info.ts";
 import { indexEvents } from "./index-events.ts";
 import { quickwit } from "./search.ts";
 

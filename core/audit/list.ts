@@ -12,6 +12,7 @@ import { MAX_SEARCH_WORDS, searchAudit } from "../search/audit-search.ts";
 import { quickwitSearcher } from "../search/quickwit-search.ts";
 import { timeRange } from "../validation/index.ts";
 import { AUDIT_COLUMNS } from "./columns.ts";
+import { toInfo } from "./info.ts";
 import type { AuditQuery, Info } from "./schema.ts";
 import { quickwit } from "./search.ts";
 
@@ -19,20 +20,6 @@ import { quickwit } from "./search.ts";
 export type AuditScope = { type: "org"; orgId: string } | { type: "me" } | { type: "all" };
 
 type AuditSelect = SelectQueryBuilder<Database, "audit_log", AuditRow>;
-
-export function toInfo(row: AuditRow): Info {
-  return {
-    id: row.id,
-    orgId: row.org_id,
-    userId: row.user_id,
-    action: row.action,
-    resourceType: row.resource_type,
-    resourceId: row.resource_id,
-    details: row.details,
-    ipAddress: row.ip_address,
-    createdAt: row.created_at.toISOString(),
-  };
-}
 
 /**
  * The audit trail in `scope`, newest first. Structured filters read the database with keyset
