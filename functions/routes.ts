@@ -215,8 +215,8 @@ export const removeOrg = {
   orgRole: "owner",
   summary: "Delete an organization with its members and resources",
   schemas: async () => {
-    const Org = await import("@voxguard/core/org/schema");
-    return { params: Org.Params, responses: { 204: null } };
+    const OrgPath = await import("@voxguard/core/org/params");
+    return { params: OrgPath.Params, responses: { 204: null } };
   },
 } as const satisfies RouteDefinition;
 
@@ -229,9 +229,9 @@ export const listMembers = {
   example: () => ({ query: { limit: "10" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
-    const Org = await import("@voxguard/core/org/schema");
+    const OrgPath = await import("@voxguard/core/org/params");
     const Member = await import("@voxguard/core/member/schema");
-    return { params: Org.Params, query: Member.ListQuery, responses: { 200: Pagination.Page(Member.Info) } };
+    return { params: OrgPath.Params, query: Member.ListQuery, responses: { 200: Pagination.Page(Member.Info) } };
   },
 } as const satisfies RouteDefinition;
 
@@ -269,9 +269,9 @@ export const createResource = {
   summary: "Create a resource",
   example: () => ({ body: { type: "voice.line", name: "Support line", config: { number: "+15550100" } } }),
   schemas: async () => {
-    const Org = await import("@voxguard/core/org/schema");
+    const OrgPath = await import("@voxguard/core/org/params");
     const Resource = await import("@voxguard/core/resource/schema");
-    return { params: Org.Params, body: Resource.CreateInput, responses: { 201: Resource.Single } };
+    return { params: OrgPath.Params, body: Resource.CreateInput, responses: { 201: Resource.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -284,9 +284,9 @@ export const listResources = {
   example: () => ({ query: { limit: "10", status: "active" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
-    const Org = await import("@voxguard/core/org/schema");
+    const OrgPath = await import("@voxguard/core/org/params");
     const Resource = await import("@voxguard/core/resource/schema");
-    return { params: Org.Params, query: Resource.ListQuery, responses: { 200: Pagination.Page(Resource.Info) } };
+    return { params: OrgPath.Params, query: Resource.ListQuery, responses: { 200: Pagination.Page(Resource.Info) } };
   },
 } as const satisfies RouteDefinition;
 
@@ -385,9 +385,9 @@ export const createInvitation = {
   summary: "Invite an email address with a role; only an owner invites admins or owners",
   example: (c) => ({ body: { email: `invitee-${c.unique}@example.com`, role: "member" } }),
   schemas: async () => {
-    const Org = await import("@voxguard/core/org/schema");
+    const OrgPath = await import("@voxguard/core/org/params");
     const Invitation = await import("@voxguard/core/invitation/schema");
-    return { params: Org.Params, body: Invitation.CreateInput, responses: { 201: Invitation.Single } };
+    return { params: OrgPath.Params, body: Invitation.CreateInput, responses: { 201: Invitation.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -400,9 +400,13 @@ export const listInvitations = {
   example: () => ({ query: { limit: "10" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
-    const Org = await import("@voxguard/core/org/schema");
+    const OrgPath = await import("@voxguard/core/org/params");
     const Invitation = await import("@voxguard/core/invitation/schema");
-    return { params: Org.Params, query: Invitation.ListQuery, responses: { 200: Pagination.Page(Invitation.Info) } };
+    return {
+      params: OrgPath.Params,
+      query: Invitation.ListQuery,
+      responses: { 200: Pagination.Page(Invitation.Info) },
+    };
   },
 } as const satisfies RouteDefinition;
 
@@ -440,9 +444,9 @@ export const listOrgAudit = {
   example: () => ({ query: { limit: "10" } }),
   schemas: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
-    const Org = await import("@voxguard/core/org/schema");
+    const OrgPath = await import("@voxguard/core/org/params");
     const Audit = await import("@voxguard/core/audit/schema");
-    return { params: Org.Params, query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.Info) } };
+    return { params: OrgPath.Params, query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.Info) } };
   },
 } as const satisfies RouteDefinition;
 
@@ -454,11 +458,11 @@ export const exportAudit = {
   summary: "Export an organization's audit trail as gzip NDJSON; answers a presigned download URL",
   example: () => ({ body: {} }),
   schemas: async () => {
-    const Org = await import("@voxguard/core/org/schema");
+    const OrgPath = await import("@voxguard/core/org/params");
     const Audit = await import("@voxguard/core/audit/schema");
     // Both bounds are optional, so the body may be left out altogether.
     return {
-      params: Org.Params,
+      params: OrgPath.Params,
       body: z._default(Audit.AuditExportRequest, {}),
       responses: { 201: Audit.AuditExportInfo },
     };
@@ -512,9 +516,9 @@ export const verifyAudit = {
     "Recompute an organization's sealed audit chain over a time range: whether it holds, what it covers, the first break",
   example: () => ({ query: { from: "2026-01-01T00:00:00Z" } }),
   schemas: async () => {
-    const Org = await import("@voxguard/core/org/schema");
+    const OrgPath = await import("@voxguard/core/org/params");
     const Seal = await import("@voxguard/core/audit-seal/schema");
-    return { params: Org.Params, query: Seal.VerifyQuery, responses: { 200: Seal.VerifyResult } };
+    return { params: OrgPath.Params, query: Seal.VerifyQuery, responses: { 200: Seal.VerifyResult } };
   },
 } as const satisfies RouteDefinition;
 

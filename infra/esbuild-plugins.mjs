@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants } from "node:zlib";
 
 const noDebug = fileURLToPath(new URL("../scripts/no-debug.ts", import.meta.url));
+const noPgNative = fileURLToPath(new URL("../scripts/no-pg-native.cjs", import.meta.url));
 const openApiGenerator = fileURLToPath(new URL("../functions/edge/openapi.ts", import.meta.url));
 
 // SST 4.17.1's plugin bridge (.sst/platform/functions/nodejs-runtime/plugin.mjs) tests each filter
@@ -17,6 +18,22 @@ export const noDebugPlugin = {
   name: "no-debug",
   setup(build) {
     build.onResolve({ filter: EVERYTHING }, (args) => (args.path === "debug" ? { path: noDebug } : undefined));
+  },
+};
+
+// pg's index, as the importer of `./native` (the only place pg asks for it), on either separator.
+const PG_INDEX = /[\\/]node_modules[\\/]pg[\\/]lib[\\/]index\.js$/;
+
+/**
+ * pg's `./native` resolves to scripts/no-pg-native.cjs: the native client needs the pg-native addon,
+ * which no function has, so it could only fail to load, and the stand-in fails the same way.
+ */
+export const noPgNativePlugin = {
+  name: "no-pg-native",
+  setup(build) {
+    build.onResolve({ filter: EVERYTHING }, (args) =>
+      args.path === "./native" && PG_INDEX.test(args.importer ?? "") ? { path: noPgNative } : undefined,
+    );
   },
 };
 
@@ -99,4 +116,4 @@ async function generateOpenApiDocument() {
   return module.exports.openApiDocument();
 }
 
-export default [noDebugPlugin, requireBuiltinsPlugin, openApiDocumentPlugin];
+export default [noDebugPlugin, noPgNativePlugin, requireBuiltinsPlugin, openApiDocumentPlugin];

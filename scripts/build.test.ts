@@ -123,6 +123,20 @@ describe("function bundles", () => {
     }
   });
 
+  it("carries pg's native client in no bundle: it needs pg-native, which no function has", async () => {
+    const { outputs } = JSON.parse(await readFile(join(scratch, "functions", "meta.json"), "utf8")) as Metafile;
+    for (const fn of built) {
+      const output = Object.values(outputs).find((candidate) => candidate.entryPoint === fn.entry)!;
+      const inputs = Object.keys(output.inputs);
+      expect(
+        inputs.filter((input) => input.includes("node_modules/pg/lib/native/")),
+        fn.id,
+      ).toEqual([]);
+      if (inputs.some((input) => input.endsWith("node_modules/pg/lib/index.js")))
+        expect(inputs, fn.id).toContain("scripts/no-pg-native.cjs");
+    }
+  });
+
   it("carries zod's English messages in every bundle that carries zod, jobs and consumers too", async () => {
     const { outputs } = JSON.parse(await readFile(join(scratch, "functions", "meta.json"), "utf8")) as Metafile;
     const carried = (fn: BuiltFunction, file: string) =>
@@ -187,6 +201,7 @@ describe("the measured build is the deployed one", () => {
   it("uses the plugins SST loads, and they work as SST's bridge runs them", () => {
     expect(esbuildOptions().plugins?.map((plugin) => plugin.name)).toEqual([
       "no-debug",
+      "no-pg-native",
       "require-builtins",
       "openapi-document",
     ]);
@@ -212,6 +227,8 @@ describe("the measured build is the deployed one", () => {
         await resolve("debug", "require-call"),
         await resolve("debug-like", "require-call"),
         await resolve("./debug", "require-call"),
+        await bridge({ id: 0, command: "resolve", value: { path: "./native", importer: "/x/node_modules/pg/lib/index.js", kind: "require-call" } }),
+        await resolve("./native", "require-call"),
         await resolve("node:fs", "import-statement"),
         await resolve("crypto", "import-statement"),
         await resolve("crypto", "require-call"),
@@ -236,6 +253,8 @@ describe("the measured build is the deployed one", () => {
     expect(JSON.parse(out)).toEqual([
       { path: join(root, "scripts", "no-debug.ts") },
       {},
+      {},
+      { path: join(root, "scripts", "no-pg-native.cjs") },
       {},
       { path: "node:fs", namespace: "node-builtin" },
       { path: "crypto", namespace: "node-builtin" },

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { toInfo } from "../audit/list.ts";
+import { toInfo } from "../audit/info.ts";
 import type { Info as AuditEvent } from "../audit/schema.ts";
 import { config } from "../config/index.ts";
 import { db, isUniqueViolation, transaction } from "../db/index.ts";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Actor } from "../actor/index.ts";
-import { toInfo } from "../audit/list.ts";
+import { toInfo } from "../audit/info.ts";
 import { db } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";

@@ -1,7 +1,8 @@
 import { log } from "../log/index.ts";
 import { deferIndexing } from "./index-backlog.ts";
-import { AuditEvent } from "./schema.ts";
-import { indexEvents, quickwit } from "./search.ts";
+import { AuditEvent } from "./event.ts";
+import { indexEvents } from "./index-events.ts";
+import { quickwit } from "./search.ts";
 import { store } from "./store.ts";
 
 /** A queue message as the consumer needs it; the Lambda handler maps SQS records to these. */

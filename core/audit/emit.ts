@@ -6,8 +6,10 @@ import { config } from "../config/index.ts";
 import { afterCommit, useTransaction } from "../db/index.ts";
 import { log } from "../log/index.ts";
 import { sendToQueue } from "./queue.ts";
-import type { AuditAction, AuditEvent } from "./schema.ts";
-import { indexEvents, quickwit } from "./search.ts";
+import type { AuditEvent } from "./event.ts";
+import type { AuditAction } from "./schema.ts";
+import { indexEvents } from "./index-events.ts";
+import { quickwit } from "./search.ts";
 import { store } from "./store.ts";
 
 export interface AuditInput {

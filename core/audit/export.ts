@@ -16,7 +16,7 @@ import { requireRole } from "../access/index.ts";
 import { timeRange } from "../validation/index.ts";
 import { loadSeals, sealSpan } from "../audit-seal/evidence.ts";
 import { emit } from "./emit.ts";
-import { toInfo } from "./list.ts";
+import { toInfo } from "./info.ts";
 import type { AuditExportInfo, AuditExportRequest } from "./schema.ts";
 
 // The export streams rows from a database cursor; no other function carries pg-cursor.

@@ -2,8 +2,9 @@ import { sql } from "kysely";
 import { db, retrying } from "../db/index.ts";
 import type { AuditRow } from "../db/schema.ts";
 import { log } from "../log/index.ts";
-import { toInfo } from "./list.ts";
-import { indexEvents, quickwit } from "./search.ts";
+import { toInfo } from "./info.ts";
+import { indexEvents } from "./index-events.ts";
+import { quickwit } from "./search.ts";
 
 /*
  * Events in audit_log that Quickwit has not accepted yet. The database is the trail; the index is

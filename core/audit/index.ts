@@ -1,4 +1,5 @@
 export * from "./schema.ts";
+export * from "./event.ts";
 export { store } from "./store.ts";
 export { emit, toEvent, type AuditInput } from "./emit.ts";
 export { consume, type ConsumeResult, type QueueRecord } from "./consume.ts";

@@ -7,9 +7,12 @@ import type { AuditRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
 import { requireRole } from "../access/index.ts";
 import { invalidCursor, paginate, type PageResult } from "../pagination/index.ts";
-import { MAX_SEARCH_WORDS, searchAudit } from "../search/index.ts";
+// Not the search barrel: that would bring the Quickwit client's ingest path into a read route.
+import { MAX_SEARCH_WORDS, searchAudit } from "../search/audit-search.ts";
+import { quickwitSearcher } from "../search/quickwit-search.ts";
 import { timeRange } from "../validation/index.ts";
 import { AUDIT_COLUMNS } from "./columns.ts";
+import { toInfo } from "./info.ts";
 import type { AuditQuery, Info } from "./schema.ts";
 import { quickwit } from "./search.ts";
 
@@ -17,20 +20,6 @@ import { quickwit } from "./search.ts";
 export type AuditScope = { type: "org"; orgId: string } | { type: "me" } | { type: "all" };
 
 type AuditSelect = SelectQueryBuilder<Database, "audit_log", AuditRow>;
-
-export function toInfo(row: AuditRow): Info {
-  return {
-    id: row.id,
-    orgId: row.org_id,
-    userId: row.user_id,
-    action: row.action,
-    resourceType: row.resource_type,
-    resourceId: row.resource_id,
-    details: row.details,
-    ipAddress: row.ip_address,
-    createdAt: row.created_at.toISOString(),
-  };
-}
 
 /**
  * The audit trail in `scope`, newest first. Structured filters read the database with keyset
@@ -99,7 +88,7 @@ async function searchPage(
   from: Date | undefined,
   to: Date | undefined,
 ): Promise<PageResult<Info>> {
-  const result = await searchAudit(quickwit()!, config().quickwitAuditIndex, {
+  const result = await searchAudit(quickwitSearcher(quickwit()!), config().quickwitAuditIndex, {
     q,
     orgId: scope.type === "org" ? scope.orgId : undefined,
     // The caller's own trail is the user filter, whatever `userId` the query names.

@@ -1,7 +1,7 @@
 import { callSqs, SqsError, type SendMessageBatchEntry, type SendMessageBatchOutput } from "../aws/index.ts";
 import { config } from "../config/index.ts";
 import { log } from "../log/index.ts";
-import type { AuditEvent } from "./schema.ts";
+import type { AuditEvent } from "./event.ts";
 
 /** SendMessageBatch's limits: 10 entries, and 256 KiB for the bodies of one call together. */
 export const MAX_BATCH_ENTRIES = 10;

@@ -45,19 +45,6 @@ export const Info = z.object({
 });
 export type Info = z.infer<typeof Info>;
 
-/**
- * The event as it travels through the queue: produced once, stored and indexed idempotently by id.
- * Stricter than what the API shows, so a message that would break the batch's one INSERT (an
- * address INET rejects, a type or action the table's columns can't hold) is caught at parsing and
- * only that record fails.
- */
-export const AuditEvent = z.extend(Info, {
-  action: AuditAction,
-  resourceType: z.nullable(z.string().check(z.minLength(1), z.maxLength(50))),
-  ipAddress: z.nullable(z.union([z.ipv4(), z.ipv6()])),
-});
-export type AuditEvent = z.infer<typeof AuditEvent>;
-
 export const AuditQuery = z.extend(PageQuery, {
   action: z.optional(AuditAction),
   userId: z.optional(z.uuid()),

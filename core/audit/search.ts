@@ -1,65 +1,22 @@
 import { config } from "../config/index.ts";
-import { log } from "../log/index.ts";
-import { createQuickwitClient, toAuditDocument, type AuditIndexEvent, type QuickwitClient } from "../search/index.ts";
+import { createQuickwitTransport, type QuickwitTransport } from "../search/quickwit-transport.ts";
 
-let client: QuickwitClient | undefined;
-let clientUrl: string | undefined;
-
-/** The Quickwit client, or undefined when no QUICKWIT_URL is configured (search reads the database). */
-export function quickwit(): QuickwitClient | undefined {
-  const url = config().quickwitUrl;
-  if (!url) return undefined;
-  if (!client || clientUrl !== url) {
-    // Two tries: a consumer that gives up reports its records and SQS redelivers them later, which
-    // is a better retry than holding the batch here.
-    client = createQuickwitClient({ baseUrl: url, timeoutMs: 5_000, retry: { attempts: 2 } });
-    clientUrl = url;
-  }
-  return client;
-}
+let transport: QuickwitTransport | undefined;
+let transportUrl: string | undefined;
 
 /**
- * Ingests events into the audit index. Returns the ids Quickwit rejected (they will never index,
- * whatever the retries); throws when Quickwit can't be reached.
+ * The way to Quickwit, or undefined when no QUICKWIT_URL is configured (search reads the database).
+ * A transport, not a client: each caller imports the operations it calls (search, ingest, the index
+ * lookup), so a read route doesn't bundle the ingest path.
  */
-export async function indexEvents(search: QuickwitClient, events: readonly AuditIndexEvent[]): Promise<Set<string>> {
-  const rejected = new Set<string>();
-  if (events.length === 0) return rejected;
-  const answer = await search.ingest(config().quickwitAuditIndex, events.map(toAuditDocument), {
-    detailedResponse: true,
-  });
-  if (answer.num_ingested_docs === undefined) {
-    // Quickwit's legacy ingest (0.8, or 0.9 with ingest v2 off) reports no per-document outcome, so
-    // a rejected document can't be detected here. Said on every batch, never assumed indexed in
-    // silence; audit_log keeps every event whatever the index did.
-    log.warn(
-      "Quickwit's legacy ingest reports no per-document outcome: rejected audit documents can't be detected (enable ingest v2)",
-      {
-        documents: answer.num_docs_for_processing,
-      },
-    );
+export function quickwit(): QuickwitTransport | undefined {
+  const url = config().quickwitUrl;
+  if (!url) return undefined;
+  if (!transport || transportUrl !== url) {
+    // Two tries: a consumer that gives up reports its records and SQS redelivers them later, which
+    // is a better retry than holding the batch here.
+    transport = createQuickwitTransport({ baseUrl: url, timeoutMs: 5_000, retry: { attempts: 2 } });
+    transportUrl = url;
   }
-  for (const failure of answer.parse_failures ?? []) {
-    const id = idOf(failure.document);
-    if (id) rejected.add(id);
-  }
-  // A rejection Quickwit did not detail can't be pinned on one event: all of them are suspect.
-  if ((answer.num_rejected_docs ?? 0) > rejected.size) return new Set(events.map((event) => event.id));
-  return rejected;
-}
-
-function idOf(document: string): string | undefined {
-  try {
-    const id = (JSON.parse(document) as { id?: unknown }).id;
-    return typeof id === "string" ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** For the health check: Quickwit answers and the audit index exists. */
-export async function searchReachable(): Promise<boolean> {
-  const search = quickwit();
-  if (!search) return false;
-  return (await search.getIndex(config().quickwitAuditIndex)) !== null;
+  return transport;
 }

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { db, retrying } from "../db/index.ts";
-import type { AuditEvent } from "./schema.ts";
+import type { AuditEvent } from "./event.ts";
 
 /** Writes events to audit_log in one statement; a repeated id is ignored, so delivery may repeat. */
 export async function store(events: readonly AuditEvent[]): Promise<void> {

@@ -1,9 +1,10 @@
 import { sql } from "kysely";
 import { cacheStatus } from "../cache/index.ts";
 import { queueReachable } from "../audit/queue.ts";
-import { searchReachable } from "../audit/search.ts";
+import { quickwit } from "../audit/search.ts";
 import { config } from "../config/index.ts";
 import { db } from "../db/index.ts";
+import { getQuickwitIndex } from "../search/quickwit-indexes.ts";
 import type { CheckStatus, HealthInfo } from "./schema.ts";
 
 export * from "./schema.ts";
@@ -28,6 +29,13 @@ const database: Check = async () => {
   await sql`select 1`.execute(db());
   return "ok";
 };
+
+/** Quickwit answers and the audit index exists. */
+async function searchReachable(): Promise<boolean> {
+  const search = quickwit();
+  if (!search) return false;
+  return (await getQuickwitIndex(search, config().quickwitAuditIndex)) !== null;
+}
 
 const optional: Record<"cache" | "search" | "queue", Check> = {
   cache: cacheStatus,

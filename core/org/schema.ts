@@ -49,6 +49,6 @@ export type UpdateInput = z.input<typeof UpdateInput>;
 export const ListQuery = PageQuery;
 export type ListQuery = z.input<typeof ListQuery>;
 
-export const Params = z.object({ orgId: z.uuid() });
+export { Params } from "./params.ts";
 
 export const Single = z.object({ org: Info });

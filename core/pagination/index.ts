@@ -10,8 +10,8 @@ export interface PageResult<T> {
   nextCursor: string | null;
 }
 
-/** A position in a list ordered by (created_at DESC, id DESC): the last row of the previous page. */
-const Position = z.tuple([z.string().check(z.maxLength(64)), z.uuid()]);
+/** The id half of a position; the time half is checked against PG_TIMESTAMP below. */
+const PositionId = z.uuid();
 
 /** timestamptz::text as PostgreSQL writes it (DateStyle ISO): "2024-05-01 10:00:00.123456+00". */
 const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(:[0-5]\d){0,2}$/;
@@ -43,11 +43,18 @@ export function invalidCursor(): VisibleError {
   });
 }
 
+/**
+ * A position in a list ordered by (created_at DESC, id DESC), the last row of the previous page:
+ * `[created_at as PostgreSQL prints it, id]`. The pair is checked by hand: z.tuple would bring zod's
+ * tuple type (~1.9 KB) into every list route for this one use.
+ */
 function decode(cursor: string): [string, string] {
   try {
-    const position = Position.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
-    if (!isPgTimestamp(position[0])) throw new Error("bad timestamp");
-    return position;
+    const position: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (!Array.isArray(position) || position.length !== 2) throw new Error("not a pair");
+    const [at, id] = position as unknown[];
+    if (typeof at !== "string" || !isPgTimestamp(at)) throw new Error("bad timestamp");
+    return [at, PositionId.parse(id)];
   } catch {
     throw invalidCursor();
   }

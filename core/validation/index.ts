@@ -1,7 +1,9 @@
 import * as z from "../zod/index.ts";
 import { notFound, VisibleError, type FieldError } from "../error/index.ts";
 
-export * from "./schema.ts";
+// Not the schemas (./schema.ts, imported from there): every route's edge imports this module, and
+// re-exporting them would build Label and BoundedJsonObject in functions that never use them.
+export { textProblem } from "./text.ts";
 
 /**
  * Parses an operation's input at the core boundary: the same schemas the route table uses, so a

@@ -1,21 +1,10 @@
 import * as z from "../zod/index.ts";
+import { LONE_SURROGATE, textProblem } from "./text.ts";
 
 export const MAX_JSON_BYTES = 32 * 1024;
 export const MAX_JSON_DEPTH = 10;
 
 export type JsonObject = { [key: string]: unknown };
-
-// PostgreSQL text and jsonb refuse NUL, and jsonb refuses unpaired surrogates: caught here they are a
-// 400 instead of a database error answered as 500.
-const NUL = /\u0000/;
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/** Why PostgreSQL could not store `text` as it is (text and jsonb), if it could not. */
-export function textProblem(text: string): string | undefined {
-  if (NUL.test(text)) return "must not contain NUL characters";
-  if (LONE_SURROGATE.test(text)) return "must be valid Unicode";
-  return undefined;
-}
 
 function isPlainObject(value: unknown): value is JsonObject {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;

@@ -1,0 +1,13 @@
+// PostgreSQL text and jsonb refuse NUL, and jsonb refuses unpaired surrogates: caught here they are a
+// 400 instead of a database error answered as 500. A module apart from the schemas (./schema.ts):
+// the edge checks every request's text with it, and importing it must not build those schemas in
+// functions that don't use them.
+const NUL = /\u0000/;
+export const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Why PostgreSQL could not store `text` as it is (text and jsonb), if it could not. */
+export function textProblem(text: string): string | undefined {
+  if (NUL.test(text)) return "must not contain NUL characters";
+  if (LONE_SURROGATE.test(text)) return "must be valid Unicode";
+  return undefined;
+}
