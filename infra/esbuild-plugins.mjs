@@ -26,7 +26,9 @@ const PG_INDEX = /[\\/]node_modules[\\/]pg[\\/]lib[\\/]index\.js$/;
 
 /**
  * pg's `./native` resolves to scripts/no-pg-native.cjs: the native client needs the pg-native addon,
- * which no function has, so it could only fail to load, and the stand-in fails the same way.
+ * which no function has, so it could only fail to load, and the stand-in fails the same way. That
+ * holds while nothing puts pg-native on a function's module path: a Lambda layer with it
+ * (/opt/nodejs/node_modules) would be loaded by pg's own `./native`, not by the stand-in.
  */
 export const noPgNativePlugin = {
   name: "no-pg-native",

@@ -46,7 +46,7 @@ export function invalidCursor(): VisibleError {
 /**
  * A position in a list ordered by (created_at DESC, id DESC), the last row of the previous page:
  * `[created_at as PostgreSQL prints it, id]`. The pair is checked by hand: z.tuple would bring zod's
- * tuple type (~1.9 KB) into every list route for this one use.
+ * tuple type into every list route for this one use.
  */
 function decode(cursor: string): [string, string] {
   try {

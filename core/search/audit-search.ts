@@ -67,7 +67,7 @@ const Hit = z.object({
   details: z.nullish(z.record(z.string(), z.unknown())),
   ip_address: z.nullish(z.string()),
   // A string or a number (timeOf below), checked by hand: z.union would bring zod's union type
-  // (~1.3 KB) into the audit list routes for this one field.
+  // into the audit list routes for this one field.
   created_at: z.unknown(),
 });
 

@@ -5,7 +5,7 @@ import {
   type QuickwitIndexMetadata,
 } from "./quickwit-indexes.ts";
 import { ingestQuickwit, type QuickwitIngestOptions, type QuickwitIngestResponse } from "./quickwit-ingest.ts";
-import { searchQuickwit, type QuickwitSearcher } from "./quickwit-search.ts";
+import { quickwitSearcher, type QuickwitSearcher } from "./quickwit-search.ts";
 import { createQuickwitTransport, type QuickwitClientOptions } from "./quickwit-transport.ts";
 
 /*
@@ -36,6 +36,6 @@ export function createQuickwitClient(options: QuickwitClientOptions): QuickwitCl
     createIndex: (config) => createQuickwitIndex(transport, config),
     getIndex: (indexId) => getQuickwitIndex(transport, indexId),
     ingest: (indexId, docs, ingestOptions) => ingestQuickwit(transport, indexId, docs, ingestOptions),
-    search: (indexId, request) => searchQuickwit(transport, indexId, request),
+    ...quickwitSearcher(transport),
   };
 }
