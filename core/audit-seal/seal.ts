@@ -179,7 +179,10 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
         ),
         taken AS (
           DELETE FROM audit_unsealed
-          WHERE event_id IN (
+          -- By primary key, the batch's ids as one array: IN (subquery) hashed them and matched a
+          -- second scan of the whole list against them, the dead rows of the run's earlier batches
+          -- included (a twelfth of a minute's list removed a batch, the whole list scanned twice).
+          WHERE event_id = ANY(ARRAY(
             SELECT event_id FROM (
               SELECT u.event_id, w.take,
                      row_number() OVER (PARTITION BY u.org_id ORDER BY u.created_at, u.event_id) AS n
@@ -191,7 +194,7 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
             -- As many as the chain had listed when the round counted them, not what has arrived
             -- since: the batch stays within its bounds and the run within what it found.
             WHERE n <= take
-          )
+          ))
           RETURNING event_id
         )
         -- The events by primary key, as one array: joined to the CTE, whose row count the planner
