@@ -22,7 +22,8 @@ export const COMPILE_CACHE = process.env.COLD_START_COMPILE_CACHE === "1";
  * `COLD_START_INSTRUCTIONS=1` also counts, once a row, the instructions the import executes
  * (valgrind's callgrind, bench/instructions.ts), over the floor's like the times. A count does not
  * move with the machine's load, where on a 2-core box the medians of wall time still do by a tenth
- * or more; the targets are judged on time, as stated, and the count says what the code did.
+ * or more (it has two values ~3 % of the floor apart, see there); the targets are judged on time,
+ * as stated, and the count says what the code did.
  */
 export const INSTRUCTIONS = process.env.COLD_START_INSTRUCTIONS === "1";
 

@@ -39,9 +39,10 @@ const count = (text: string) => Number(text.replaceAll(",", ""));
 
 /**
  * Instructions the process executes, every thread, counted by valgrind's callgrind, less the hash
- * seed's search (above). Unlike time, the count is the same whatever else the machine runs: the
- * same binary and bundle give the same figure to within ~1 %, so a ratio of two counts moves
- * only when the code does.
+ * seed's search (above). Unlike time, the count does not depend on what else the machine runs.
+ * It still has two values for the same binary and bundle, ~8 million instructions apart and each
+ * repeatable to ~0.2 %: most likely a scavenge V8 posts as a task, which runs before the import
+ * ends or not depending on timing. A difference of that size between two rows is no difference.
  */
 async function countOne(command: Command, scratch: string, id: number): Promise<number> {
   const out = join(scratch, `callgrind.${id}`);
