@@ -13,6 +13,7 @@ import {
   type AuditIndexEvent,
   type QuickwitClient,
 } from "./index.ts";
+import type { QuickwitSearcher } from "./quickwit-search.ts";
 
 const run = promisify(execFile);
 
@@ -202,6 +203,19 @@ describe("searchAudit", () => {
       limit: 10,
     });
     expect(result.events.map((found) => found.id)).toEqual([inside.id]);
+  });
+
+  it("refuses a hit whose time is no time, as a Quickwit answer of an unexpected shape", async () => {
+    // Quickwit's own mapping would not store such a document: this searcher answers what it can't.
+    for (const created_at of ["not a time", "", Number.NaN, 1e300, null]) {
+      const hit = { ...toAuditDocument(event()), created_at };
+      const searcher: QuickwitSearcher = {
+        search: async <Hit>() => ({ num_hits: 1, hits: [hit as Hit], elapsed_time_micros: 1, errors: [] }),
+      };
+      await expect(searchAudit(searcher, "audit", { q: "member", orgId: orgA, limit: 10, offset: 0 })).rejects.toThrow(
+        "unexpected shape",
+      );
+    }
   });
 
   it("answers an empty result without asking Quickwit when q has nothing searchable", async () => {

@@ -219,9 +219,10 @@ function toEvent(raw: Record<string, unknown>): AuditSearchEvent {
 
 /** The RFC 3339 text the index asks for, or a (finite) unix timestamp; undefined for anything else. */
 function timeOf(value: unknown): Date | undefined {
-  if (typeof value === "string") return new Date(value);
-  if (typeof value === "number" && Number.isFinite(value)) return fromUnix(value);
-  return undefined;
+  const time = typeof value === "string" ? new Date(value) : typeof value === "number" ? fromUnix(value) : undefined;
+  // Not a time (junk text, NaN, beyond a Date's range): an Invalid Date would pass the from/to
+  // filters above (every comparison with NaN is false) and fail later, turning it into an ISO string.
+  return time && Number.isFinite(time.getTime()) ? time : undefined;
 }
 
 /** A unix timestamp in whatever unit its digit count suggests, as Quickwit reads them. */
