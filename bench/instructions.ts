@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 
 /** A process to count: the program, its arguments and its whole environment. */
 export interface Command {
@@ -24,16 +25,9 @@ export function canCountInstructions(): boolean {
   return runs("valgrind") && runs("callgrind_annotate");
 }
 
-function run(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk));
-    child.stderr.on("data", (chunk: Buffer) => (out += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, out }));
-  });
-}
+const run = promisify(execFile);
+/** callgrind_annotate prints a line a function: more than execFile's default 1 MB for a whole node. */
+const MAX_OUTPUT = 256 * 1024 * 1024;
 
 const count = (text: string) => Number(text.replaceAll(",", ""));
 
@@ -46,15 +40,18 @@ const count = (text: string) => Number(text.replaceAll(",", ""));
  */
 async function countOne(command: Command, scratch: string, id: number): Promise<number> {
   const out = join(scratch, `callgrind.${id}`);
+  // callgrind reports the total on stderr; a failed run (its exit code is the program's) throws.
   const counted = await run(
     "valgrind",
     ["--tool=callgrind", `--callgrind-out-file=${out}`, command.file, ...command.args],
-    command.env,
+    { env: command.env, maxBuffer: MAX_OUTPUT },
   );
-  const total = /Collected : (\d+)/.exec(counted.out)?.[1];
-  if (counted.code !== 0 || total === undefined) throw new Error(`callgrind failed (${counted.code}): ${counted.out}`);
-  const annotated = await run("callgrind_annotate", ["--inclusive=yes", "--threshold=100", out]);
-  const line = annotated.out.split("\n").find((text) => text.includes(RANDOM_AT_START));
+  const total = /Collected : (\d+)/.exec(counted.stderr)?.[1];
+  if (total === undefined) throw new Error(`callgrind reported no total: ${counted.stderr}`);
+  const annotated = await run("callgrind_annotate", ["--inclusive=yes", "--threshold=100", out], {
+    maxBuffer: MAX_OUTPUT,
+  });
+  const line = annotated.stdout.split("\n").find((text) => text.includes(RANDOM_AT_START));
   const random = line ? count(/^\s*([\d,]+)/.exec(line)?.[1] ?? "0") : 0;
   return count(total) - random;
 }
