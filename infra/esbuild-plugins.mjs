@@ -46,8 +46,7 @@ const BUILTIN = "node-builtin";
  * module whose exports are a copy of every property of the builtin, read at link time: importing
  * `fs` runs its `promises` getter (which loads fs/promises, readline and the REPL's history),
  * importing `process` its `report` getter, and so on, ~20 ms of a cold start for modules nothing
- * calls. A require hands over the object itself; esbuild reads the named imports off it when they
- * are used. The bundle can require: SST's ESM banner defines `require`.
+ * calls. The bundle can require: SST's ESM banner defines `require`.
  */
 export const requireBuiltinsPlugin = {
   name: "require-builtins",
@@ -61,12 +60,33 @@ export const requireBuiltinsPlugin = {
       return undefined;
     });
     build.onLoad({ filter: EVERYTHING }, (args) =>
-      args.namespace === BUILTIN
-        ? { contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }
-        : undefined,
+      args.namespace === BUILTIN ? { contents: builtinModule(args.path), loader: "js" } : undefined,
     );
   },
 };
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The module an imported builtin resolves to: the builtin itself as its default export, and each of
+ * its own properties as a named export read off it, marked pure so that esbuild keeps only the
+ * names a bundle imports. Not `module.exports = require(…)`: esbuild wraps an imported CommonJS
+ * module in a copy of it (`__toESM`, a getter defined per property), and copying crypto, fs and
+ * process cost GET /me ~12 million instructions at init. The names are the building Node's (the
+ * project's Node 24, as deployed): a name it lacks fails the build instead of reading undefined.
+ * A namespace import (`import * as http`) reads every name at init, as Node's own linking does:
+ * import builtins by name (scripts/build.test.ts checks the source).
+ */
+function builtinModule(name) {
+  const names = Object.keys(require(name)).filter((key) => key !== "default");
+  return [
+    `const builtin = require(${JSON.stringify(name)});`,
+    "const pick = (key) => builtin[key];",
+    "export default builtin;",
+    ...names.map((key, i) => `const b${i} = /* @__PURE__ */ pick(${JSON.stringify(key)});`),
+    `export { ${names.map((key, i) => `b${i} as ${JSON.stringify(key)}`).join(", ")} };`,
+  ].join("\n");
+}
 
 /**
  * The OpenAPI function serves a document built here, when it is bundled, by the very generator the

@@ -1,11 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { isBuiltin } from "node:module";
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Metafile } from "esbuild";
+import { build, type Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INIT_ENV, probe } from "../bench/cold-start.ts";
 import { openApiDocument } from "../functions/edge/openapi.ts";
@@ -234,7 +234,7 @@ describe("the measured build is the deployed one", () => {
         await resolve("crypto", "require-call"),
         await bridge({ id: 0, command: "resolve", value: { path: "node:fs", kind: "require-call", namespace: "node-builtin" } }),
         await resolve("kysely", "import-statement"),
-        await load("node:fs", "node-builtin"),
+        await load("node:fs", "node-builtin").then((reply) => ({ ...reply, contents: reply.contents?.split("\\n", 1)[0] })),
         await load("/x/core/db/index.ts", "file"),
         await load(process.argv[2], "file").then((reply) => ({ ...reply, contents: reply.contents?.slice(0, 16) })),
       ]));
@@ -261,7 +261,7 @@ describe("the measured build is the deployed one", () => {
       {},
       { path: "node:fs", external: true },
       {},
-      { contents: 'module.exports = require("node:fs");', loader: "js" },
+      { contents: 'const builtin = require("node:fs");', loader: "js" },
       {},
       { contents: 'const packed = "', loader: "js" },
     ]);
@@ -284,6 +284,36 @@ describe("the measured build is the deployed one", () => {
     expect(await readFile(fn.outfile, "utf8")).not.toContain(routes["POST /auth/register"].summary);
   });
 
+  it("hands an imported builtin's names, its default and its namespace over as Node's own import does", async () => {
+    const entry = join(scratch, "builtins-entry.mjs");
+    const outfile = join(scratch, "builtins.mjs");
+    await writeFile(
+      entry,
+      [
+        'import crypto, { createHash, randomUUID as uuid } from "node:crypto";',
+        'import * as path from "path";',
+        'import { readFileSync } from "fs";',
+        'import * as real from "node:module";',
+        "const own = real.createRequire(import.meta.url);",
+        "console.log(JSON.stringify({",
+        '  named: createHash === own("node:crypto").createHash && uuid === own("crypto").randomUUID,',
+        '  default: crypto === own("node:crypto"),',
+        '  namespace: path.join === own("path").join && path.default === own("path") && Object.keys(path).length > 10,',
+        '  other: readFileSync === own("fs").readFileSync,',
+        "}));",
+      ].join("\n"),
+    );
+    await build({ ...esbuildOptions(), entryPoints: [entry], outfile, metafile: false });
+    const out = execFileSync(process.execPath, [outfile], { encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual({ named: true, default: true, namespace: true, other: true });
+    // Only the names used are read (fs's promises getter is not), and no builtin is copied over
+    // property by property, as esbuild's CommonJS interop (`__toESM`) would.
+    const text = await readFile(outfile, "utf8");
+    expect(text).toContain('"readFileSync"');
+    expect(text).not.toContain('"promises"');
+    expect(text).not.toContain("getOwnPropertyNames");
+  });
+
   it("leaves no import of a Node builtin in a bundle: each is a require", async () => {
     const metafile = JSON.parse(await readFile(join(scratch, "functions", "meta.json"), "utf8")) as Metafile;
     const outputs = Object.values(metafile.outputs).filter((output) => output.entryPoint);
@@ -299,15 +329,32 @@ describe("the measured build is the deployed one", () => {
   });
 });
 
+const sources = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") ? [path] : [];
+  });
+
+// A function's code imports a builtin by name: a namespace import is an object of every export,
+// each read at init (node:http's WebSocket getter alone loads undici, ~80 million instructions).
+describe("builtin imports", () => {
+  const namespaces = ["core", "functions"].flatMap((dir) =>
+    sources(join(root, dir)).flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/^import \* as \w+ from "([^"]+)";$/gm)]
+        .filter(([, specifier]) => isBuiltin(specifier!))
+        .map(([line]) => `${relative(root, file)}: ${line}`),
+    ),
+  );
+
+  it("imports no Node builtin as a namespace in a function's code", () => {
+    expect(namespaces).toEqual([]);
+  });
+});
+
 // Minified without keepNames, a class's own name is gone: an error is logged and mapped by the
 // `name` it sets itself, so every error class must set one, spelled as the class is.
 describe("error classes", () => {
-  const sources = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return sources(path);
-      return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") ? [path] : [];
-    });
   const classes = ["core", "functions", "local"].flatMap((dir) =>
     sources(join(root, dir)).flatMap((file) => {
       const text = readFileSync(file, "utf8");

@@ -1,5 +1,5 @@
-import * as http from "node:http";
-import * as https from "node:https";
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { config } from "../config/index.ts";
 import { credentialsFromEnv, sign, type Credentials } from "./signature-v4.ts";
 import { AwsError } from "./error.ts";
@@ -32,7 +32,7 @@ const REQUEST_TIMEOUT_MS = 3_000;
 /** One retry: a queue that doesn't answer costs the request little before events are written through. */
 const MAX_ATTEMPTS = 2;
 
-const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
+const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
 
 /** AWS_ENDPOINT_URL_SQS (the local server, the tests), else the queue URL's own host. */
 function endpointFor(queueUrl: string): URL {
@@ -52,8 +52,8 @@ export interface Answer {
 /** One POST over keep-alive agents, with connect and request timeouts. */
 export function post(url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const transport = url.protocol === "https:" ? https : http;
-    const request = transport.request(
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const request = send(
       url,
       { method: "POST", headers, agent: agents[url.protocol as keyof typeof agents], timeout: REQUEST_TIMEOUT_MS },
       (response) => {
