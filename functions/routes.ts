@@ -115,7 +115,8 @@ export const updateMe = {
   example: () => ({ body: { displayName: "Jane Q. Doe" } }),
   schemas: async () => {
     const User = await import("@voxguard/core/user/schema");
-    return { body: User.UpdateInput, responses: { 200: User.Single } };
+    const UserInput = await import("@voxguard/core/user/input");
+    return { body: UserInput.UpdateInput, responses: { 200: User.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -126,9 +127,9 @@ export const changePassword = {
   summary: "Change the password: every session, the current one too, is revoked and a new token issued",
   example: (c) => ({ body: { currentPassword: c.password, newPassword: `${c.password} again` } }),
   schemas: async () => {
-    const User = await import("@voxguard/core/user/schema");
+    const UserInput = await import("@voxguard/core/user/input");
     const Session = await import("@voxguard/core/session/schema");
-    return { body: User.ChangePasswordInput, responses: { 200: Session.SessionToken } };
+    return { body: UserInput.ChangePasswordInput, responses: { 200: Session.SessionToken } };
   },
 } as const satisfies RouteDefinition;
 
@@ -153,7 +154,8 @@ export const updateUser = {
   example: () => ({ body: { status: "active" } }),
   schemas: async () => {
     const User = await import("@voxguard/core/user/schema");
-    return { params: User.Params, body: User.AdminUpdateInput, responses: { 200: User.Single } };
+    const UserInput = await import("@voxguard/core/user/input");
+    return { params: User.Params, body: UserInput.AdminUpdateInput, responses: { 200: User.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -166,7 +168,8 @@ export const createOrg = {
   example: (c) => ({ body: { name: "Acme Voice", slug: `acme-${c.unique}` } }),
   schemas: async () => {
     const Org = await import("@voxguard/core/org/schema");
-    return { body: Org.CreateInput, responses: { 201: Org.Single } };
+    const OrgInput = await import("@voxguard/core/org/input");
+    return { body: OrgInput.CreateInput, responses: { 201: Org.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -204,7 +207,8 @@ export const updateOrg = {
   example: () => ({ body: { name: "Acme Voice EU", metadata: { region: "eu" } } }),
   schemas: async () => {
     const Org = await import("@voxguard/core/org/schema");
-    return { params: Org.Params, body: Org.UpdateInput, responses: { 200: Org.Single } };
+    const OrgInput = await import("@voxguard/core/org/input");
+    return { params: Org.Params, body: OrgInput.UpdateInput, responses: { 200: Org.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -244,7 +248,8 @@ export const updateMember = {
   example: () => ({ body: { role: "viewer" } }),
   schemas: async () => {
     const Member = await import("@voxguard/core/member/schema");
-    return { params: Member.Params, body: Member.UpdateInput, responses: { 200: Member.Single } };
+    const MemberInput = await import("@voxguard/core/member/input");
+    return { params: Member.Params, body: MemberInput.UpdateInput, responses: { 200: Member.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -271,7 +276,8 @@ export const createResource = {
   schemas: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
     const Resource = await import("@voxguard/core/resource/schema");
-    return { params: OrgPath.Params, body: Resource.CreateInput, responses: { 201: Resource.Single } };
+    const ResourceInput = await import("@voxguard/core/resource/input");
+    return { params: OrgPath.Params, body: ResourceInput.CreateInput, responses: { 201: Resource.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -311,7 +317,8 @@ export const updateResource = {
   example: () => ({ body: { name: "Sales line", status: "disabled" } }),
   schemas: async () => {
     const Resource = await import("@voxguard/core/resource/schema");
-    return { params: Resource.Params, body: Resource.UpdateInput, responses: { 200: Resource.Single } };
+    const ResourceInput = await import("@voxguard/core/resource/input");
+    return { params: Resource.Params, body: ResourceInput.UpdateInput, responses: { 200: Resource.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -387,7 +394,8 @@ export const createInvitation = {
   schemas: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
     const Invitation = await import("@voxguard/core/invitation/schema");
-    return { params: OrgPath.Params, body: Invitation.CreateInput, responses: { 201: Invitation.Single } };
+    const InvitationInput = await import("@voxguard/core/invitation/input");
+    return { params: OrgPath.Params, body: InvitationInput.CreateInput, responses: { 201: Invitation.Single } };
   },
 } as const satisfies RouteDefinition;
 
@@ -430,7 +438,8 @@ export const acceptInvitation = {
   example: (c) => ({ body: { token: c.tokens.invitation } }),
   schemas: async () => {
     const Invitation = await import("@voxguard/core/invitation/schema");
-    return { body: Invitation.AcceptInput, responses: { 200: Invitation.Accepted } };
+    const InvitationInput = await import("@voxguard/core/invitation/input");
+    return { body: InvitationInput.AcceptInput, responses: { 200: Invitation.Accepted } };
   },
 } as const satisfies RouteDefinition;
 

@@ -1,8 +1,6 @@
 import * as z from "../zod/index.ts";
-import { Password } from "../user/schema.ts";
-
-/** A mailed one-time token, as the link carries it. Any other string is simply an unknown token. */
-export const OneTimeToken = z.string().check(z.minLength(1), z.maxLength(256));
+import { OneTimeToken } from "../token/schema.ts";
+import { Password } from "../user/input.ts";
 
 export const VerifyEmailInput = z.strictObject({ token: OneTimeToken });
 export type VerifyEmailInput = z.input<typeof VerifyEmailInput>;

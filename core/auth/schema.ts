@@ -1,6 +1,7 @@
 import * as z from "../zod/index.ts";
 import { SessionToken } from "../session/schema.ts";
-import { CreateInput as CreateUserInput, Info as UserInfo } from "../user/schema.ts";
+import { CreateInput as CreateUserInput } from "../user/input.ts";
+import { Info as UserInfo } from "../user/schema.ts";
 
 export const RegisterInput = CreateUserInput;
 export type RegisterInput = z.input<typeof RegisterInput>;

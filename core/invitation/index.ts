@@ -14,7 +14,8 @@ import * as RateLimit from "../rate-limit/index.ts";
 import * as Token from "../token/index.ts";
 import * as User from "../user/index.ts";
 import { existingId, input } from "../validation/index.ts";
-import { AcceptInput, CreateInput, ListQuery, type Accepted, type Info } from "./schema.ts";
+import { AcceptInput, CreateInput } from "./input.ts";
+import { ListQuery, type Accepted, type Info } from "./schema.ts";
 
 export * from "./schema.ts";
 

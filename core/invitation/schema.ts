@@ -1,5 +1,4 @@
 import * as z from "../zod/index.ts";
-import { OneTimeToken } from "../account/schema.ts";
 import { Info as MemberInfo } from "../member/schema.ts";
 import { Info as OrgInfo, Role } from "../org/schema.ts";
 import { PageQuery } from "../pagination/schema.ts";
@@ -16,21 +15,12 @@ export const Info = z.object({
 });
 export type Info = z.infer<typeof Info>;
 
-export const CreateInput = z.strictObject({
-  email: z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.email().check(z.maxLength(255))),
-  role: z._default(Role, "member"),
-});
-export type CreateInput = z.input<typeof CreateInput>;
-
 export const ListQuery = PageQuery;
 export type ListQuery = z.input<typeof ListQuery>;
 
 export const Params = z.object({ orgId: z.uuid(), invitationId: z.uuid() });
 
 export const Single = z.object({ invitation: Info });
-
-export const AcceptInput = z.strictObject({ token: OneTimeToken });
-export type AcceptInput = z.input<typeof AcceptInput>;
 
 export const Accepted = z.object({ org: OrgInfo, member: MemberInfo });
 export type Accepted = z.infer<typeof Accepted>;

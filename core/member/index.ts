@@ -7,9 +7,10 @@ import { atLeast, requireRole, requireUser } from "../access/index.ts";
 import type { Role } from "../org/schema.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { existingId, input } from "../validation/index.ts";
-import { type Info, ListQuery, UpdateInput } from "./schema.ts";
+import { UpdateInput } from "./input.ts";
+import { type Info, ListQuery } from "./schema.ts";
 
-export { Email, Info, ListQuery, Params, UpdateInput } from "./schema.ts";
+export { Info, ListQuery, Params } from "./schema.ts";
 
 const PRIVILEGED: ReadonlySet<Role> = new Set(["owner", "admin"]);
 

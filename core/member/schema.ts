@@ -13,11 +13,6 @@ export const Info = z.object({
 });
 export type Info = z.infer<typeof Info>;
 
-export const Email = z.pipe(z.string().check(z.trim(), z.maxLength(255), z.toLowerCase()), z.email());
-
-export const UpdateInput = z.strictObject({ role: Role });
-export type UpdateInput = z.input<typeof UpdateInput>;
-
 export const ListQuery = PageQuery;
 export type ListQuery = z.input<typeof ListQuery>;
 

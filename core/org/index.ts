@@ -7,9 +7,10 @@ import { VisibleError } from "../error/index.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { input } from "../validation/index.ts";
 import { requireRole, requireUser } from "../access/index.ts";
-import { CreateInput, type Info, ListQuery, UpdateInput, type Role } from "./schema.ts";
+import { CreateInput, UpdateInput } from "./input.ts";
+import { type Info, ListQuery, type Role } from "./schema.ts";
 
-export { CreateInput, Info, ListQuery, Params, Plan, Role, Slug, UpdateInput } from "./schema.ts";
+export { Info, ListQuery, Params, Role } from "./schema.ts";
 
 function toInfo(row: OrganizationRow, role: Role | null): Info {
   return {

@@ -7,9 +7,10 @@ import { notFound } from "../error/index.ts";
 import { requireRole } from "../access/index.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { existingId, input } from "../validation/index.ts";
-import { CreateInput, type Info, ListQuery, UpdateInput } from "./schema.ts";
+import { CreateInput, UpdateInput } from "./input.ts";
+import { type Info, ListQuery } from "./schema.ts";
 
-export { CreateInput, Info, ListQuery, Params, Status, Type, UpdateInput } from "./schema.ts";
+export { Info, ListQuery, Params, Status, Type } from "./schema.ts";
 
 function toInfo(row: ResourceRow): Info {
   return {

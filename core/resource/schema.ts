@@ -1,7 +1,5 @@
 import * as z from "../zod/index.ts";
 import { PageQuery } from "../pagination/schema.ts";
-import { patchInput } from "../validation/patch.ts";
-import { BoundedJsonObject, Label } from "../validation/schema.ts";
 
 export const Type = z.string().check(
   z.regex(/^[a-z][a-z0-9_.-]{0,49}$/, {
@@ -23,20 +21,6 @@ export const Info = z.object({
   updatedAt: z.isoDateTime(),
 });
 export type Info = z.infer<typeof Info>;
-
-export const CreateInput = z.strictObject({
-  type: Type,
-  name: Label,
-  config: z.optional(BoundedJsonObject),
-});
-export type CreateInput = z.input<typeof CreateInput>;
-
-export const UpdateInput = patchInput({
-  name: z.optional(Label),
-  config: z.optional(BoundedJsonObject),
-  status: z.optional(Status),
-});
-export type UpdateInput = z.input<typeof UpdateInput>;
 
 export const ListQuery = z.extend(PageQuery, {
   type: z.optional(Type),

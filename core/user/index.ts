@@ -12,17 +12,8 @@ import * as RateLimit from "../rate-limit/index.ts";
 import * as Session from "../session/index.ts";
 import * as Token from "../token/index.ts";
 import { input } from "../validation/index.ts";
-import {
-  AdminUpdateInput,
-  ChangePasswordInput,
-  CreateInput,
-  UpdateInput,
-  ListQuery,
-  type Info,
-  Params,
-  type UserRole,
-  type UserStatus,
-} from "./schema.ts";
+import { AdminUpdateInput, ChangePasswordInput, CreateInput, UpdateInput } from "./input.ts";
+import { ListQuery, type Info, Params, type UserRole, type UserStatus } from "./schema.ts";
 
 export * from "./schema.ts";
 
