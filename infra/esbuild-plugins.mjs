@@ -69,13 +69,15 @@ const require = createRequire(import.meta.url);
 
 /**
  * The module an imported builtin resolves to: the builtin itself as its default export, and each of
- * its own properties as a named export read off it, marked pure so that esbuild keeps only the
- * names a bundle imports. Not `module.exports = require(…)`: esbuild wraps an imported CommonJS
- * module in a copy of it (`__toESM`, a getter defined per property), and copying crypto, fs and
- * process cost GET /me ~12 million instructions at init. The names are the building Node's (the
- * project's Node 24, as deployed): a name it lacks fails the build instead of reading undefined.
- * A namespace import (`import * as http`) reads every name at init, as Node's own linking does:
- * import builtins by name (scripts/build.test.ts checks the source).
+ * its enumerable own properties (what Node's ESM exports) as a named export read off it once, at
+ * load, marked pure so that esbuild keeps only the names a bundle imports. Not
+ * `module.exports = require(…)`: esbuild wraps an imported CommonJS module in a copy of it
+ * (`__toESM`, a getter defined per property), and copying crypto, fs and process cost GET /me ~12
+ * million instructions at init. The names are the building Node's (the project's own, first on the
+ * path of `npm run` and `npx sst`): a name it lacks fails the build instead of reading undefined,
+ * and another Node's list renames minified identifiers. A namespace used as a value
+ * (`secure ? https : http`) reads every name at init, as Node's own linking does: import builtins
+ * by name (scripts/build.test.ts checks the source, and that no bundle loads undici).
  */
 function builtinModule(name) {
   const names = Object.keys(require(name)).filter((key) => key !== "default");
