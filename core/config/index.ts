@@ -4,34 +4,44 @@ import { linkedVariables } from "./linked.ts";
 
 export { linkedVariables } from "./linked.ts";
 
-// Every function builds all of these at start: a kind of variable is one schema, shared by every
-// variable of that kind (93 schema objects where one each made 179).
+// A variable is a schema of its kind and, if it may be left unset, its default. The kinds are
+// built once and shared; the environment is read one variable at a time through its kind's schema
+// rather than as one object schema: a fraction of the schemas built and of the work parsing does
+// at start, which every function pays.
+interface Variable<T> {
+  schema: z.ZodMiniType<T, unknown>;
+  /** Unset: the schema decides (an optional one gives undefined, another "is missing"). */
+  fallback?: T;
+  /** An empty value (an unset SST secret) means "not configured", as if it were missing. */
+  blankAsMissing?: boolean;
+}
+type Variables = Record<string, Variable<unknown>>;
+type Values<V extends Variables> = { [K in keyof V]: V[K] extends Variable<infer T> ? T : never };
+
 const PositiveInt = z.coercedNumber().check(z.int(), z.positive());
+const positiveInt = (fallback: number): Variable<number> => ({ schema: PositiveInt, fallback });
 // Connections, or transactions that each hold one.
 const ConnectionCount = z.coercedNumber().check(z.int(), z.minimum(1), z.maximum(100));
-const positiveInt = (fallback: number) => z._default(PositiveInt, fallback);
-// An empty variable (an unset SST secret) means "not configured", as if it were missing.
-const blankAsMissing = z.transform((value: unknown) => (value === "" ? undefined : value));
-const optionalUrl = z.pipe(blankAsMissing, z.optional(z.url()));
-const optionalText = z.pipe(blankAsMissing, z.optional(z.string()));
+const OptionalUrl = z.optional(z.url());
+const optionalUrl: Variable<string | undefined> = { schema: OptionalUrl, blankAsMissing: true };
+const OptionalText = z.optional(z.string());
+const optionalText: Variable<string | undefined> = { schema: OptionalText, blankAsMissing: true };
+const Text = z.string();
+const text = (fallback: string): Variable<string> => ({ schema: Text, fallback });
 // "VoxGuard <no-reply@example.com>" or a bare address: SES takes either as FromEmailAddress.
-const sender = z.pipe(
-  blankAsMissing,
-  z.optional(
-    z
-      .string()
-      .check(
-        z.maxLength(320),
-        z.regex(/^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, "expected an address or Name <address>"),
-      ),
-  ),
+const Sender = z.optional(
+  z
+    .string()
+    .check(
+      z.maxLength(320),
+      z.regex(/^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, "expected an address or Name <address>"),
+    ),
 );
 
 /** Lambda's own log levels (AWS_LAMBDA_LOG_LEVEL) and SILENT; any case. */
 export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "SILENT"] as const;
-const level = z.pipe(
-  blankAsMissing,
-  z.optional(
+const level: Variable<LogLevel | undefined> = {
+  schema: z.optional(
     z.pipe(
       z.pipe(
         z.string(),
@@ -40,37 +50,39 @@ const level = z.pipe(
       z.enum(LOG_LEVELS),
     ),
   ),
-);
+  blankAsMissing: true,
+};
 
 // Read on their own too, by what must not need the rest (the logger at import, `npm run quickwit:setup`).
-const Logging = z.object({
+const Logging = {
   // Lambda's log-level control wins over ours, as it does for Powertools.
   AWS_LAMBDA_LOG_LEVEL: level,
   LOG_LEVEL: level,
-});
-const Search = z.object({
+} satisfies Variables;
+const Search = {
   QUICKWIT_URL: optionalUrl,
-  QUICKWIT_AUDIT_INDEX: z._default(IndexId, DEFAULT_AUDIT_INDEX_ID),
+  QUICKWIT_AUDIT_INDEX: { schema: IndexId, fallback: DEFAULT_AUDIT_INDEX_ID },
   // Quickwit's retention period for the audit index ("90 days"), set when the index is created.
-  QUICKWIT_AUDIT_RETENTION: z.pipe(
-    blankAsMissing,
-    z._default(z.string().check(z.trim(), z.minLength(1)), DEFAULT_AUDIT_RETENTION),
-  ),
-});
+  QUICKWIT_AUDIT_RETENTION: {
+    schema: z.string().check(z.trim(), z.minLength(1)),
+    fallback: DEFAULT_AUDIT_RETENTION,
+    blankAsMissing: true,
+  },
+} satisfies Variables;
 
-const Environment = z.object({
-  ...Logging.shape,
-  ...Search.shape,
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  DATABASE_POOL_MAX: z._default(ConnectionCount, 2),
+const Environment = {
+  ...Logging,
+  ...Search,
+  DATABASE_URL: { schema: z.url({ protocol: /^postgres(ql)?$/ }) },
+  DATABASE_POOL_MAX: { schema: ConnectionCount, fallback: 2 },
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
   REDIS_URL: optionalUrl,
-  CACHE_KEY_PREFIX: z._default(z.string().check(z.maxLength(64)), "vg:"),
+  CACHE_KEY_PREFIX: { schema: z.string().check(z.maxLength(64)), fallback: "vg:" },
   AUDIT_QUEUE_URL: optionalUrl,
-  S3_BUCKET: z._default(z.string().check(z.minLength(3), z.maxLength(63)), "voxguard-exports"),
+  S3_BUCKET: { schema: z.string().check(z.minLength(3), z.maxLength(63)), fallback: "voxguard-exports" },
   // RustFS keys: Lambda reserves AWS_ACCESS_KEY_ID for the function's own role credentials.
-  S3_ACCESS_KEY_ID: z.optional(z.string()),
-  S3_SECRET_ACCESS_KEY: z.optional(z.string()),
+  S3_ACCESS_KEY_ID: { schema: OptionalText },
+  S3_SECRET_ACCESS_KEY: { schema: OptionalText },
   SESSION_IDLE_SECONDS: positiveInt(7 * 24 * 3600),
   SESSION_ABSOLUTE_SECONDS: positiveInt(30 * 24 * 3600),
   SESSION_TOUCH_SECONDS: positiveInt(3600),
@@ -83,11 +95,14 @@ const Environment = z.object({
   MEMBER_ADD_LIMIT_PER_ACTOR: positiveInt(100),
   MEMBER_ADD_LIMIT_WINDOW_SECONDS: positiveInt(3600),
   // argon2id takes 19 MiB a hash: at most this many at once in a process, this many more waiting.
-  PASSWORD_HASH_CONCURRENCY: z._default(z.coercedNumber().check(z.int(), z.minimum(1), z.maximum(64)), 2),
-  PASSWORD_HASH_QUEUE: z._default(z.coercedNumber().check(z.int(), z.minimum(0), z.maximum(10_000)), 64),
-  CORS_ORIGINS: z._default(z.string(), ""),
+  PASSWORD_HASH_CONCURRENCY: {
+    schema: z.coercedNumber().check(z.int(), z.minimum(1), z.maximum(64)),
+    fallback: 2,
+  },
+  PASSWORD_HASH_QUEUE: { schema: z.coercedNumber().check(z.int(), z.minimum(0), z.maximum(10_000)), fallback: 64 },
+  CORS_ORIGINS: text(""),
   EXPORT_URL_SECONDS: positiveInt(15 * 60),
-  MAIL_FROM: sender,
+  MAIL_FROM: { schema: Sender, blankAsMissing: true },
   MAIL_QUEUE_URL: optionalUrl,
   // The AWS SDK's own variables, as Lambda (AWS_REGION) and the local server (the endpoints) set them.
   AWS_REGION: optionalText,
@@ -95,7 +110,7 @@ const Environment = z.object({
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_S3: optionalUrl,
   AWS_ENDPOINT_URL_SESV2: optionalUrl,
-  APP_URL: z._default(z.url(), "http://localhost:3000"),
+  APP_URL: { schema: z.url(), fallback: "http://localhost:3000" },
   EMAIL_VERIFY_SECONDS: positiveInt(24 * 3600),
   PASSWORD_RESET_SECONDS: positiveInt(3600),
   INVITATION_SECONDS: positiveInt(7 * 24 * 3600),
@@ -107,29 +122,38 @@ const Environment = z.object({
   // The sealer's Ed25519 private key as a JWK (a secret: only the sealing job gets it).
   AUDIT_SEAL_KEY: optionalText,
   // Public JWKs that verify seals: retired keys, and on functions that don't seal, the current one.
-  AUDIT_SEAL_PUBLIC_KEYS: z._default(z.string(), "[]"),
+  AUDIT_SEAL_PUBLIC_KEYS: text("[]"),
   // Sealing transactions a run keeps going at once. A background job beside the consumer: one keeps
   // its database load to a single backend.
-  AUDIT_SEAL_LANES: z._default(ConnectionCount, 1),
-});
+  AUDIT_SEAL_LANES: { schema: ConnectionCount, fallback: 1 },
+} satisfies Variables;
 
 export type Config = ReturnType<typeof parse>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-function validated<T extends z.ZodMiniType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const name = String(issue.path[0] ?? "environment");
-  const problem = env[name] === undefined ? "is missing" : `is malformed (${issue.message})`;
-  throw new ConfigError(`VoxGuard cannot start: ${name} ${problem}`);
+function validated<V extends Variables>(variables: V, env: NodeJS.ProcessEnv): Values<V> {
+  const values: Record<string, unknown> = {};
+  for (const [name, variable] of Object.entries(variables)) {
+    const raw = variable.blankAsMissing && env[name] === "" ? undefined : env[name];
+    if (raw === undefined && variable.fallback !== undefined) {
+      values[name] = variable.fallback;
+      continue;
+    }
+    const result = variable.schema.safeParse(raw);
+    if (!result.success) {
+      const problem = env[name] === undefined ? "is missing" : `is malformed (${result.error.issues[0]!.message})`;
+      throw new ConfigError(`VoxGuard cannot start: ${name} ${problem}`);
+    }
+    values[name] = result.data;
+  }
+  return values as Values<V>;
 }
 
-function loggingOf(e: z.output<typeof Logging>) {
+function loggingOf(e: Values<typeof Logging>) {
   return { logLevel: e.AWS_LAMBDA_LOG_LEVEL ?? e.LOG_LEVEL ?? ("INFO" satisfies LogLevel) };
 }
 
-function searchOf(e: z.output<typeof Search>) {
+function searchOf(e: Values<typeof Search>) {
   return {
     quickwitUrl: e.QUICKWIT_URL,
     quickwitAuditIndex: e.QUICKWIT_AUDIT_INDEX,
