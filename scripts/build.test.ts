@@ -374,6 +374,33 @@ describe("builtin imports", () => {
   });
 });
 
+// V8 builds a regular-expression literal's Unicode property classes (`\p{L}`) while it parses the
+// file, whether the pattern is ever used or not: such a pattern is compiled on first use instead
+// (core/validation/unicode-pattern.ts).
+describe("Unicode property classes", () => {
+  // A `/` where an expression starts, then the pattern's body up to a `\p{` or `\P{`.
+  const literal = /(?:^|[=(,:!&|?{};\s])\/(?:\\[^pP]|[^/\\\n])*\\[pP]\{/;
+  const comment = /^\s*(?:\/\/|\*|\/\*)/;
+  const found = ["core", "functions"].flatMap((dir) =>
+    sources(join(root, dir)).flatMap((file) =>
+      readFileSync(file, "utf8")
+        .split("\n")
+        .filter((line) => !comment.test(line) && literal.test(line))
+        .map((line) => `${relative(root, file)}: ${line.trim()}`),
+    ),
+  );
+
+  it("sees a literal with one, so the rule below is not vacuous", () => {
+    expect(literal.test("  const letter = /[\\p{L}]/u;")).toBe(true);
+    expect(literal.test('  if (/\\P{Cs}/u.test(text)) return "x";')).toBe(true);
+    expect(literal.test("  const letter = unicodePattern(String.raw`[\\p{L}]`);")).toBe(false);
+  });
+
+  it("has no regular-expression literal with one in a function's code", () => {
+    expect(found).toEqual([]);
+  });
+});
+
 // Minified without keepNames, a class's own name is gone: an error is logged and mapped by the
 // `name` it sets itself, so every error class must set one, spelled as the class is.
 describe("error classes", () => {

@@ -3,6 +3,7 @@ import { VisibleError } from "../error/index.ts";
 import type { AuditIndexEvent } from "./audit-index.ts";
 import type { QuickwitSearcher } from "./quickwit-search.ts";
 import { QuickwitError } from "./quickwit-transport.ts";
+import { unicodePattern } from "../validation/unicode-pattern.ts";
 
 export interface AuditSearchFilters {
   /** When set, only this org's events can match, whatever `q` holds. */
@@ -90,6 +91,8 @@ function exact(field: string, value: string): string {
   return `${field}:${quoteQueryValue(value, '"')}`;
 }
 
+const letterOrDigit = unicodePattern(String.raw`[\p{L}\p{N}]`);
+
 /**
  * The user's words, each single-quoted. Single quotes make Quickwit tokenize the word with each
  * default field's tokenizer and require every token (no phrase, so no positions are needed):
@@ -99,7 +102,7 @@ function exact(field: string, value: string): string {
 export function textClause(q: string): string | null {
   const words = q
     .split(/\s+/u)
-    .filter((word) => /[\p{L}\p{N}]/u.test(word))
+    .filter((word) => letterOrDigit().test(word))
     .slice(0, MAX_SEARCH_WORDS);
   if (words.length === 0) return null;
   return `(${words.map((word) => quoteQueryValue(word, "'")).join(" AND ")})`;

@@ -1,5 +1,6 @@
 import * as z from "../zod/index.ts";
-import { LONE_SURROGATE, textProblem } from "./text.ts";
+import { hasLoneSurrogate, textProblem } from "./text.ts";
+import { unicodePattern } from "./unicode-pattern.ts";
 
 export const MAX_JSON_BYTES = 32 * 1024;
 export const MAX_JSON_DEPTH = 10;
@@ -75,22 +76,15 @@ const INVISIBLE =
   /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff0-\ufffb]/u;
 // ZWNJ and ZWJ are part of how Persian, the Indic scripts and emoji sequences are written: allowed
 // between two letters, marks or pictographs, refused anywhere they could only hide something.
-// Compiled when a name is first checked, and from a string: as a literal, V8 would check the
-// pattern as it parses the file, and building its Unicode property classes took ~12 million
-// instructions of the start of every function that imports this file.
-let strayJoinerPattern: RegExp | undefined;
-const strayJoiner = () =>
-  // biome-ignore lint/complexity/useRegexLiterals: a literal is what V8 would compile as it parses the file
-  (strayJoinerPattern ??= new RegExp(
-    String.raw`(?<![\p{L}\p{M}\p{Extended_Pictographic}])[\u200c\u200d]|[\u200c\u200d](?![\p{L}\p{M}\p{Extended_Pictographic}])`,
-    "u",
-  ));
+const strayJoiner = unicodePattern(
+  String.raw`(?<![\p{L}\p{M}\p{Extended_Pictographic}])[\u200c\u200d]|[\u200c\u200d](?![\p{L}\p{M}\p{Extended_Pictographic}])`,
+);
 
 /** Why `text` can't be a name people see, if it can't. */
 export function labelProblem(text: string): string | undefined {
   if (INVISIBLE.test(text)) return "must not contain control, bidi or invisible characters";
   if (strayJoiner().test(text)) return "must not contain a joiner outside a word";
-  if (LONE_SURROGATE.test(text)) return "must be valid Unicode";
+  if (hasLoneSurrogate(text)) return "must be valid Unicode";
   return undefined;
 }
 
