@@ -378,8 +378,9 @@ describe("builtin imports", () => {
 // file, whether the pattern is ever used or not: such a pattern is compiled on first use instead
 // (core/validation/unicode-pattern.ts).
 describe("Unicode property classes", () => {
-  // A `/` where an expression starts, then the pattern's body up to a `\p{` or `\P{`.
-  const literal = /(?:^|[=(,:!&|?{};\s])\/(?:\\[^pP]|[^/\\\n])*\\[pP]\{/;
+  // A `/` where an expression starts (not after a name, a number or a closing bracket, where it
+  // divides), then the pattern's body up to a `\p{` or `\P{`. A line scan, not a parser.
+  const literal = /(?:^|[=(,:!&|?{};\s[<>+\-*%~^])\/(?:\\[^pP]|[^/\\\n])*\\[pP]\{/;
   const comment = /^\s*(?:\/\/|\*|\/\*)/;
   const found = ["core", "functions"].flatMap((dir) =>
     sources(join(root, dir)).flatMap((file) =>
@@ -393,6 +394,8 @@ describe("Unicode property classes", () => {
   it("sees a literal with one, so the rule below is not vacuous", () => {
     expect(literal.test("  const letter = /[\\p{L}]/u;")).toBe(true);
     expect(literal.test('  if (/\\P{Cs}/u.test(text)) return "x";')).toBe(true);
+    expect(literal.test("  const patterns = [/\\p{L}/u];")).toBe(true);
+    expect(literal.test("  const test = (s: string) =>/\\p{N}/u.test(s);")).toBe(true);
     expect(literal.test("  const letter = unicodePattern(String.raw`[\\p{L}]`);")).toBe(false);
   });
 
