@@ -4,10 +4,10 @@ import { linkedVariables } from "./linked.ts";
 
 export { linkedVariables } from "./linked.ts";
 
-// A variable is a schema of its kind and, if it may be left unset, its default. The kinds are
-// built once and shared; the environment is read one variable at a time through its kind's schema
-// rather than as one object schema: a fraction of the schemas built and of the work parsing does
-// at start, which every function pays.
+// A variable is a schema of its kind and, if it may be left unset, its default. Every function reads
+// its whole environment at start, so the kinds are built once and shared, an unset variable takes its
+// default without a parse, and a set one is checked alone: one object schema of every key, each
+// wrapped in a default or a pipe, built and parsed several times as much.
 interface Variable<T> {
   schema: z.ZodMiniType<T, unknown>;
   /** Unset: the schema decides (an optional one gives undefined, another "is missing"). */
