@@ -223,6 +223,8 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
 
       const sealedAt = new Date().toISOString();
       const seals: SealDigest[] = [];
+      // Each seal's leaves as its row stores them, packed from the hashes rather than from the digest's hex.
+      const packed: Buffer[] = [];
       const covered: { ids: string[]; seqs: number[] } = { ids: [], seqs: [] };
       for (const [chain, { orgId, events }] of byChain) {
         events.sort(compareEvents);
@@ -252,6 +254,7 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
           eventTimes,
           leaves: leaves.map((leaf) => leaf.toString("hex")),
         });
+        packed.push(packLeaves(leaves));
         for (const event of events) {
           covered.ids.push(event.id);
           covered.seqs.push(body.seq);
@@ -261,7 +264,7 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
       await tx
         .insertInto("audit_seals")
         .values(
-          seals.map((seal) => ({
+          seals.map((seal, index) => ({
             chain: seal.chain,
             seq: seal.seq,
             org_id: seal.orgId,
@@ -270,7 +273,7 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
             event_count: seal.eventCount,
             event_ids: seal.eventIds,
             event_times: seal.eventTimes,
-            leaves: packLeaves(seal.leaves.map((leaf) => Buffer.from(leaf, "hex"))),
+            leaves: packed[index]!,
             first_event_at: seal.firstEventAt,
             last_event_at: seal.lastEventAt,
             sealed_at: seal.sealedAt,
