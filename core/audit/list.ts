@@ -10,6 +10,7 @@ import { invalidCursor, paginate, type PageResult } from "../pagination/index.ts
 // Not the search barrel: that would bring the Quickwit client's ingest path into a read route.
 import { MAX_SEARCH_WORDS, searchAudit } from "../search/audit-search.ts";
 import { quickwitSearcher } from "../search/quickwit-search.ts";
+import { onFirstUse } from "../validation/first-use.ts";
 import { timeRange } from "../validation/index.ts";
 import { AUDIT_COLUMNS } from "./columns.ts";
 import { toInfo } from "./info.ts";
@@ -69,12 +70,14 @@ function textMatches(word: string) {
 }
 
 /** Search results page by Quickwit offset; the cursor says so, so a keyset cursor can't be mixed in. */
-const SearchCursor = z.object({ o: z.number().check(z.int(), z.nonnegative(), z.maximum(1_000_000)) });
+const SearchCursor = onFirstUse(() =>
+  z.object({ o: z.number().check(z.int(), z.nonnegative(), z.maximum(1_000_000)) }),
+);
 
 function decodeOffset(cursor: string | undefined): number {
   if (!cursor) return 0;
   try {
-    return SearchCursor.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))).o;
+    return SearchCursor().parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))).o;
   } catch {
     throw invalidCursor();
   }

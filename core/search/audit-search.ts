@@ -1,4 +1,5 @@
 import * as z from "../zod/index.ts";
+import { onFirstUse } from "../validation/first-use.ts";
 import { VisibleError } from "../error/index.ts";
 import type { AuditIndexEvent } from "./audit-index.ts";
 import type { QuickwitSearcher } from "./quickwit-search.ts";
@@ -58,19 +59,21 @@ function tooDeep(): VisibleError {
   );
 }
 
-const Hit = z.object({
-  id: z.string(),
-  org_id: z.nullish(z.string()),
-  user_id: z.nullish(z.string()),
-  action: z.string(),
-  resource_type: z.nullish(z.string()),
-  resource_id: z.nullish(z.string()),
-  details: z.nullish(z.record(z.string(), z.unknown())),
-  ip_address: z.nullish(z.string()),
-  // A string or a number (timeOf below), checked by hand: z.union would bring zod's union type
-  // into the audit list routes for this one field.
-  created_at: z.unknown(),
-});
+const Hit = onFirstUse(() =>
+  z.object({
+    id: z.string(),
+    org_id: z.nullish(z.string()),
+    user_id: z.nullish(z.string()),
+    action: z.string(),
+    resource_type: z.nullish(z.string()),
+    resource_id: z.nullish(z.string()),
+    details: z.nullish(z.record(z.string(), z.unknown())),
+    ip_address: z.nullish(z.string()),
+    // A string or a number (timeOf below), checked by hand: z.union would bring zod's union type
+    // into the audit list routes for this one field.
+    created_at: z.unknown(),
+  }),
+);
 
 /**
  * A value inside quotes. In Quickwit's grammar (tantivy's query parser) a backslash inside a quoted
@@ -202,7 +205,7 @@ export async function searchAudit(
 }
 
 function toEvent(raw: Record<string, unknown>): AuditSearchEvent {
-  const parsed = Hit.safeParse(raw);
+  const parsed = Hit().safeParse(raw);
   const createdAt = parsed.success ? timeOf(parsed.data.created_at) : undefined;
   if (!parsed.success || !createdAt)
     throw new QuickwitError("search", 200, "Quickwit returned an audit hit of an unexpected shape");

@@ -1,4 +1,5 @@
 import * as z from "../zod/index.ts";
+import { onFirstUse } from "../validation/first-use.ts";
 import type { QuickwitTransport } from "./quickwit-transport.ts";
 
 /* `GET api/v1/<index id>/search`, Quickwit's names (snake_case) as its documentation spells them. */
@@ -35,12 +36,14 @@ export interface QuickwitSearcher {
   ): Promise<QuickwitSearchResponse<Hit>>;
 }
 
-const SearchBody = z.object({
-  num_hits: z.number(),
-  hits: z.array(z.record(z.string(), z.unknown())),
-  elapsed_time_micros: z.number(),
-  errors: z._default(z.array(z.string()), []),
-});
+const SearchBody = onFirstUse(() =>
+  z.object({
+    num_hits: z.number(),
+    hits: z.array(z.record(z.string(), z.unknown())),
+    elapsed_time_micros: z.number(),
+    errors: z._default(z.array(z.string()), []),
+  }),
+);
 
 export async function searchQuickwit<Hit = Record<string, unknown>>(
   transport: QuickwitTransport,
@@ -63,7 +66,7 @@ export async function searchQuickwit<Hit = Record<string, unknown>>(
     timeoutMs: params.timeoutMs ?? transport.timeoutMs,
   });
   if (reply.status !== 200) transport.fail(operation, reply);
-  return transport.parse(operation, reply, SearchBody) as QuickwitSearchResponse<Hit>;
+  return transport.parse(operation, reply, SearchBody()) as QuickwitSearchResponse<Hit>;
 }
 
 /** A searcher over `transport`, for code that takes a client (searchAudit). */

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import * as z from "../zod/index.ts";
+import { onFirstUse } from "../validation/first-use.ts";
 import { UnavailableError } from "../error/index.ts";
 
 /*
@@ -59,7 +60,7 @@ export class QuickwitUnavailableError extends UnavailableError {
 
 const MESSAGE_LIMIT = 300;
 
-const ErrorBody = z.object({ message: z.string() });
+const ErrorBody = onFirstUse(() => z.object({ message: z.string() }));
 
 export interface QuickwitAttempt {
   operation: string;
@@ -188,7 +189,7 @@ export function createQuickwitTransport(options: QuickwitClientOptions): Quickwi
 
 /** Quickwit's error text, or "" when the answer carries none. */
 export function messageOf(json: unknown): string {
-  const parsed = ErrorBody.safeParse(json);
+  const parsed = ErrorBody().safeParse(json);
   return parsed.success ? parsed.data.message : "";
 }
 
