@@ -8,8 +8,9 @@ const NODE = Buffer.from([0x01]);
 
 export const HASH_BYTES = 32;
 
-// One-shot hashing (crypto.hash) over the prefixed bytes: a Hash object per hash, twice an event
-// when sealing or verifying, cost about a quarter more a hash. A string is hashed as UTF-8, as update() did.
+// Hashed in one call (crypto.hash) over the prefixed bytes: sealing and verifying hash twice an
+// event, and creating a Hash object for each took about a quarter longer. A string is hashed as
+// its UTF-8 bytes (a lone surrogate as U+FFFD, as Hash.update did).
 export function leafHash(data: string | Uint8Array): Buffer {
   return hash("sha256", typeof data === "string" ? `\u0000${data}` : Buffer.concat([LEAF, data]), "buffer");
 }

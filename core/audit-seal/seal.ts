@@ -1,9 +1,9 @@
-import { sql } from "kysely";
+import { type Insertable, sql } from "kysely";
 import { toInfo } from "../audit/info.ts";
 import type { Info as AuditEvent } from "../audit/schema.ts";
 import { config } from "../config/index.ts";
 import { db, isUniqueViolation, transaction } from "../db/index.ts";
-import type { AuditRow } from "../db/schema.ts";
+import type { AuditRow, AuditSealsTable } from "../db/schema.ts";
 import { log } from "../log/index.ts";
 import { publishPending, publishSeals } from "./digest.ts";
 import { signingKey, signMessage, type SigningKey } from "./keys.ts";
@@ -223,8 +223,7 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
 
       const sealedAt = new Date().toISOString();
       const seals: SealDigest[] = [];
-      // Each seal's leaves as its row stores them, packed from the hashes rather than from the digest's hex.
-      const packed: Buffer[] = [];
+      const sealRows: Insertable<AuditSealsTable>[] = [];
       const covered: { ids: string[]; seqs: number[] } = { ids: [], seqs: [] };
       for (const [chain, { orgId, events }] of byChain) {
         events.sort(compareEvents);
@@ -246,43 +245,40 @@ async function sealBatch(batch: PendingChain[], key: SigningKey): Promise<SealDi
           sealedAt,
           keyId: key.kid,
         };
-        seals.push({
+        const seal: SealDigest = {
           ...body,
           hash: sealHash(body),
           signature: signMessage(key, canonicalJson(bodyOf(body))),
           eventIds,
           eventTimes,
           leaves: leaves.map((leaf) => leaf.toString("hex")),
+        };
+        seals.push(seal);
+        sealRows.push({
+          chain,
+          seq: seal.seq,
+          org_id: orgId,
+          prev_hash: seal.prevHash,
+          merkle_root: seal.merkleRoot,
+          event_count: seal.eventCount,
+          event_ids: eventIds,
+          event_times: eventTimes,
+          // From the hashes, not back from the digest's hex.
+          leaves: packLeaves(leaves),
+          first_event_at: seal.firstEventAt,
+          last_event_at: seal.lastEventAt,
+          sealed_at: sealedAt,
+          key_id: seal.keyId,
+          hash: seal.hash,
+          signature: seal.signature,
         });
-        packed.push(packLeaves(leaves));
         for (const event of events) {
           covered.ids.push(event.id);
           covered.seqs.push(body.seq);
         }
       }
 
-      await tx
-        .insertInto("audit_seals")
-        .values(
-          seals.map((seal, index) => ({
-            chain: seal.chain,
-            seq: seal.seq,
-            org_id: seal.orgId,
-            prev_hash: seal.prevHash,
-            merkle_root: seal.merkleRoot,
-            event_count: seal.eventCount,
-            event_ids: seal.eventIds,
-            event_times: seal.eventTimes,
-            leaves: packed[index]!,
-            first_event_at: seal.firstEventAt,
-            last_event_at: seal.lastEventAt,
-            sealed_at: seal.sealedAt,
-            key_id: seal.keyId,
-            hash: seal.hash,
-            signature: seal.signature,
-          })),
-        )
-        .execute();
+      await tx.insertInto("audit_seals").values(sealRows).execute();
       await sql`
         INSERT INTO audit_seal_events (event_id, seq)
         SELECT * FROM unnest(${covered.ids}::uuid[], ${covered.seqs}::bigint[])

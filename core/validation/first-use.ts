@@ -4,6 +4,13 @@
  * V8's parsing and compiling of what builds it as much as in the building.
  */
 export function onFirstUse<T>(build: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= build());
+  let built = false;
+  let value: T;
+  return () => {
+    if (!built) {
+      value = build();
+      built = true;
+    }
+    return value;
+  };
 }
