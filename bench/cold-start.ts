@@ -88,7 +88,7 @@ export const INIT_ENV: Record<string, string> = {
 
 /**
  * Imports one bundle the way Lambda's Node runtime loads an .mjs handler (a dynamic import), lets
- * the work the import queued finish (a route builds its schemas in a promise at init), then exits:
+ * the work the import queued finish (a route builds its request schemas in a promise at init), then exits:
  * what is measured is the work done at init. It prints the CPU time the import took, which the
  * machine's load inflates far less than wall time. A socket or DNS lookup still open at that point
  * means the module connected while loading, which a cold start must not do (stdio is a PipeWrap in

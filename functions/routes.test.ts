@@ -27,6 +27,14 @@ describe("the route table", () => {
     expect(loaded.routeKey, `${handler} is built with route(…) for another route`).toBe(key);
   });
 
+  // A route checks its path parameters only if its `request` declares them: one left out would reach
+  // the core operation unchecked, and still type-check.
+  it.each(entries)("$key: declares every path parameter of its key, and no other", ({ key }) => {
+    const inPath = [...key.matchAll(/\{(\w+)\}/g)].map(([, name]) => name!).sort();
+    const declared = Object.keys(SCHEMAS[key]!.params?.shape ?? {}).sort();
+    expect(declared).toEqual(inPath);
+  });
+
   // The seeded worlds the tests run examples in are checked by those tests (each example must
   // succeed there); here the documented values, which nothing sends.
   it.each(entries)("$key: its example, with the documented values, is a valid request", ({ key, definition }) => {

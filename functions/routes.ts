@@ -6,22 +6,24 @@ import { byKey, type RouteDefinition } from "./edge/route-definition.ts";
  * GET /openapi.json documents them. Keys are API Gateway route keys.
  *
  * One constant a route: a handler imports its own (`route(getMe, …)`), so its bundle carries that
- * route's definition and schema loader and no other's; `routes` at the end collects them all for
+ * route's definition and schema loaders and no other's; `routes` at the end collects them all for
  * infra, the local server, the OpenAPI document and the tests.
  *
- * Each route's schemas come from its `schemas` loader, which imports the schema modules it needs
- * (`await import("@voxguard/core/<concept>/schema")`): a function then evaluates its own route's
- * schemas at init and never the rest of the table's, which is most of what zod costs a cold start.
- * Import nothing else from a schema module at the top of this file, or every function pays for it.
+ * A route's schemas come from two loaders that import the modules they need
+ * (`await import("@voxguard/core/<concept>/input")`): `request`, what the route parses, which its
+ * function evaluates at init, and `responses`, what it answers, which only the OpenAPI document and
+ * the tests call. A function so builds its own route's request schemas, neither the rest of the
+ * table's nor a module only its `responses` imports (a module both import is built all the same).
+ * Import nothing from a schema module at the top of this file, or every function pays for it.
  */
 export const health = {
   key: "GET /health",
   handler: "functions/meta/health.handler",
   auth: "none",
   summary: "Health of the service and its dependencies",
-  schemas: async () => {
+  responses: async () => {
     const Health = await import("@voxguard/core/health/schema");
-    return { responses: { 200: Health.HealthInfo, 503: Health.HealthInfo } };
+    return { 200: Health.HealthInfo, 503: Health.HealthInfo };
   },
 } as const satisfies RouteDefinition;
 
@@ -30,7 +32,7 @@ export const openApi = {
   handler: "functions/meta/openapi.handler",
   auth: "none",
   summary: "This API's OpenAPI 3.1 document",
-  schemas: async () => ({ responses: { 200: z.record(z.string(), z.unknown()) } }),
+  responses: async () => ({ 200: z.record(z.string(), z.unknown()) }),
 } as const satisfies RouteDefinition;
 
 // identity
@@ -40,9 +42,13 @@ export const register = {
   auth: "none",
   summary: "Create an account and sign in",
   example: (c) => ({ body: { email: `new-${c.unique}@example.com`, password: c.password, displayName: "Jane Doe" } }),
-  schemas: async () => {
+  request: async () => {
     const Auth = await import("@voxguard/core/auth/schema");
-    return { body: Auth.RegisterInput, responses: { 201: Auth.AuthResult } };
+    return { body: Auth.RegisterInput };
+  },
+  responses: async () => {
+    const Auth = await import("@voxguard/core/auth/schema");
+    return { 201: Auth.AuthResult };
   },
 } as const satisfies RouteDefinition;
 
@@ -52,9 +58,13 @@ export const login = {
   auth: "none",
   summary: "Sign in with email and password; failed attempts are limited per account and per IP",
   example: (c) => ({ body: { email: c.email, password: c.password } }),
-  schemas: async () => {
+  request: async () => {
     const Auth = await import("@voxguard/core/auth/schema");
-    return { body: Auth.LoginInput, responses: { 200: Auth.AuthResult } };
+    return { body: Auth.LoginInput };
+  },
+  responses: async () => {
+    const Auth = await import("@voxguard/core/auth/schema");
+    return { 200: Auth.AuthResult };
   },
 } as const satisfies RouteDefinition;
 
@@ -63,7 +73,7 @@ export const logout = {
   handler: "functions/auth/logout.handler",
   auth: "session",
   summary: "End the current session",
-  schemas: async () => ({ responses: { 204: null } }),
+  responses: async () => ({ 204: null }),
 } as const satisfies RouteDefinition;
 
 export const listSessions = {
@@ -71,9 +81,9 @@ export const listSessions = {
   handler: "functions/auth/list-sessions.handler",
   auth: "session",
   summary: "The caller's live sessions",
-  schemas: async () => {
+  responses: async () => {
     const Session = await import("@voxguard/core/session/schema");
-    return { responses: { 200: Session.List } };
+    return { 200: Session.List };
   },
 } as const satisfies RouteDefinition;
 
@@ -82,7 +92,7 @@ export const revokeOtherSessions = {
   handler: "functions/auth/revoke-other-sessions.handler",
   auth: "session",
   summary: "Revoke every session of the caller but the current one",
-  schemas: async () => ({ responses: { 204: null } }),
+  responses: async () => ({ 204: null }),
 } as const satisfies RouteDefinition;
 
 export const revokeSession = {
@@ -90,10 +100,11 @@ export const revokeSession = {
   handler: "functions/auth/revoke-session.handler",
   auth: "session",
   summary: "Revoke one of the caller's sessions",
-  schemas: async () => {
+  request: async () => {
     const Session = await import("@voxguard/core/session/schema");
-    return { params: Session.Params, responses: { 204: null } };
+    return { params: Session.Params };
   },
+  responses: async () => ({ 204: null }),
 } as const satisfies RouteDefinition;
 
 export const getMe = {
@@ -101,9 +112,9 @@ export const getMe = {
   handler: "functions/me/get.handler",
   auth: "session",
   summary: "The caller's account",
-  schemas: async () => {
+  responses: async () => {
     const User = await import("@voxguard/core/user/schema");
-    return { responses: { 200: User.Single } };
+    return { 200: User.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -113,10 +124,13 @@ export const updateMe = {
   auth: "session",
   summary: "Change the caller's display name",
   example: () => ({ body: { displayName: "Jane Q. Doe" } }),
-  schemas: async () => {
-    const User = await import("@voxguard/core/user/schema");
+  request: async () => {
     const UserInput = await import("@voxguard/core/user/input");
-    return { body: UserInput.UpdateInput, responses: { 200: User.Single } };
+    return { body: UserInput.UpdateInput };
+  },
+  responses: async () => {
+    const User = await import("@voxguard/core/user/schema");
+    return { 200: User.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -126,10 +140,13 @@ export const changePassword = {
   auth: "session",
   summary: "Change the password: every session, the current one too, is revoked and a new token issued",
   example: (c) => ({ body: { currentPassword: c.password, newPassword: `${c.password} again` } }),
-  schemas: async () => {
+  request: async () => {
     const UserInput = await import("@voxguard/core/user/input");
+    return { body: UserInput.ChangePasswordInput };
+  },
+  responses: async () => {
     const Session = await import("@voxguard/core/session/schema");
-    return { body: UserInput.ChangePasswordInput, responses: { 200: Session.SessionToken } };
+    return { 200: Session.SessionToken };
   },
 } as const satisfies RouteDefinition;
 
@@ -139,10 +156,14 @@ export const listUsers = {
   auth: "platform-admin",
   summary: "Every user, newest first; `q` matches email or display name (platform administrators)",
   example: () => ({ query: { limit: "5" } }),
-  schemas: async () => {
+  request: async () => {
+    const User = await import("@voxguard/core/user/schema");
+    return { query: User.ListQuery };
+  },
+  responses: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const User = await import("@voxguard/core/user/schema");
-    return { query: User.ListQuery, responses: { 200: Pagination.Page(User.Info) } };
+    return { 200: Pagination.Page(User.Info) };
   },
 } as const satisfies RouteDefinition;
 
@@ -152,10 +173,14 @@ export const updateUser = {
   auth: "platform-admin",
   summary: "Suspend, reactivate, promote or demote a user; suspending revokes every session (platform administrators)",
   example: () => ({ body: { status: "active" } }),
-  schemas: async () => {
+  request: async () => {
     const User = await import("@voxguard/core/user/schema");
     const UserInput = await import("@voxguard/core/user/input");
-    return { params: User.Params, body: UserInput.AdminUpdateInput, responses: { 200: User.Single } };
+    return { params: User.Params, body: UserInput.AdminUpdateInput };
+  },
+  responses: async () => {
+    const User = await import("@voxguard/core/user/schema");
+    return { 200: User.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -166,10 +191,13 @@ export const createOrg = {
   auth: "session",
   summary: "Create an organization; the caller becomes its owner",
   example: (c) => ({ body: { name: "Acme Voice", slug: `acme-${c.unique}` } }),
-  schemas: async () => {
-    const Org = await import("@voxguard/core/org/schema");
+  request: async () => {
     const OrgInput = await import("@voxguard/core/org/input");
-    return { body: OrgInput.CreateInput, responses: { 201: Org.Single } };
+    return { body: OrgInput.CreateInput };
+  },
+  responses: async () => {
+    const Org = await import("@voxguard/core/org/schema");
+    return { 201: Org.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -179,10 +207,14 @@ export const listOrgs = {
   auth: "session",
   summary: "The organizations the caller belongs to, with the caller's role, newest first",
   example: () => ({ query: { limit: "5" } }),
-  schemas: async () => {
+  request: async () => {
+    const Org = await import("@voxguard/core/org/schema");
+    return { query: Org.ListQuery };
+  },
+  responses: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Org = await import("@voxguard/core/org/schema");
-    return { query: Org.ListQuery, responses: { 200: Pagination.Page(Org.Info) } };
+    return { 200: Pagination.Page(Org.Info) };
   },
 } as const satisfies RouteDefinition;
 
@@ -192,9 +224,13 @@ export const getOrg = {
   auth: "session",
   orgRole: "viewer",
   summary: "One organization",
-  schemas: async () => {
+  request: async () => {
     const Org = await import("@voxguard/core/org/schema");
-    return { params: Org.Params, responses: { 200: Org.Single } };
+    return { params: Org.Params };
+  },
+  responses: async () => {
+    const Org = await import("@voxguard/core/org/schema");
+    return { 200: Org.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -205,10 +241,14 @@ export const updateOrg = {
   orgRole: "admin",
   summary: "Rename an organization or replace its metadata; the plan only by a platform administrator",
   example: () => ({ body: { name: "Acme Voice EU", metadata: { region: "eu" } } }),
-  schemas: async () => {
+  request: async () => {
     const Org = await import("@voxguard/core/org/schema");
     const OrgInput = await import("@voxguard/core/org/input");
-    return { params: Org.Params, body: OrgInput.UpdateInput, responses: { 200: Org.Single } };
+    return { params: Org.Params, body: OrgInput.UpdateInput };
+  },
+  responses: async () => {
+    const Org = await import("@voxguard/core/org/schema");
+    return { 200: Org.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -218,10 +258,11 @@ export const removeOrg = {
   auth: "session",
   orgRole: "owner",
   summary: "Delete an organization with its members and resources",
-  schemas: async () => {
+  request: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
-    return { params: OrgPath.Params, responses: { 204: null } };
+    return { params: OrgPath.Params };
   },
+  responses: async () => ({ 204: null }),
 } as const satisfies RouteDefinition;
 
 export const listMembers = {
@@ -231,11 +272,15 @@ export const listMembers = {
   orgRole: "viewer",
   summary: "An organization's members, newest first",
   example: () => ({ query: { limit: "10" } }),
-  schemas: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
+  request: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
     const Member = await import("@voxguard/core/member/schema");
-    return { params: OrgPath.Params, query: Member.ListQuery, responses: { 200: Pagination.Page(Member.Info) } };
+    return { params: OrgPath.Params, query: Member.ListQuery };
+  },
+  responses: async () => {
+    const Pagination = await import("@voxguard/core/pagination/schema");
+    const Member = await import("@voxguard/core/member/schema");
+    return { 200: Pagination.Page(Member.Info) };
   },
 } as const satisfies RouteDefinition;
 
@@ -246,10 +291,14 @@ export const updateMember = {
   orgRole: "admin",
   summary: "Change a member's role; only an owner grants or takes admin or owner; the last owner stays",
   example: () => ({ body: { role: "viewer" } }),
-  schemas: async () => {
+  request: async () => {
     const Member = await import("@voxguard/core/member/schema");
     const MemberInput = await import("@voxguard/core/member/input");
-    return { params: Member.Params, body: MemberInput.UpdateInput, responses: { 200: Member.Single } };
+    return { params: Member.Params, body: MemberInput.UpdateInput };
+  },
+  responses: async () => {
+    const Member = await import("@voxguard/core/member/schema");
+    return { 200: Member.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -260,10 +309,11 @@ export const removeMember = {
   orgRole: "admin",
   orgRoleException: "self",
   summary: "Remove a member, or leave (any member may remove itself); the last owner stays",
-  schemas: async () => {
+  request: async () => {
     const Member = await import("@voxguard/core/member/schema");
-    return { params: Member.Params, responses: { 204: null } };
+    return { params: Member.Params };
   },
+  responses: async () => ({ 204: null }),
 } as const satisfies RouteDefinition;
 
 export const createResource = {
@@ -273,11 +323,14 @@ export const createResource = {
   orgRole: "member",
   summary: "Create a resource",
   example: () => ({ body: { type: "voice.line", name: "Support line", config: { number: "+15550100" } } }),
-  schemas: async () => {
+  request: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
-    const Resource = await import("@voxguard/core/resource/schema");
     const ResourceInput = await import("@voxguard/core/resource/input");
-    return { params: OrgPath.Params, body: ResourceInput.CreateInput, responses: { 201: Resource.Single } };
+    return { params: OrgPath.Params, body: ResourceInput.CreateInput };
+  },
+  responses: async () => {
+    const Resource = await import("@voxguard/core/resource/schema");
+    return { 201: Resource.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -288,11 +341,15 @@ export const listResources = {
   orgRole: "viewer",
   summary: "An organization's resources, newest first, optionally of one type or status",
   example: () => ({ query: { limit: "10", status: "active" } }),
-  schemas: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
+  request: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
     const Resource = await import("@voxguard/core/resource/schema");
-    return { params: OrgPath.Params, query: Resource.ListQuery, responses: { 200: Pagination.Page(Resource.Info) } };
+    return { params: OrgPath.Params, query: Resource.ListQuery };
+  },
+  responses: async () => {
+    const Pagination = await import("@voxguard/core/pagination/schema");
+    const Resource = await import("@voxguard/core/resource/schema");
+    return { 200: Pagination.Page(Resource.Info) };
   },
 } as const satisfies RouteDefinition;
 
@@ -302,9 +359,13 @@ export const getResource = {
   auth: "session",
   orgRole: "viewer",
   summary: "One resource",
-  schemas: async () => {
+  request: async () => {
     const Resource = await import("@voxguard/core/resource/schema");
-    return { params: Resource.Params, responses: { 200: Resource.Single } };
+    return { params: Resource.Params };
+  },
+  responses: async () => {
+    const Resource = await import("@voxguard/core/resource/schema");
+    return { 200: Resource.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -315,10 +376,14 @@ export const updateResource = {
   orgRole: "member",
   summary: "Rename a resource, replace its config or change its status",
   example: () => ({ body: { name: "Sales line", status: "disabled" } }),
-  schemas: async () => {
+  request: async () => {
     const Resource = await import("@voxguard/core/resource/schema");
     const ResourceInput = await import("@voxguard/core/resource/input");
-    return { params: Resource.Params, body: ResourceInput.UpdateInput, responses: { 200: Resource.Single } };
+    return { params: Resource.Params, body: ResourceInput.UpdateInput };
+  },
+  responses: async () => {
+    const Resource = await import("@voxguard/core/resource/schema");
+    return { 200: Resource.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -328,10 +393,11 @@ export const removeResource = {
   auth: "session",
   orgRole: "admin",
   summary: "Delete a resource",
-  schemas: async () => {
+  request: async () => {
     const Resource = await import("@voxguard/core/resource/schema");
-    return { params: Resource.Params, responses: { 204: null } };
+    return { params: Resource.Params };
   },
+  responses: async () => ({ 204: null }),
 } as const satisfies RouteDefinition;
 
 // account lifecycle by email: verification, password reset, invitations
@@ -341,10 +407,13 @@ export const verifyEmail = {
   auth: "none",
   summary: "Verify the account's email address with the mailed token",
   example: (c) => ({ body: { token: c.tokens.verify } }),
-  schemas: async () => {
+  request: async () => {
     const Account = await import("@voxguard/core/account/schema");
+    return { body: Account.VerifyEmailInput };
+  },
+  responses: async () => {
     const User = await import("@voxguard/core/user/schema");
-    return { body: Account.VerifyEmailInput, responses: { 200: User.Single } };
+    return { 200: User.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -353,9 +422,9 @@ export const resendVerification = {
   handler: "functions/auth/resend-verification.handler",
   auth: "session",
   summary: "Mail a new verification link to the caller's address (rate limited)",
-  schemas: async () => {
+  responses: async () => {
     const Account = await import("@voxguard/core/account/schema");
-    return { responses: { 202: Account.Accepted } };
+    return { 202: Account.Accepted };
   },
 } as const satisfies RouteDefinition;
 
@@ -365,9 +434,13 @@ export const forgotPassword = {
   auth: "none",
   summary: "Mail a password reset link; the same answer whether or not an account has the address",
   example: (c) => ({ body: { email: c.email } }),
-  schemas: async () => {
+  request: async () => {
     const Account = await import("@voxguard/core/account/schema");
-    return { body: Account.ForgotPasswordInput, responses: { 202: Account.Accepted } };
+    return { body: Account.ForgotPasswordInput };
+  },
+  responses: async () => {
+    const Account = await import("@voxguard/core/account/schema");
+    return { 202: Account.Accepted };
   },
 } as const satisfies RouteDefinition;
 
@@ -377,10 +450,13 @@ export const resetPassword = {
   auth: "none",
   summary: "Set a new password with the mailed token: every session is revoked and a new one issued",
   example: (c) => ({ body: { token: c.tokens.reset, newPassword: `${c.password} reset` } }),
-  schemas: async () => {
+  request: async () => {
     const Account = await import("@voxguard/core/account/schema");
+    return { body: Account.ResetPasswordInput };
+  },
+  responses: async () => {
     const Auth = await import("@voxguard/core/auth/schema");
-    return { body: Account.ResetPasswordInput, responses: { 200: Auth.AuthResult } };
+    return { 200: Auth.AuthResult };
   },
 } as const satisfies RouteDefinition;
 
@@ -391,11 +467,14 @@ export const createInvitation = {
   orgRole: "admin",
   summary: "Invite an email address with a role; only an owner invites admins or owners",
   example: (c) => ({ body: { email: `invitee-${c.unique}@example.com`, role: "member" } }),
-  schemas: async () => {
+  request: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
-    const Invitation = await import("@voxguard/core/invitation/schema");
     const InvitationInput = await import("@voxguard/core/invitation/input");
-    return { params: OrgPath.Params, body: InvitationInput.CreateInput, responses: { 201: Invitation.Single } };
+    return { params: OrgPath.Params, body: InvitationInput.CreateInput };
+  },
+  responses: async () => {
+    const Invitation = await import("@voxguard/core/invitation/schema");
+    return { 201: Invitation.Single };
   },
 } as const satisfies RouteDefinition;
 
@@ -406,15 +485,15 @@ export const listInvitations = {
   orgRole: "admin",
   summary: "An organization's pending invitations, newest first",
   example: () => ({ query: { limit: "10" } }),
-  schemas: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
+  request: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
     const Invitation = await import("@voxguard/core/invitation/schema");
-    return {
-      params: OrgPath.Params,
-      query: Invitation.ListQuery,
-      responses: { 200: Pagination.Page(Invitation.Info) },
-    };
+    return { params: OrgPath.Params, query: Invitation.ListQuery };
+  },
+  responses: async () => {
+    const Pagination = await import("@voxguard/core/pagination/schema");
+    const Invitation = await import("@voxguard/core/invitation/schema");
+    return { 200: Pagination.Page(Invitation.Info) };
   },
 } as const satisfies RouteDefinition;
 
@@ -424,10 +503,11 @@ export const revokeInvitation = {
   auth: "session",
   orgRole: "admin",
   summary: "Revoke a pending invitation",
-  schemas: async () => {
+  request: async () => {
     const Invitation = await import("@voxguard/core/invitation/schema");
-    return { params: Invitation.Params, responses: { 204: null } };
+    return { params: Invitation.Params };
   },
+  responses: async () => ({ 204: null }),
 } as const satisfies RouteDefinition;
 
 export const acceptInvitation = {
@@ -436,10 +516,13 @@ export const acceptInvitation = {
   auth: "session",
   summary: "Join an organization with the mailed token, signed in as the invited address",
   example: (c) => ({ body: { token: c.tokens.invitation } }),
-  schemas: async () => {
-    const Invitation = await import("@voxguard/core/invitation/schema");
+  request: async () => {
     const InvitationInput = await import("@voxguard/core/invitation/input");
-    return { body: InvitationInput.AcceptInput, responses: { 200: Invitation.Accepted } };
+    return { body: InvitationInput.AcceptInput };
+  },
+  responses: async () => {
+    const Invitation = await import("@voxguard/core/invitation/schema");
+    return { 200: Invitation.Accepted };
   },
 } as const satisfies RouteDefinition;
 
@@ -451,11 +534,15 @@ export const listOrgAudit = {
   orgRole: "admin",
   summary: "An organization's audit trail, newest first; `q` searches the action and details",
   example: () => ({ query: { limit: "10" } }),
-  schemas: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
+  request: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
+    const AuditInput = await import("@voxguard/core/audit/input");
+    return { params: OrgPath.Params, query: AuditInput.AuditQuery };
+  },
+  responses: async () => {
+    const Pagination = await import("@voxguard/core/pagination/schema");
     const Audit = await import("@voxguard/core/audit/schema");
-    return { params: OrgPath.Params, query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.Info) } };
+    return { 200: Pagination.Page(Audit.Info) };
   },
 } as const satisfies RouteDefinition;
 
@@ -466,15 +553,15 @@ export const exportAudit = {
   orgRole: "admin",
   summary: "Export an organization's audit trail as gzip NDJSON; answers a presigned download URL",
   example: () => ({ body: {} }),
-  schemas: async () => {
+  request: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
-    const Audit = await import("@voxguard/core/audit/schema");
+    const AuditInput = await import("@voxguard/core/audit/input");
     // Both bounds are optional, so the body may be left out altogether.
-    return {
-      params: OrgPath.Params,
-      body: z._default(Audit.AuditExportRequest, {}),
-      responses: { 201: Audit.AuditExportInfo },
-    };
+    return { params: OrgPath.Params, body: z._default(AuditInput.AuditExportRequest, {}) };
+  },
+  responses: async () => {
+    const Audit = await import("@voxguard/core/audit/schema");
+    return { 201: Audit.AuditExportInfo };
   },
 } as const satisfies RouteDefinition;
 
@@ -484,10 +571,14 @@ export const listMyAudit = {
   auth: "session",
   summary: "The caller's own audit events, newest first",
   example: () => ({ query: { limit: "10" } }),
-  schemas: async () => {
+  request: async () => {
+    const AuditInput = await import("@voxguard/core/audit/input");
+    return { query: AuditInput.AuditQuery };
+  },
+  responses: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Audit = await import("@voxguard/core/audit/schema");
-    return { query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.Info) } };
+    return { 200: Pagination.Page(Audit.Info) };
   },
 } as const satisfies RouteDefinition;
 
@@ -497,10 +588,14 @@ export const listAllAudit = {
   auth: "platform-admin",
   summary: "Every audit event, newest first (platform administrators)",
   example: () => ({ query: { limit: "10" } }),
-  schemas: async () => {
+  request: async () => {
+    const AuditInput = await import("@voxguard/core/audit/input");
+    return { query: AuditInput.AuditQuery };
+  },
+  responses: async () => {
     const Pagination = await import("@voxguard/core/pagination/schema");
     const Audit = await import("@voxguard/core/audit/schema");
-    return { query: Audit.AuditQuery, responses: { 200: Pagination.Page(Audit.Info) } };
+    return { 200: Pagination.Page(Audit.Info) };
   },
 } as const satisfies RouteDefinition;
 
@@ -510,9 +605,9 @@ export const auditKeys = {
   handler: "functions/audit/keys.handler",
   auth: "none",
   summary: "The public keys (JWK set, Ed25519) that verify the audit trail's seals, retired ones included",
-  schemas: async () => {
+  responses: async () => {
     const Seal = await import("@voxguard/core/audit-seal/schema");
-    return { responses: { 200: Seal.JwkSet } };
+    return { 200: Seal.JwkSet };
   },
 } as const satisfies RouteDefinition;
 
@@ -524,10 +619,14 @@ export const verifyAudit = {
   summary:
     "Recompute an organization's sealed audit chain over a time range: whether it holds, what it covers, the first break",
   example: () => ({ query: { from: "2026-01-01T00:00:00Z" } }),
-  schemas: async () => {
+  request: async () => {
     const OrgPath = await import("@voxguard/core/org/params");
+    const SealInput = await import("@voxguard/core/audit-seal/input");
+    return { params: OrgPath.Params, query: SealInput.VerifyQuery };
+  },
+  responses: async () => {
     const Seal = await import("@voxguard/core/audit-seal/schema");
-    return { params: OrgPath.Params, query: Seal.VerifyQuery, responses: { 200: Seal.VerifyResult } };
+    return { 200: Seal.VerifyResult };
   },
 } as const satisfies RouteDefinition;
 

@@ -374,6 +374,41 @@ describe("builtin imports", () => {
   });
 });
 
+// A module a route loader imports (`await import(…)` in functions/routes.ts) is bundled to be
+// evaluated on demand, and so is every module it imports; an `export *` of any of them evaluates it
+// whenever the re-exporting module loads. Through a concept's index, every function that imported
+// the index built shapes only the OpenAPI document reads (the audit event's, in every writing route).
+describe("schema modules the route loaders import", () => {
+  const imported = (file: string): string[] =>
+    [
+      ...readFileSync(join(root, file), "utf8").matchAll(/^(?:import|export) (?!type )[^;]*? from "(\.[^"]+)";$/gms),
+    ].map(([, specifier]) => relative(root, join(root, file, "..", specifier!)));
+  const loaded = new Set(
+    [
+      ...readFileSync(join(root, "functions", "routes.ts"), "utf8").matchAll(
+        /await import\("@voxguard\/core\/([\w-]+\/[\w-]+)"\)/g,
+      ),
+    ].map(([, path]) => `core/${path}.ts`),
+  );
+  for (const file of loaded) for (const dependency of imported(file)) loaded.add(dependency);
+  const starred = sources(join(root, "core")).flatMap((file) =>
+    [...readFileSync(file, "utf8").matchAll(/^export \* from "(\.[^"]+)";$/gm)]
+      .map(([, specifier]) => relative(root, join(file, "..", specifier!)))
+      .filter((target) => loaded.has(target))
+      .map((target) => `${relative(root, file)} re-exports all of ${target}`),
+  );
+
+  it("finds the modules the loaders import and theirs, so the rule below is not vacuous", () => {
+    expect([...loaded]).toEqual(
+      expect.arrayContaining(["core/audit/input.ts", "core/audit/action.ts", "core/zod/index.ts"]),
+    );
+  });
+
+  it("re-exports them by name, never with `export *`", () => {
+    expect(starred).toEqual([]);
+  });
+});
+
 // V8 builds a regular-expression literal's Unicode property classes (`\p{L}`) while it parses the
 // file, whether the pattern is ever used or not: such a pattern is compiled on first use instead
 // (core/validation/unicode-pattern.ts).

@@ -6,7 +6,7 @@ import * as User from "../user/index.ts";
 import { input } from "../validation/index.ts";
 import { ForgotPasswordInput, ResetPasswordInput, VerifyEmailInput, type Accepted } from "./schema.ts";
 
-export * from "./schema.ts";
+export { Accepted, ForgotPasswordInput, ResetPasswordInput, VerifyEmailInput } from "./schema.ts";
 
 /** Proves the address with the mailed token; answers the account, now verified. */
 export async function verifyEmail(actor: Actor, value: VerifyEmailInput): Promise<User.Info> {

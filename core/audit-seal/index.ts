@@ -1,4 +1,7 @@
-export * from "./schema.ts";
+export { BreakKind, ChainBreak, SealDigest, VerifyResult } from "./schema.ts";
+export { SealBody } from "./body.ts";
+export { JwkSet, PrivateJwk, PublicJwk } from "./jwk.ts";
+export { VerifyQuery } from "./input.ts";
 export { sealPending, SEAL_MAX_EVENTS, type SealRunOptions, type SealRunResult } from "./seal.ts";
 export { verifyTrail, verifyStored, VERIFY_MAX_EVENTS } from "./verify.ts";
 export { verifyChain, type ChainEvidence, type TimeRange } from "./verify-chain.ts";

@@ -8,7 +8,7 @@ import {
   type KeyObject,
 } from "node:crypto";
 import { config, ConfigError, type Config } from "../config/index.ts";
-import { JwkSet, PrivateJwk, PublicJwk, type JwkSet as JwkSetType } from "./schema.ts";
+import { JwkSet, PrivateJwk, PublicJwk, type JwkSet as JwkSetType } from "./jwk.ts";
 
 export interface SigningKey {
   kid: string;

@@ -3,7 +3,8 @@ import canonicalize from "canonicalize";
 import type { Info as AuditEvent } from "../audit/schema.ts";
 import type { AuditSealRow } from "../db/schema.ts";
 import { leafHash, unpackLeaves } from "./merkle.ts";
-import { SealBody, type SealDigest } from "./schema.ts";
+import { SealBody } from "./body.ts";
+import type { SealDigest } from "./schema.ts";
 
 /** RFC 8785 (JCS): one byte sequence for one JSON value, whatever produced it. */
 export function canonicalJson(value: unknown): string {

@@ -1,55 +1,12 @@
 import * as z from "../zod/index.ts";
+import { SealBody } from "./body.ts";
+import { base64url, hex64 } from "./encoding.ts";
 
-const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
-const base64url = z.string().check(z.regex(/^[A-Za-z0-9_-]+$/));
+export { JwkSet } from "./jwk.ts";
 
-/** A public Ed25519 key as published in the key set (RFC 8037 OKP JWK). */
-export const PublicJwk = z.object({
-  kty: z.literal("OKP"),
-  crv: z.literal("Ed25519"),
-  x: base64url,
-  kid: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-  use: z.optional(z.literal("sig")),
-  alg: z.optional(z.literal("EdDSA")),
-});
-export type PublicJwk = z.infer<typeof PublicJwk>;
-
-export const PrivateJwk = z.extend(PublicJwk, { d: base64url });
-export type PrivateJwk = z.infer<typeof PrivateJwk>;
-
-export const JwkSet = z.object({
-  keys: z.array(
-    z.object({
-      kty: z.literal("OKP"),
-      crv: z.literal("Ed25519"),
-      x: z.string(),
-      kid: z.string(),
-      use: z.literal("sig"),
-      alg: z.literal("EdDSA"),
-    }),
-  ),
-});
-export type JwkSet = z.infer<typeof JwkSet>;
-
-/** What a seal signs: its canonical JSON (RFC 8785) is the signed message and, hashed, the chain link. */
-export const SealBody = z.object({
-  v: z.literal(1),
-  /** The organization's id, or "platform" for the events of no organization. */
-  chain: z.string(),
-  orgId: z.nullable(z.string()),
-  seq: z.number().check(z.int(), z.positive()),
-  /** The previous seal's hash; null for a chain's first seal. */
-  prevHash: z.nullable(hex64),
-  merkleRoot: hex64,
-  /** SHA-256 of the canonical JSON of [[eventId, createdAt], …] in tree order: what the seal covers, by name. */
-  indexHash: hex64,
-  eventCount: z.number().check(z.int(), z.positive()),
-  firstEventAt: z.isoDateTime(),
-  lastEventAt: z.isoDateTime(),
-  sealedAt: z.isoDateTime(),
-  keyId: z.string(),
-});
-export type SealBody = z.infer<typeof SealBody>;
+// The shapes a seal is published in and a verification answers. What the functions need at run
+// time lives apart (the signed body in ./body.ts, the keys in ./jwk.ts, the query in ./input.ts),
+// so the keys and verification routes don't build these at init.
 
 /**
  * A seal as it is published (the digest object in the bucket, a `seal` line of an export): the
@@ -66,14 +23,6 @@ export const SealDigest = z.extend(SealBody, {
   leaves: z.array(z.string()),
 });
 export type SealDigest = z.infer<typeof SealDigest>;
-
-export const VerifyQuery = z.object({
-  /** Inclusive: seals covering any event created at or after it. */
-  from: z.optional(z.isoDateTime({ offset: true })),
-  /** Exclusive. */
-  to: z.optional(z.isoDateTime({ offset: true })),
-});
-export type VerifyQuery = z.output<typeof VerifyQuery>;
 
 export const BreakKind = z.enum([
   "event_modified",

@@ -9,7 +9,8 @@ import { publishPending, publishSeals } from "./digest.ts";
 import { signingKey, signMessage, type SigningKey } from "./keys.ts";
 import { merkleRoot, packLeaves } from "./merkle.ts";
 import { bodyOf, canonicalJson, chainOf, compareEvents, eventLeaf, indexHash, sealHash } from "./record.ts";
-import type { SealBody, SealDigest } from "./schema.ts";
+import type { SealBody } from "./body.ts";
+import type { SealDigest } from "./schema.ts";
 
 /** Events one seal covers at most; a chain with more pending is sealed over several seals. */
 export const SEAL_MAX_EVENTS = 5_000;

@@ -9,7 +9,8 @@ import { timeRange } from "../validation/index.ts";
 import { loadSeals, sealSpan, type DateRange } from "./evidence.ts";
 import { verificationKeys } from "./keys.ts";
 import { chainOf } from "./record.ts";
-import type { VerifyQuery, VerifyResult } from "./schema.ts";
+import type { VerifyQuery } from "./input.ts";
+import type { VerifyResult } from "./schema.ts";
 import { verifyChain } from "./verify-chain.ts";
 
 /** Events one verification reads at most: beyond that, a narrower range (an export verifies offline). */

@@ -7,7 +7,7 @@ import { afterCommit, useTransaction } from "../db/index.ts";
 import { log } from "../log/index.ts";
 import { sendToQueue } from "./queue.ts";
 import type { AuditEvent } from "./event.ts";
-import type { AuditAction } from "./schema.ts";
+import type { AuditAction } from "./action.ts";
 import { indexEvents } from "./index-events.ts";
 import { quickwit } from "./search.ts";
 import { store } from "./store.ts";

@@ -1,12 +1,13 @@
 import * as z from "../zod/index.ts";
-import { AuditAction, Info } from "./schema.ts";
+import { AuditAction } from "./action.ts";
+import { Info } from "./schema.ts";
 
 /**
  * The event as it travels through the queue: produced once, stored and indexed idempotently by id.
  * Stricter than what the API shows, so a message that would break the batch's one INSERT (an
  * address INET rejects, a type or action the table's columns can't hold) is caught at parsing and
- * only that record fails. Its own module: a read route loads core/audit/schema.ts for its query and
- * answer, and would otherwise carry this write-path schema and the IP address formats with it.
+ * only that record fails. Its own module, so that no read route carries this write-path schema and
+ * the IP address formats.
  */
 export const AuditEvent = z.extend(Info, {
   action: AuditAction,

@@ -17,7 +17,8 @@ import { timeRange } from "../validation/index.ts";
 import { loadSeals, sealSpan } from "../audit-seal/evidence.ts";
 import { emit } from "./emit.ts";
 import { toInfo } from "./info.ts";
-import type { AuditExportInfo, AuditExportRequest } from "./schema.ts";
+import type { AuditExportRequest } from "./input.ts";
+import type { AuditExportInfo } from "./schema.ts";
 
 // The export streams rows from a database cursor; no other function carries pg-cursor.
 enableStreaming(Cursor);

@@ -1,4 +1,6 @@
-export * from "./schema.ts";
+export { AuditAction } from "./action.ts";
+export { AuditExportRequest, AuditQuery } from "./input.ts";
+export { AuditExportInfo, Info } from "./schema.ts";
 export * from "./event.ts";
 export { store } from "./store.ts";
 export { emit, toEvent, type AuditInput } from "./emit.ts";

@@ -10,7 +10,7 @@ import * as User from "../user/index.ts";
 import { input } from "../validation/index.ts";
 import { LoginInput, RegisterInput, type AuthResult } from "./schema.ts";
 
-export * from "./schema.ts";
+export { AuthResult, LoginInput, RegisterInput } from "./schema.ts";
 
 /** A new account, signed in at once. Limited per address: each one costs an argon2 hash. */
 export async function register(actor: Actor, value: RegisterInput): Promise<AuthResult> {

@@ -7,7 +7,7 @@ import { db } from "../db/index.ts";
 import { getQuickwitIndex } from "../search/quickwit-indexes.ts";
 import type { CheckStatus, HealthInfo } from "./schema.ts";
 
-export * from "./schema.ts";
+export { CheckStatus, HealthInfo } from "./schema.ts";
 
 type Check = () => Promise<CheckStatus>;
 

@@ -17,7 +17,7 @@ import { existingId, input } from "../validation/index.ts";
 import { AcceptInput, CreateInput } from "./input.ts";
 import { ListQuery, type Accepted, type Info } from "./schema.ts";
 
-export * from "./schema.ts";
+export { Accepted, Info, ListQuery, Params, Single } from "./schema.ts";
 
 type Row = Pick<
   Selectable<Database["invitations"]>,

@@ -1,4 +1,4 @@
-export * from "./schema.ts";
+export { MailJob } from "./schema.ts";
 export { render, type Rendered, type Template } from "./templates.ts";
 export { deliver } from "./deliver.ts";
 export { enqueue, dispatch } from "./enqueue.ts";

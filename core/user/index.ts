@@ -15,7 +15,7 @@ import { input } from "../validation/index.ts";
 import { AdminUpdateInput, ChangePasswordInput, CreateInput, UpdateInput } from "./input.ts";
 import { ListQuery, type Info, Params, type UserRole, type UserStatus } from "./schema.ts";
 
-export * from "./schema.ts";
+export { Info, ListQuery, Params, Single, UserRole, UserStatus } from "./schema.ts";
 
 type UserColumns = Omit<Selectable<Database["users"]>, "password_hash">;
 const COLUMNS = [

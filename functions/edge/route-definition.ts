@@ -5,13 +5,19 @@ import type * as z from "@voxguard/core/zod";
 export type RouteAuth = "none" | "session" | "platform-admin";
 export type { OrgRole };
 
-/** A route's request and response schemas (zod/mini). */
-export interface RouteSchemas {
+/** What a route parses from a request (zod/mini). */
+export interface RequestSchemas {
   params?: z.ZodMiniObject;
   query?: z.ZodMiniObject;
   body?: z.ZodMiniType;
-  /** Status → body schema; null for an empty body (204). */
-  responses: Record<number, z.ZodMiniType | null>;
+}
+
+/** Status → body schema; null for an empty body (204). */
+export type ResponseSchemas = Record<number, z.ZodMiniType | null>;
+
+/** A route's request and response schemas together, as the OpenAPI document and the tests read them. */
+export interface RouteSchemas extends RequestSchemas {
+  responses: ResponseSchemas;
 }
 
 /**
@@ -55,10 +61,16 @@ export interface RouteDefinition {
    */
   example?: (context: ExampleContext) => RouteExample;
   /**
-   * Builds the route's schemas, importing their modules dynamically: the function behind a route
-   * evaluates its own schemas and no other route's (see functions/routes.ts).
+   * Builds what the route parses, importing the schema modules dynamically: the function behind a
+   * route evaluates its own request schemas at init and no other route's (see functions/routes.ts).
+   * Absent when the route takes no parameters, query or body.
    */
-  schemas: () => Promise<RouteSchemas>;
+  request?: () => Promise<RequestSchemas>;
+  /**
+   * Builds what the route answers. Only the OpenAPI document and the tests read it; no function
+   * calls it, so a module holding only response shapes is never evaluated by a function.
+   */
+  responses: () => Promise<ResponseSchemas>;
 }
 
 export type RouteTable = Record<string, RouteDefinition>;
@@ -76,7 +88,10 @@ export function byKey<const T extends readonly RouteDefinition[]>(definitions: T
 /** Every route's schemas, loaded: for the OpenAPI document and tests that walk the whole table. */
 export async function loadSchemas<T extends RouteTable>(table: T): Promise<Record<keyof T & string, RouteSchemas>> {
   const entries = await Promise.all(
-    Object.entries(table).map(async ([key, route]) => [key, await route.schemas()] as const),
+    Object.entries(table).map(async ([key, route]) => {
+      const [request, responses] = await Promise.all([route.request?.(), route.responses()]);
+      return [key, { ...request, responses }] as const;
+    }),
   );
   return Object.fromEntries(entries) as Record<keyof T & string, RouteSchemas>;
 }

@@ -9,10 +9,10 @@ import { identify } from "./authenticate.ts";
 import { readJsonBody } from "./body.ts";
 import { withCommonHeaders } from "./headers.ts";
 import { toProblem } from "./problem.ts";
-import type { RouteDefinition } from "./route-definition.ts";
+import type { RequestSchemas, RouteDefinition } from "./route-definition.ts";
 import { validate } from "./validate.ts";
 
-type SchemasOf<D extends RouteDefinition> = Awaited<ReturnType<D["schemas"]>>;
+type SchemasOf<D extends RouteDefinition> = D["request"] extends () => Promise<infer S> ? S : undefined;
 type Parsed<S, Part extends string> = S extends { [P in Part]: infer T extends z.ZodMiniType }
   ? z.output<T>
   : undefined;
@@ -106,9 +106,9 @@ export function route<const D extends RouteDefinition>(
   const key = definition.key;
   // Read at init: a Lambda with a missing or malformed variable fails to start, with one clear line.
   config();
-  // This route's schemas and no other's, built at init rather than on the first request. A failure
-  // is answered (500, logged) by every request instead of going unhandled here.
-  const loading = definition.schemas();
+  // This route's request schemas and no other's, built at init rather than on the first request. A
+  // failure is answered (500, logged) by every request instead of going unhandled here.
+  const loading = definition.request?.() ?? Promise.resolve<RequestSchemas>({});
   loading.catch(() => undefined);
   const handler = middy<APIGatewayProxyEventV2, Result, Error, EdgeContext>()
     .use(edge(key))

@@ -1,0 +1,25 @@
+import * as z from "../zod/index.ts";
+import { PageQuery } from "../pagination/schema.ts";
+import { AuditAction } from "./action.ts";
+
+// What the audit routes parse. Apart from core/audit/schema.ts, the shapes they answer: a list's
+// function builds its query at init and never the event's shape, which only the OpenAPI document
+// and the writers' queue event use.
+export const AuditQuery = z.extend(PageQuery, {
+  action: z.optional(AuditAction),
+  userId: z.optional(z.uuid()),
+  resourceType: z.optional(z.string().check(z.minLength(1), z.maxLength(50))),
+  resourceId: z.optional(z.uuid()),
+  /** Inclusive. */
+  from: z.optional(z.isoDateTime({ offset: true })),
+  /** Exclusive: consecutive ranges never share an event. */
+  to: z.optional(z.isoDateTime({ offset: true })),
+  q: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+});
+export type AuditQuery = z.output<typeof AuditQuery>;
+
+export const AuditExportRequest = z.object({
+  from: z.optional(z.isoDateTime({ offset: true })),
+  to: z.optional(z.isoDateTime({ offset: true })),
+});
+export type AuditExportRequest = z.output<typeof AuditExportRequest>;
