@@ -607,7 +607,7 @@ export const auditKeys = {
   summary: "The public keys (JWK set, Ed25519) that verify the audit trail's seals, retired ones included",
   responses: async () => {
     const Seal = await import("@voxguard/core/audit-seal/schema");
-    return { 200: Seal.JwkSet };
+    return { 200: Seal.JwkSet() };
   },
 } as const satisfies RouteDefinition;
 

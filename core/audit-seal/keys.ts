@@ -38,7 +38,7 @@ export function keysFromJwks(input: unknown): Map<string, KeyObject> {
   const list = Array.isArray(input) ? input : ((input as { keys?: unknown } | null)?.keys ?? []);
   const keys = new Map<string, KeyObject>();
   for (const item of Array.isArray(list) ? list : []) {
-    const parsed = PublicJwk.safeParse(item);
+    const parsed = PublicJwk().safeParse(item);
     if (!parsed.success) continue;
     keys.set(
       thumbprint(parsed.data),
@@ -63,7 +63,7 @@ function load(): Loaded {
   const published: JwkSetType = { keys: [] };
   if (settings.auditSeal.privateKey) {
     // The message names the variable, never its value.
-    const jwk = PrivateJwk.safeParse(parseJson(settings.auditSeal.privateKey));
+    const jwk = PrivateJwk().safeParse(parseJson(settings.auditSeal.privateKey));
     if (!jwk.success)
       throw new ConfigError("VoxGuard cannot start: AUDIT_SEAL_KEY is malformed (expected an Ed25519 private JWK)");
     try {
@@ -82,7 +82,7 @@ function load(): Loaded {
   }
   const listed = parseJson(settings.auditSeal.publicKeys);
   const extra = Array.isArray(listed) ? listed : (listed as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(extra) || extra.some((item) => !PublicJwk.safeParse(item).success)) {
+  if (!Array.isArray(extra) || extra.some((item) => !PublicJwk().safeParse(item).success)) {
     throw new ConfigError(
       "VoxGuard cannot start: AUDIT_SEAL_PUBLIC_KEYS is malformed (expected a JSON array or set of Ed25519 public JWKs)",
     );
@@ -96,7 +96,7 @@ function load(): Loaded {
   for (const item of extra as PublicJwk[]) {
     if (!published.keys.some((key) => key.x === item.x)) published.keys.push(publicJwk(item));
   }
-  loaded = { from: settings, signing, published: JwkSet.parse(published), verifying: keysFromJwks(published) };
+  loaded = { from: settings, signing, published: JwkSet().parse(published), verifying: keysFromJwks(published) };
   return loaded;
 }
 

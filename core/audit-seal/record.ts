@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import type { Info as AuditEvent } from "../audit/schema.ts";
 import type { AuditSealRow } from "../db/schema.ts";
+import { onFirstUse } from "../validation/first-use.ts";
 import { leafHash, unpackLeaves } from "./merkle.ts";
 import { SealBody } from "./body.ts";
 import type { SealDigest } from "./schema.ts";
@@ -55,11 +56,11 @@ export function sealHash(body: SealBody): string {
   return createHash("sha256").update(canonicalJson(body)).digest("hex");
 }
 
-const SIGNED_FIELDS = Object.keys(SealBody.shape) as (keyof SealBody)[];
+const signedFields = onFirstUse(() => Object.keys(SealBody().shape) as (keyof SealBody)[]);
 
 /** Only the signed fields, in case the object carries more (a digest, a row). */
 export function bodyOf(seal: SealBody): SealBody {
-  return Object.fromEntries(SIGNED_FIELDS.map((field) => [field, seal[field]])) as SealBody;
+  return Object.fromEntries(signedFields().map((field) => [field, seal[field]])) as SealBody;
 }
 
 export function digestOf(row: AuditSealRow): SealDigest {

@@ -15,7 +15,7 @@ export { JwkSet } from "./jwk.ts";
  * ids and times to the signed index hash. With the times, a verifier holding only part of a seal's
  * events (an export of a time range) knows which of the others belong in its range.
  */
-export const SealDigest = z.extend(SealBody, {
+export const SealDigest = z.extend(SealBody(), {
   hash: hex64,
   signature: base64url,
   eventIds: z.array(z.string()),
