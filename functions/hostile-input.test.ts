@@ -27,7 +27,8 @@ import {
 } from "../test-support/hostile-generators.ts";
 import { createThrowawayDatabase } from "../test-support/throwaway-database.ts";
 import { STATUS } from "./edge/problem.ts";
-import { loadSchemas, type RouteDefinition } from "./edge/route-definition.ts";
+import type { RouteDefinition } from "./edge/route-definition.ts";
+import { routeSchemas } from "./responses.ts";
 import { routes } from "./routes.ts";
 
 /**
@@ -45,7 +46,7 @@ const RUNS = Number(process.env.HOSTILE_RUNS ?? 5);
 
 const TABLE = routes as Record<string, RouteDefinition>;
 const ROUTE_KEYS = Object.keys(TABLE);
-const SCHEMAS = await loadSchemas(TABLE);
+const SCHEMAS = routeSchemas(TABLE);
 const ERROR_STATUSES = new Set(Object.values(STATUS).filter((status) => status >= 400 && status < 500));
 
 // ---------------------------------------------------------------------------------------------

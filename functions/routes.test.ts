@@ -2,7 +2,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadHandler } from "../local/handler-loader.ts";
 import { SAMPLE } from "./edge/openapi.ts";
-import { loadSchemas, type RouteDefinition } from "./edge/route-definition.ts";
+import type { RouteDefinition } from "./edge/route-definition.ts";
+import { routeSchemas } from "./responses.ts";
 import { routes } from "./routes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -11,7 +12,7 @@ const entries = Object.entries(routes as Record<string, RouteDefinition>).map(([
   handler: definition.handler,
   definition,
 }));
-const SCHEMAS = await loadSchemas(routes as Record<string, RouteDefinition>);
+const SCHEMAS = routeSchemas(routes as Record<string, RouteDefinition>);
 
 describe("the route table", () => {
   it("has routes, each keyed by its own definition's key", () => {

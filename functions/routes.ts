@@ -1,4 +1,19 @@
-import * as z from "@voxguard/core/zod";
+import * as Account from "@voxguard/core/account/schema";
+import * as SealInput from "@voxguard/core/audit-seal/input";
+import * as AuditInput from "@voxguard/core/audit/input";
+import * as Auth from "@voxguard/core/auth/schema";
+import * as InvitationInput from "@voxguard/core/invitation/input";
+import * as Invitation from "@voxguard/core/invitation/schema";
+import * as MemberInput from "@voxguard/core/member/input";
+import * as Member from "@voxguard/core/member/schema";
+import * as OrgInput from "@voxguard/core/org/input";
+import * as OrgPath from "@voxguard/core/org/params";
+import * as Org from "@voxguard/core/org/schema";
+import * as ResourceInput from "@voxguard/core/resource/input";
+import * as Resource from "@voxguard/core/resource/schema";
+import * as Session from "@voxguard/core/session/schema";
+import * as UserInput from "@voxguard/core/user/input";
+import * as User from "@voxguard/core/user/schema";
 import { byKey, type RouteDefinition } from "./edge/route-definition.ts";
 
 /**
@@ -6,25 +21,19 @@ import { byKey, type RouteDefinition } from "./edge/route-definition.ts";
  * GET /openapi.json documents them. Keys are API Gateway route keys.
  *
  * One constant a route: a handler imports its own (`route(getMe, …)`), so its bundle carries that
- * route's definition and schema loaders and no other's; `routes` at the end collects them all for
- * infra, the local server, the OpenAPI document and the tests.
- *
- * A route's schemas come from two loaders that import the modules they need
- * (`await import("@voxguard/core/<concept>/input")`): `request`, what the route parses, which its
- * function evaluates at init, and `responses`, what it answers, which only the OpenAPI document and
- * the tests call. A function so builds its own route's request schemas, neither the rest of the
- * table's nor a module only its `responses` imports (a module both import is built all the same).
- * Import nothing from a schema module at the top of this file, or every function pays for it.
+ * route's definition and the schema modules its `request` names, and no other route's; `routes` at
+ * the end collects them all for infra, the local server, the OpenAPI document and the tests. That
+ * holds because every constant is pure (plain values and imported schemas, no call: a schema built
+ * here would be built in every function) and the core package declares no side effects, so esbuild
+ * drops a schema module no kept constant uses. What a route answers is in ./responses.ts, which no
+ * function imports. Import schema modules statically: an `await import()` makes esbuild wrap the
+ * module and everything it imports, zod included, in functions run on demand, in every bundle.
  */
 export const health = {
   key: "GET /health",
   handler: "functions/meta/health.handler",
   auth: "none",
   summary: "Health of the service and its dependencies",
-  responses: async () => {
-    const Health = await import("@voxguard/core/health/schema");
-    return { 200: Health.HealthInfo, 503: Health.HealthInfo };
-  },
 } as const satisfies RouteDefinition;
 
 export const openApi = {
@@ -32,7 +41,6 @@ export const openApi = {
   handler: "functions/meta/openapi.handler",
   auth: "none",
   summary: "This API's OpenAPI 3.1 document",
-  responses: async () => ({ 200: z.record(z.string(), z.unknown()) }),
 } as const satisfies RouteDefinition;
 
 // identity
@@ -42,14 +50,7 @@ export const register = {
   auth: "none",
   summary: "Create an account and sign in",
   example: (c) => ({ body: { email: `new-${c.unique}@example.com`, password: c.password, displayName: "Jane Doe" } }),
-  request: async () => {
-    const Auth = await import("@voxguard/core/auth/schema");
-    return { body: Auth.RegisterInput };
-  },
-  responses: async () => {
-    const Auth = await import("@voxguard/core/auth/schema");
-    return { 201: Auth.AuthResult };
-  },
+  request: { body: Auth.RegisterInput },
 } as const satisfies RouteDefinition;
 
 export const login = {
@@ -58,14 +59,7 @@ export const login = {
   auth: "none",
   summary: "Sign in with email and password; failed attempts are limited per account and per IP",
   example: (c) => ({ body: { email: c.email, password: c.password } }),
-  request: async () => {
-    const Auth = await import("@voxguard/core/auth/schema");
-    return { body: Auth.LoginInput };
-  },
-  responses: async () => {
-    const Auth = await import("@voxguard/core/auth/schema");
-    return { 200: Auth.AuthResult };
-  },
+  request: { body: Auth.LoginInput },
 } as const satisfies RouteDefinition;
 
 export const logout = {
@@ -73,7 +67,6 @@ export const logout = {
   handler: "functions/auth/logout.handler",
   auth: "session",
   summary: "End the current session",
-  responses: async () => ({ 204: null }),
 } as const satisfies RouteDefinition;
 
 export const listSessions = {
@@ -81,10 +74,6 @@ export const listSessions = {
   handler: "functions/auth/list-sessions.handler",
   auth: "session",
   summary: "The caller's live sessions",
-  responses: async () => {
-    const Session = await import("@voxguard/core/session/schema");
-    return { 200: Session.List };
-  },
 } as const satisfies RouteDefinition;
 
 export const revokeOtherSessions = {
@@ -92,7 +81,6 @@ export const revokeOtherSessions = {
   handler: "functions/auth/revoke-other-sessions.handler",
   auth: "session",
   summary: "Revoke every session of the caller but the current one",
-  responses: async () => ({ 204: null }),
 } as const satisfies RouteDefinition;
 
 export const revokeSession = {
@@ -100,11 +88,7 @@ export const revokeSession = {
   handler: "functions/auth/revoke-session.handler",
   auth: "session",
   summary: "Revoke one of the caller's sessions",
-  request: async () => {
-    const Session = await import("@voxguard/core/session/schema");
-    return { params: Session.Params };
-  },
-  responses: async () => ({ 204: null }),
+  request: { params: Session.Params },
 } as const satisfies RouteDefinition;
 
 export const getMe = {
@@ -112,10 +96,6 @@ export const getMe = {
   handler: "functions/me/get.handler",
   auth: "session",
   summary: "The caller's account",
-  responses: async () => {
-    const User = await import("@voxguard/core/user/schema");
-    return { 200: User.Single };
-  },
 } as const satisfies RouteDefinition;
 
 export const updateMe = {
@@ -124,14 +104,7 @@ export const updateMe = {
   auth: "session",
   summary: "Change the caller's display name",
   example: () => ({ body: { displayName: "Jane Q. Doe" } }),
-  request: async () => {
-    const UserInput = await import("@voxguard/core/user/input");
-    return { body: UserInput.UpdateInput };
-  },
-  responses: async () => {
-    const User = await import("@voxguard/core/user/schema");
-    return { 200: User.Single };
-  },
+  request: { body: UserInput.UpdateInput },
 } as const satisfies RouteDefinition;
 
 export const changePassword = {
@@ -140,14 +113,7 @@ export const changePassword = {
   auth: "session",
   summary: "Change the password: every session, the current one too, is revoked and a new token issued",
   example: (c) => ({ body: { currentPassword: c.password, newPassword: `${c.password} again` } }),
-  request: async () => {
-    const UserInput = await import("@voxguard/core/user/input");
-    return { body: UserInput.ChangePasswordInput };
-  },
-  responses: async () => {
-    const Session = await import("@voxguard/core/session/schema");
-    return { 200: Session.SessionToken };
-  },
+  request: { body: UserInput.ChangePasswordInput },
 } as const satisfies RouteDefinition;
 
 export const listUsers = {
@@ -156,15 +122,7 @@ export const listUsers = {
   auth: "platform-admin",
   summary: "Every user, newest first; `q` matches email or display name (platform administrators)",
   example: () => ({ query: { limit: "5" } }),
-  request: async () => {
-    const User = await import("@voxguard/core/user/schema");
-    return { query: User.ListQuery };
-  },
-  responses: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
-    const User = await import("@voxguard/core/user/schema");
-    return { 200: Pagination.Page(User.Info) };
-  },
+  request: { query: User.ListQuery },
 } as const satisfies RouteDefinition;
 
 export const updateUser = {
@@ -173,15 +131,7 @@ export const updateUser = {
   auth: "platform-admin",
   summary: "Suspend, reactivate, promote or demote a user; suspending revokes every session (platform administrators)",
   example: () => ({ body: { status: "active" } }),
-  request: async () => {
-    const User = await import("@voxguard/core/user/schema");
-    const UserInput = await import("@voxguard/core/user/input");
-    return { params: User.Params, body: UserInput.AdminUpdateInput };
-  },
-  responses: async () => {
-    const User = await import("@voxguard/core/user/schema");
-    return { 200: User.Single };
-  },
+  request: { params: User.Params, body: UserInput.AdminUpdateInput },
 } as const satisfies RouteDefinition;
 
 // tenancy
@@ -191,14 +141,7 @@ export const createOrg = {
   auth: "session",
   summary: "Create an organization; the caller becomes its owner",
   example: (c) => ({ body: { name: "Acme Voice", slug: `acme-${c.unique}` } }),
-  request: async () => {
-    const OrgInput = await import("@voxguard/core/org/input");
-    return { body: OrgInput.CreateInput };
-  },
-  responses: async () => {
-    const Org = await import("@voxguard/core/org/schema");
-    return { 201: Org.Single };
-  },
+  request: { body: OrgInput.CreateInput },
 } as const satisfies RouteDefinition;
 
 export const listOrgs = {
@@ -207,15 +150,7 @@ export const listOrgs = {
   auth: "session",
   summary: "The organizations the caller belongs to, with the caller's role, newest first",
   example: () => ({ query: { limit: "5" } }),
-  request: async () => {
-    const Org = await import("@voxguard/core/org/schema");
-    return { query: Org.ListQuery };
-  },
-  responses: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
-    const Org = await import("@voxguard/core/org/schema");
-    return { 200: Pagination.Page(Org.Info) };
-  },
+  request: { query: Org.ListQuery },
 } as const satisfies RouteDefinition;
 
 export const getOrg = {
@@ -224,14 +159,7 @@ export const getOrg = {
   auth: "session",
   orgRole: "viewer",
   summary: "One organization",
-  request: async () => {
-    const Org = await import("@voxguard/core/org/schema");
-    return { params: Org.Params };
-  },
-  responses: async () => {
-    const Org = await import("@voxguard/core/org/schema");
-    return { 200: Org.Single };
-  },
+  request: { params: Org.Params },
 } as const satisfies RouteDefinition;
 
 export const updateOrg = {
@@ -241,15 +169,7 @@ export const updateOrg = {
   orgRole: "admin",
   summary: "Rename an organization or replace its metadata; the plan only by a platform administrator",
   example: () => ({ body: { name: "Acme Voice EU", metadata: { region: "eu" } } }),
-  request: async () => {
-    const Org = await import("@voxguard/core/org/schema");
-    const OrgInput = await import("@voxguard/core/org/input");
-    return { params: Org.Params, body: OrgInput.UpdateInput };
-  },
-  responses: async () => {
-    const Org = await import("@voxguard/core/org/schema");
-    return { 200: Org.Single };
-  },
+  request: { params: Org.Params, body: OrgInput.UpdateInput },
 } as const satisfies RouteDefinition;
 
 export const removeOrg = {
@@ -258,11 +178,7 @@ export const removeOrg = {
   auth: "session",
   orgRole: "owner",
   summary: "Delete an organization with its members and resources",
-  request: async () => {
-    const OrgPath = await import("@voxguard/core/org/params");
-    return { params: OrgPath.Params };
-  },
-  responses: async () => ({ 204: null }),
+  request: { params: OrgPath.Params },
 } as const satisfies RouteDefinition;
 
 export const listMembers = {
@@ -272,16 +188,7 @@ export const listMembers = {
   orgRole: "viewer",
   summary: "An organization's members, newest first",
   example: () => ({ query: { limit: "10" } }),
-  request: async () => {
-    const OrgPath = await import("@voxguard/core/org/params");
-    const Member = await import("@voxguard/core/member/schema");
-    return { params: OrgPath.Params, query: Member.ListQuery };
-  },
-  responses: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
-    const Member = await import("@voxguard/core/member/schema");
-    return { 200: Pagination.Page(Member.Info) };
-  },
+  request: { params: OrgPath.Params, query: Member.ListQuery },
 } as const satisfies RouteDefinition;
 
 export const updateMember = {
@@ -291,15 +198,7 @@ export const updateMember = {
   orgRole: "admin",
   summary: "Change a member's role; only an owner grants or takes admin or owner; the last owner stays",
   example: () => ({ body: { role: "viewer" } }),
-  request: async () => {
-    const Member = await import("@voxguard/core/member/schema");
-    const MemberInput = await import("@voxguard/core/member/input");
-    return { params: Member.Params, body: MemberInput.UpdateInput };
-  },
-  responses: async () => {
-    const Member = await import("@voxguard/core/member/schema");
-    return { 200: Member.Single };
-  },
+  request: { params: Member.Params, body: MemberInput.UpdateInput },
 } as const satisfies RouteDefinition;
 
 export const removeMember = {
@@ -309,11 +208,7 @@ export const removeMember = {
   orgRole: "admin",
   orgRoleException: "self",
   summary: "Remove a member, or leave (any member may remove itself); the last owner stays",
-  request: async () => {
-    const Member = await import("@voxguard/core/member/schema");
-    return { params: Member.Params };
-  },
-  responses: async () => ({ 204: null }),
+  request: { params: Member.Params },
 } as const satisfies RouteDefinition;
 
 export const createResource = {
@@ -323,15 +218,7 @@ export const createResource = {
   orgRole: "member",
   summary: "Create a resource",
   example: () => ({ body: { type: "voice.line", name: "Support line", config: { number: "+15550100" } } }),
-  request: async () => {
-    const OrgPath = await import("@voxguard/core/org/params");
-    const ResourceInput = await import("@voxguard/core/resource/input");
-    return { params: OrgPath.Params, body: ResourceInput.CreateInput };
-  },
-  responses: async () => {
-    const Resource = await import("@voxguard/core/resource/schema");
-    return { 201: Resource.Single };
-  },
+  request: { params: OrgPath.Params, body: ResourceInput.CreateInput },
 } as const satisfies RouteDefinition;
 
 export const listResources = {
@@ -341,16 +228,7 @@ export const listResources = {
   orgRole: "viewer",
   summary: "An organization's resources, newest first, optionally of one type or status",
   example: () => ({ query: { limit: "10", status: "active" } }),
-  request: async () => {
-    const OrgPath = await import("@voxguard/core/org/params");
-    const Resource = await import("@voxguard/core/resource/schema");
-    return { params: OrgPath.Params, query: Resource.ListQuery };
-  },
-  responses: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
-    const Resource = await import("@voxguard/core/resource/schema");
-    return { 200: Pagination.Page(Resource.Info) };
-  },
+  request: { params: OrgPath.Params, query: Resource.ListQuery },
 } as const satisfies RouteDefinition;
 
 export const getResource = {
@@ -359,14 +237,7 @@ export const getResource = {
   auth: "session",
   orgRole: "viewer",
   summary: "One resource",
-  request: async () => {
-    const Resource = await import("@voxguard/core/resource/schema");
-    return { params: Resource.Params };
-  },
-  responses: async () => {
-    const Resource = await import("@voxguard/core/resource/schema");
-    return { 200: Resource.Single };
-  },
+  request: { params: Resource.Params },
 } as const satisfies RouteDefinition;
 
 export const updateResource = {
@@ -376,15 +247,7 @@ export const updateResource = {
   orgRole: "member",
   summary: "Rename a resource, replace its config or change its status",
   example: () => ({ body: { name: "Sales line", status: "disabled" } }),
-  request: async () => {
-    const Resource = await import("@voxguard/core/resource/schema");
-    const ResourceInput = await import("@voxguard/core/resource/input");
-    return { params: Resource.Params, body: ResourceInput.UpdateInput };
-  },
-  responses: async () => {
-    const Resource = await import("@voxguard/core/resource/schema");
-    return { 200: Resource.Single };
-  },
+  request: { params: Resource.Params, body: ResourceInput.UpdateInput },
 } as const satisfies RouteDefinition;
 
 export const removeResource = {
@@ -393,11 +256,7 @@ export const removeResource = {
   auth: "session",
   orgRole: "admin",
   summary: "Delete a resource",
-  request: async () => {
-    const Resource = await import("@voxguard/core/resource/schema");
-    return { params: Resource.Params };
-  },
-  responses: async () => ({ 204: null }),
+  request: { params: Resource.Params },
 } as const satisfies RouteDefinition;
 
 // account lifecycle by email: verification, password reset, invitations
@@ -407,14 +266,7 @@ export const verifyEmail = {
   auth: "none",
   summary: "Verify the account's email address with the mailed token",
   example: (c) => ({ body: { token: c.tokens.verify } }),
-  request: async () => {
-    const Account = await import("@voxguard/core/account/schema");
-    return { body: Account.VerifyEmailInput };
-  },
-  responses: async () => {
-    const User = await import("@voxguard/core/user/schema");
-    return { 200: User.Single };
-  },
+  request: { body: Account.VerifyEmailInput },
 } as const satisfies RouteDefinition;
 
 export const resendVerification = {
@@ -422,10 +274,6 @@ export const resendVerification = {
   handler: "functions/auth/resend-verification.handler",
   auth: "session",
   summary: "Mail a new verification link to the caller's address (rate limited)",
-  responses: async () => {
-    const Account = await import("@voxguard/core/account/schema");
-    return { 202: Account.Accepted };
-  },
 } as const satisfies RouteDefinition;
 
 export const forgotPassword = {
@@ -434,14 +282,7 @@ export const forgotPassword = {
   auth: "none",
   summary: "Mail a password reset link; the same answer whether or not an account has the address",
   example: (c) => ({ body: { email: c.email } }),
-  request: async () => {
-    const Account = await import("@voxguard/core/account/schema");
-    return { body: Account.ForgotPasswordInput };
-  },
-  responses: async () => {
-    const Account = await import("@voxguard/core/account/schema");
-    return { 202: Account.Accepted };
-  },
+  request: { body: Account.ForgotPasswordInput },
 } as const satisfies RouteDefinition;
 
 export const resetPassword = {
@@ -450,14 +291,7 @@ export const resetPassword = {
   auth: "none",
   summary: "Set a new password with the mailed token: every session is revoked and a new one issued",
   example: (c) => ({ body: { token: c.tokens.reset, newPassword: `${c.password} reset` } }),
-  request: async () => {
-    const Account = await import("@voxguard/core/account/schema");
-    return { body: Account.ResetPasswordInput };
-  },
-  responses: async () => {
-    const Auth = await import("@voxguard/core/auth/schema");
-    return { 200: Auth.AuthResult };
-  },
+  request: { body: Account.ResetPasswordInput },
 } as const satisfies RouteDefinition;
 
 export const createInvitation = {
@@ -467,15 +301,7 @@ export const createInvitation = {
   orgRole: "admin",
   summary: "Invite an email address with a role; only an owner invites admins or owners",
   example: (c) => ({ body: { email: `invitee-${c.unique}@example.com`, role: "member" } }),
-  request: async () => {
-    const OrgPath = await import("@voxguard/core/org/params");
-    const InvitationInput = await import("@voxguard/core/invitation/input");
-    return { params: OrgPath.Params, body: InvitationInput.CreateInput };
-  },
-  responses: async () => {
-    const Invitation = await import("@voxguard/core/invitation/schema");
-    return { 201: Invitation.Single };
-  },
+  request: { params: OrgPath.Params, body: InvitationInput.CreateInput },
 } as const satisfies RouteDefinition;
 
 export const listInvitations = {
@@ -485,16 +311,7 @@ export const listInvitations = {
   orgRole: "admin",
   summary: "An organization's pending invitations, newest first",
   example: () => ({ query: { limit: "10" } }),
-  request: async () => {
-    const OrgPath = await import("@voxguard/core/org/params");
-    const Invitation = await import("@voxguard/core/invitation/schema");
-    return { params: OrgPath.Params, query: Invitation.ListQuery };
-  },
-  responses: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
-    const Invitation = await import("@voxguard/core/invitation/schema");
-    return { 200: Pagination.Page(Invitation.Info) };
-  },
+  request: { params: OrgPath.Params, query: Invitation.ListQuery },
 } as const satisfies RouteDefinition;
 
 export const revokeInvitation = {
@@ -503,11 +320,7 @@ export const revokeInvitation = {
   auth: "session",
   orgRole: "admin",
   summary: "Revoke a pending invitation",
-  request: async () => {
-    const Invitation = await import("@voxguard/core/invitation/schema");
-    return { params: Invitation.Params };
-  },
-  responses: async () => ({ 204: null }),
+  request: { params: Invitation.Params },
 } as const satisfies RouteDefinition;
 
 export const acceptInvitation = {
@@ -516,14 +329,7 @@ export const acceptInvitation = {
   auth: "session",
   summary: "Join an organization with the mailed token, signed in as the invited address",
   example: (c) => ({ body: { token: c.tokens.invitation } }),
-  request: async () => {
-    const InvitationInput = await import("@voxguard/core/invitation/input");
-    return { body: InvitationInput.AcceptInput };
-  },
-  responses: async () => {
-    const Invitation = await import("@voxguard/core/invitation/schema");
-    return { 200: Invitation.Accepted };
-  },
+  request: { body: InvitationInput.AcceptInput },
 } as const satisfies RouteDefinition;
 
 // audit
@@ -534,16 +340,7 @@ export const listOrgAudit = {
   orgRole: "admin",
   summary: "An organization's audit trail, newest first; `q` searches the action and details",
   example: () => ({ query: { limit: "10" } }),
-  request: async () => {
-    const OrgPath = await import("@voxguard/core/org/params");
-    const AuditInput = await import("@voxguard/core/audit/input");
-    return { params: OrgPath.Params, query: AuditInput.AuditQuery };
-  },
-  responses: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
-    const Audit = await import("@voxguard/core/audit/schema");
-    return { 200: Pagination.Page(Audit.Info) };
-  },
+  request: { params: OrgPath.Params, query: AuditInput.AuditQuery },
 } as const satisfies RouteDefinition;
 
 export const exportAudit = {
@@ -553,16 +350,7 @@ export const exportAudit = {
   orgRole: "admin",
   summary: "Export an organization's audit trail as gzip NDJSON; answers a presigned download URL",
   example: () => ({ body: {} }),
-  request: async () => {
-    const OrgPath = await import("@voxguard/core/org/params");
-    const AuditInput = await import("@voxguard/core/audit/input");
-    // Both bounds are optional, so the body may be left out altogether.
-    return { params: OrgPath.Params, body: z._default(AuditInput.AuditExportRequest, {}) };
-  },
-  responses: async () => {
-    const Audit = await import("@voxguard/core/audit/schema");
-    return { 201: Audit.AuditExportInfo };
-  },
+  request: { params: OrgPath.Params, body: AuditInput.AuditExportRequest },
 } as const satisfies RouteDefinition;
 
 export const listMyAudit = {
@@ -571,15 +359,7 @@ export const listMyAudit = {
   auth: "session",
   summary: "The caller's own audit events, newest first",
   example: () => ({ query: { limit: "10" } }),
-  request: async () => {
-    const AuditInput = await import("@voxguard/core/audit/input");
-    return { query: AuditInput.AuditQuery };
-  },
-  responses: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
-    const Audit = await import("@voxguard/core/audit/schema");
-    return { 200: Pagination.Page(Audit.Info) };
-  },
+  request: { query: AuditInput.AuditQuery },
 } as const satisfies RouteDefinition;
 
 export const listAllAudit = {
@@ -588,15 +368,7 @@ export const listAllAudit = {
   auth: "platform-admin",
   summary: "Every audit event, newest first (platform administrators)",
   example: () => ({ query: { limit: "10" } }),
-  request: async () => {
-    const AuditInput = await import("@voxguard/core/audit/input");
-    return { query: AuditInput.AuditQuery };
-  },
-  responses: async () => {
-    const Pagination = await import("@voxguard/core/pagination/schema");
-    const Audit = await import("@voxguard/core/audit/schema");
-    return { 200: Pagination.Page(Audit.Info) };
-  },
+  request: { query: AuditInput.AuditQuery },
 } as const satisfies RouteDefinition;
 
 // audit seals: the tamper-evident trail's public keys and its verification
@@ -605,10 +377,6 @@ export const auditKeys = {
   handler: "functions/audit/keys.handler",
   auth: "none",
   summary: "The public keys (JWK set, Ed25519) that verify the audit trail's seals, retired ones included",
-  responses: async () => {
-    const Seal = await import("@voxguard/core/audit-seal/schema");
-    return { 200: Seal.JwkSet() };
-  },
 } as const satisfies RouteDefinition;
 
 export const verifyAudit = {
@@ -619,15 +387,7 @@ export const verifyAudit = {
   summary:
     "Recompute an organization's sealed audit chain over a time range: whether it holds, what it covers, the first break",
   example: () => ({ query: { from: "2026-01-01T00:00:00Z" } }),
-  request: async () => {
-    const OrgPath = await import("@voxguard/core/org/params");
-    const SealInput = await import("@voxguard/core/audit-seal/input");
-    return { params: OrgPath.Params, query: SealInput.VerifyQuery };
-  },
-  responses: async () => {
-    const Seal = await import("@voxguard/core/audit-seal/schema");
-    return { 200: Seal.VerifyResult };
-  },
+  request: { params: OrgPath.Params, query: SealInput.VerifyQuery },
 } as const satisfies RouteDefinition;
 
 /** Every definition above, by its key. Pure: a handler importing its own constant leaves this out. */

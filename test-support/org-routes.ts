@@ -1,19 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { db } from "@voxguard/core/db";
 import type { Role as OrgRole } from "@voxguard/core/org/schema";
+import { routeSchemas } from "../functions/responses.ts";
 import { routes } from "../functions/routes.ts";
-import {
-  loadSchemas,
-  type ExampleContext,
-  type RouteDefinition,
-  type RouteSchemas,
-} from "../functions/edge/route-definition.ts";
+import type { ExampleContext, RouteDefinition, RouteSchemas } from "../functions/edge/route-definition.ts";
 import type { TestApi } from "./http.ts";
 import { makePlatformAdmin, PASSWORD, signUp } from "./identity.ts";
 
 export type { OrgRole };
 
-const SCHEMAS = await loadSchemas(routes);
+const SCHEMAS = routeSchemas(routes);
 
 /** Every route under /orgs, straight from the route table, with its schemas. */
 export const orgRoutes = Object.entries(routes as Record<string, RouteDefinition>)

@@ -18,8 +18,12 @@ export const AuditQuery = z.extend(PageQuery, {
 });
 export type AuditQuery = z.output<typeof AuditQuery>;
 
-export const AuditExportRequest = z.object({
-  from: z.optional(z.isoDateTime({ offset: true })),
-  to: z.optional(z.isoDateTime({ offset: true })),
-});
+/** An export's range; no body at all is the whole trail. */
+export const AuditExportRequest = z._default(
+  z.object({
+    from: z.optional(z.isoDateTime({ offset: true })),
+    to: z.optional(z.isoDateTime({ offset: true })),
+  }),
+  {},
+);
 export type AuditExportRequest = z.output<typeof AuditExportRequest>;

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VisibleError } from "@voxguard/core/error";
 import { startApi, type ApiAnswer, type TestApi } from "../../test-support/http.ts";
+import { routeSchemas } from "../responses.ts";
 import { routes } from "../routes.ts";
 import { toProblem } from "./problem.ts";
-import { loadSchemas, type RouteDefinition } from "./route-definition.ts";
+import type { RouteDefinition } from "./route-definition.ts";
 
 let api: TestApi;
 beforeAll(async () => {
@@ -11,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const schemas = await loadSchemas(routes);
+const schemas = routeSchemas(routes);
 const withBody = Object.entries(routes as Record<string, RouteDefinition>).filter(
   ([key]) => schemas[key as keyof typeof routes].body,
 );

@@ -1,13 +1,8 @@
 import * as z from "@voxguard/core/zod";
+import { routeSchemas } from "../responses.ts";
 import { routes } from "../routes.ts";
 import { STATUS } from "./problem.ts";
-import {
-  loadSchemas,
-  type ExampleContext,
-  type RouteDefinition,
-  type RouteExample,
-  type RouteSchemas,
-} from "./route-definition.ts";
+import type { ExampleContext, RouteDefinition, RouteExample, RouteSchemas } from "./route-definition.ts";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -107,7 +102,7 @@ let document: JsonSchema | undefined;
 export async function openApiDocument(): Promise<JsonSchema> {
   if (document) return document;
   const table = routes as Record<string, RouteDefinition>;
-  const schemas = await loadSchemas(table);
+  const schemas = routeSchemas(table);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [key, route] of Object.entries(table)) {
     const [method, path] = key.split(" ") as [string, string];

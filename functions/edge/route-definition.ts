@@ -61,16 +61,11 @@ export interface RouteDefinition {
    */
   example?: (context: ExampleContext) => RouteExample;
   /**
-   * Builds what the route parses, importing the schema modules dynamically: the function behind a
-   * route evaluates its own request schemas at init and no other route's (see functions/routes.ts).
-   * Absent when the route takes no parameters, query or body.
+   * What the route parses, from schema modules imported at the top of functions/routes.ts: the
+   * function behind a route builds these when it loads, and no other route's. Absent when the route
+   * takes no parameters, query or body.
    */
-  request?: () => Promise<RequestSchemas>;
-  /**
-   * Builds what the route answers. Only the OpenAPI document and the tests read it; no function
-   * calls it, so a module holding only response shapes is never evaluated by a function.
-   */
-  responses: () => Promise<ResponseSchemas>;
+  request?: RequestSchemas;
 }
 
 export type RouteTable = Record<string, RouteDefinition>;
@@ -83,15 +78,4 @@ export function byKey<const T extends readonly RouteDefinition[]>(definitions: T
     table[definition.key] = definition;
   }
   return table as { [D in T[number] as D["key"]]: D };
-}
-
-/** Every route's schemas, loaded: for the OpenAPI document and tests that walk the whole table. */
-export async function loadSchemas<T extends RouteTable>(table: T): Promise<Record<keyof T & string, RouteSchemas>> {
-  const entries = await Promise.all(
-    Object.entries(table).map(async ([key, route]) => {
-      const [request, responses] = await Promise.all([route.request?.(), route.responses()]);
-      return [key, { ...request, responses }] as const;
-    }),
-  );
-  return Object.fromEntries(entries) as Record<keyof T & string, RouteSchemas>;
 }

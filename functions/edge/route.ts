@@ -12,7 +12,7 @@ import { toProblem } from "./problem.ts";
 import type { RequestSchemas, RouteDefinition } from "./route-definition.ts";
 import { validate } from "./validate.ts";
 
-type SchemasOf<D extends RouteDefinition> = D["request"] extends () => Promise<infer S> ? S : undefined;
+type SchemasOf<D extends RouteDefinition> = D["request"];
 type Parsed<S, Part extends string> = S extends { [P in Part]: infer T extends z.ZodMiniType }
   ? z.output<T>
   : undefined;
@@ -106,16 +106,12 @@ export function route<const D extends RouteDefinition>(
   const key = definition.key;
   // Read at init: a Lambda with a missing or malformed variable fails to start, with one clear line.
   config();
-  // This route's request schemas and no other's, built at init rather than on the first request. A
-  // failure is answered (500, logged) by every request instead of going unhandled here.
-  const loading = definition.request?.() ?? Promise.resolve<RequestSchemas>({});
-  loading.catch(() => undefined);
+  const schemas: RequestSchemas = definition.request ?? {};
   const handler = middy<APIGatewayProxyEventV2, Result, Error, EdgeContext>()
     .use(edge(key))
     .handler(async (event, context) => {
       const json = readJsonBody(event);
       const actor = await identify(definition.auth, event);
-      const schemas = await loading;
       const params = schemas.params ? validate(schemas.params, event.pathParameters ?? {}, "path") : undefined;
       const query = schemas.query ? validate(schemas.query, event.queryStringParameters ?? {}, "query") : undefined;
       const body = schemas.body ? validate(schemas.body, json, "body") : undefined;
