@@ -12,7 +12,27 @@ describe("config", () => {
 
   it("names a malformed variable", () => {
     process.env.DATABASE_POOL_MAX = "lots";
+    expect(() => reloadConfig()).toThrow(
+      /^VoxGuard cannot start: DATABASE_POOL_MAX is malformed \(expected a whole number from 1 to 100\)$/,
+    );
+    process.env.DATABASE_POOL_MAX = "2.5";
     expect(() => reloadConfig()).toThrow(/DATABASE_POOL_MAX is malformed/);
+    process.env.DATABASE_POOL_MAX = " 8 ";
+    expect(reloadConfig().databasePoolMax).toBe(8);
+    process.env.DATABASE_URL = "mysql://u@127.0.0.1/x";
+    expect(() => reloadConfig()).toThrow(
+      /^VoxGuard cannot start: DATABASE_URL is malformed \(expected a postgres:\/\/ or postgresql:\/\/ URL\)$/,
+    );
+    process.env.DATABASE_URL = "postgresql://u@127.0.0.1/x";
+    process.env.S3_BUCKET = "ab";
+    expect(() => reloadConfig()).toThrow(/S3_BUCKET is malformed \(expected 3 to 63 characters\)$/);
+    process.env.S3_BUCKET = "";
+    expect(() => reloadConfig()).toThrow(/S3_BUCKET is malformed/);
+    process.env.S3_BUCKET = "abc";
+    process.env.MAIL_FROM = "VoxGuard <no-reply@example.com>";
+    expect(reloadConfig().mail.from).toBe("VoxGuard <no-reply@example.com>");
+    process.env.MAIL_FROM = "no address";
+    expect(() => reloadConfig()).toThrow(/MAIL_FROM is malformed \(expected an address or Name <address>\)$/);
   });
 
   it("applies the documented defaults", () => {
@@ -31,7 +51,9 @@ describe("config", () => {
     expect(logLevel(env)).toBe("WARN");
     expect(logLevel({ ...env, AWS_LAMBDA_LOG_LEVEL: "FATAL" })).toBe("FATAL");
     expect(logLevel({})).toBe("INFO");
-    expect(() => logLevel({ LOG_LEVEL: "loud" })).toThrow(/^VoxGuard cannot start: LOG_LEVEL is malformed/);
+    expect(() => logLevel({ LOG_LEVEL: "loud" })).toThrow(
+      /^VoxGuard cannot start: LOG_LEVEL is malformed \(expected one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL, SILENT\)$/,
+    );
   });
 
   it("reads Quickwit's variables alone, with the index id rule", () => {
@@ -49,6 +71,16 @@ describe("config", () => {
     process.env.AWS_REGION = "eu-west-1";
     expect(reloadConfig().aws).toMatchObject({ sqsEndpoint: "http://127.0.0.1:4566", region: "eu-west-1" });
     process.env.AWS_ENDPOINT_URL_S3 = "not a url";
-    expect(() => reloadConfig()).toThrow(/AWS_ENDPOINT_URL_S3 is malformed/);
+    expect(() => reloadConfig()).toThrow(
+      /^VoxGuard cannot start: AWS_ENDPOINT_URL_S3 is malformed \(expected a URL\)$/,
+    );
+  });
+
+  it("takes a URL without the spaces around it and the line breaks in it, as pasted secrets have", () => {
+    process.env.DATABASE_URL = " postgres://u@127.0.0.1:5432/x\n";
+    process.env.QUICKWIT_URL = "http://quickwit:7280\t ";
+    const config = reloadConfig();
+    expect(config.databaseUrl).toBe("postgres://u@127.0.0.1:5432/x");
+    expect(config.quickwitUrl).toBe("http://quickwit:7280");
   });
 });

@@ -1,57 +1,21 @@
-import * as z from "../zod/index.ts";
-import { DEFAULT_AUDIT_INDEX_ID, DEFAULT_AUDIT_RETENTION, IndexId } from "../search/schema.ts";
+import { DEFAULT_AUDIT_INDEX_ID, DEFAULT_AUDIT_RETENTION, INDEX_ID_PATTERN } from "../search/schema.ts";
 import { linkedVariables } from "./linked.ts";
+import { oneOf, text, url, validated, type Values, type Variable, type Variables, wholeNumber } from "./variable.ts";
 
 export { linkedVariables } from "./linked.ts";
+export { ConfigError } from "./variable.ts";
 
-// A variable is a schema of its kind and, if it may be left unset, its default. Every function reads
-// its whole environment at start, so the kinds are built once and shared, an unset variable takes its
-// default without a parse, and a set one is checked alone: one object schema of every key, each
-// wrapped in a default or a pipe, built and parsed several times as much.
-interface Variable<T> {
-  schema: z.ZodMiniType<T, unknown>;
-  /** Unset: the schema decides (an optional one gives undefined, another "is missing"). */
-  fallback?: T;
-  /** An empty value (an unset SST secret) means "not configured", as if it were missing. */
-  blankAsMissing?: boolean;
-}
-type Variables = Record<string, Variable<unknown>>;
-type Values<V extends Variables> = { [K in keyof V]: V[K] extends Variable<infer T> ? T : never };
-
-const PositiveInt = z.coercedNumber().check(z.int(), z.positive());
-const positiveInt = (fallback: number): Variable<number> => ({ schema: PositiveInt, fallback });
+// The kinds of variable, each written once and shared by every variable of its kind.
+const positiveInt = (fallback: number): Variable<number> => ({ read: wholeNumber(1), fallback });
 // Connections, or transactions that each hold one.
-const ConnectionCount = z.coercedNumber().check(z.int(), z.minimum(1), z.maximum(100));
-const OptionalUrl = z.optional(z.url());
-const optionalUrl: Variable<string | undefined> = { schema: OptionalUrl, blankAsMissing: true };
-const OptionalText = z.optional(z.string());
-const optionalText: Variable<string | undefined> = { schema: OptionalText, blankAsMissing: true };
-const Text = z.string();
-const text = (fallback: string): Variable<string> => ({ schema: Text, fallback });
-// "VoxGuard <no-reply@example.com>" or a bare address: SES takes either as FromEmailAddress.
-const Sender = z.optional(
-  z
-    .string()
-    .check(
-      z.maxLength(320),
-      z.regex(/^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, "expected an address or Name <address>"),
-    ),
-);
+const connectionCount = (fallback: number): Variable<number> => ({ read: wholeNumber(1, 100), fallback });
+const optionalUrl: Variable<string | undefined> = { read: url(), optional: true, blankAsMissing: true };
+const optionalText: Variable<string | undefined> = { read: text(), optional: true, blankAsMissing: true };
+const textOr = (fallback: string): Variable<string> => ({ read: text(), fallback });
 
 /** Lambda's own log levels (AWS_LAMBDA_LOG_LEVEL) and SILENT; any case. */
 export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "SILENT"] as const;
-const level: Variable<LogLevel | undefined> = {
-  schema: z.optional(
-    z.pipe(
-      z.pipe(
-        z.string(),
-        z.transform((value) => value.trim().toUpperCase()),
-      ),
-      z.enum(LOG_LEVELS),
-    ),
-  ),
-  blankAsMissing: true,
-};
+const level: Variable<LogLevel | undefined> = { read: oneOf(LOG_LEVELS), optional: true, blankAsMissing: true };
 
 // Read on their own too, by what must not need the rest (the logger at import, `npm run quickwit:setup`).
 const Logging = {
@@ -61,10 +25,13 @@ const Logging = {
 } satisfies Variables;
 const Search = {
   QUICKWIT_URL: optionalUrl,
-  QUICKWIT_AUDIT_INDEX: { schema: IndexId, fallback: DEFAULT_AUDIT_INDEX_ID },
+  QUICKWIT_AUDIT_INDEX: {
+    read: text({ pattern: INDEX_ID_PATTERN, expected: "expected a Quickwit index id" }),
+    fallback: DEFAULT_AUDIT_INDEX_ID,
+  },
   // Quickwit's retention period for the audit index ("90 days"), set when the index is created.
   QUICKWIT_AUDIT_RETENTION: {
-    schema: z.string().check(z.trim(), z.minLength(1)),
+    read: text({ trim: true, minLength: 1 }),
     fallback: DEFAULT_AUDIT_RETENTION,
     blankAsMissing: true,
   },
@@ -73,16 +40,16 @@ const Search = {
 const Environment = {
   ...Logging,
   ...Search,
-  DATABASE_URL: { schema: z.url({ protocol: /^postgres(ql)?$/ }) },
-  DATABASE_POOL_MAX: { schema: ConnectionCount, fallback: 2 },
+  DATABASE_URL: { read: url(["postgres:", "postgresql:"]) },
+  DATABASE_POOL_MAX: connectionCount(2),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
   REDIS_URL: optionalUrl,
-  CACHE_KEY_PREFIX: { schema: z.string().check(z.maxLength(64)), fallback: "vg:" },
+  CACHE_KEY_PREFIX: { read: text({ maxLength: 64 }), fallback: "vg:" },
   AUDIT_QUEUE_URL: optionalUrl,
-  S3_BUCKET: { schema: z.string().check(z.minLength(3), z.maxLength(63)), fallback: "voxguard-exports" },
+  S3_BUCKET: { read: text({ minLength: 3, maxLength: 63 }), fallback: "voxguard-exports" },
   // RustFS keys: Lambda reserves AWS_ACCESS_KEY_ID for the function's own role credentials.
-  S3_ACCESS_KEY_ID: { schema: OptionalText },
-  S3_SECRET_ACCESS_KEY: { schema: OptionalText },
+  S3_ACCESS_KEY_ID: { read: text(), optional: true },
+  S3_SECRET_ACCESS_KEY: { read: text(), optional: true },
   SESSION_IDLE_SECONDS: positiveInt(7 * 24 * 3600),
   SESSION_ABSOLUTE_SECONDS: positiveInt(30 * 24 * 3600),
   SESSION_TOUCH_SECONDS: positiveInt(3600),
@@ -95,14 +62,20 @@ const Environment = {
   MEMBER_ADD_LIMIT_PER_ACTOR: positiveInt(100),
   MEMBER_ADD_LIMIT_WINDOW_SECONDS: positiveInt(3600),
   // argon2id takes 19 MiB a hash: at most this many at once in a process, this many more waiting.
-  PASSWORD_HASH_CONCURRENCY: {
-    schema: z.coercedNumber().check(z.int(), z.minimum(1), z.maximum(64)),
-    fallback: 2,
-  },
-  PASSWORD_HASH_QUEUE: { schema: z.coercedNumber().check(z.int(), z.minimum(0), z.maximum(10_000)), fallback: 64 },
-  CORS_ORIGINS: text(""),
+  PASSWORD_HASH_CONCURRENCY: { read: wholeNumber(1, 64), fallback: 2 },
+  PASSWORD_HASH_QUEUE: { read: wholeNumber(0, 10_000), fallback: 64 },
+  CORS_ORIGINS: textOr(""),
   EXPORT_URL_SECONDS: positiveInt(15 * 60),
-  MAIL_FROM: { schema: Sender, blankAsMissing: true },
+  // "VoxGuard <no-reply@example.com>" or a bare address: SES takes either as FromEmailAddress.
+  MAIL_FROM: {
+    read: text({
+      maxLength: 320,
+      pattern: /^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/,
+      expected: "expected an address or Name <address>",
+    }),
+    optional: true,
+    blankAsMissing: true,
+  },
   MAIL_QUEUE_URL: optionalUrl,
   // The AWS SDK's own variables, as Lambda (AWS_REGION) and the local server (the endpoints) set them.
   AWS_REGION: optionalText,
@@ -110,7 +83,7 @@ const Environment = {
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_S3: optionalUrl,
   AWS_ENDPOINT_URL_SESV2: optionalUrl,
-  APP_URL: { schema: z.url(), fallback: "http://localhost:3000" },
+  APP_URL: { read: url(), fallback: "http://localhost:3000" },
   EMAIL_VERIFY_SECONDS: positiveInt(24 * 3600),
   PASSWORD_RESET_SECONDS: positiveInt(3600),
   INVITATION_SECONDS: positiveInt(7 * 24 * 3600),
@@ -122,32 +95,14 @@ const Environment = {
   // The sealer's Ed25519 private key as a JWK (a secret: only the sealing job gets it).
   AUDIT_SEAL_KEY: optionalText,
   // Public JWKs that verify seals: retired keys, and on functions that don't seal, the current one.
-  AUDIT_SEAL_PUBLIC_KEYS: text("[]"),
+  AUDIT_SEAL_PUBLIC_KEYS: textOr("[]"),
   // Sealing transactions a run keeps going at once. A background job beside the consumer: one keeps
   // its database load to a single backend.
-  AUDIT_SEAL_LANES: { schema: ConnectionCount, fallback: 1 },
+  AUDIT_SEAL_LANES: connectionCount(1),
 } satisfies Variables;
 
 export type Config = ReturnType<typeof parse>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-function validated<V extends Variables>(variables: V, env: NodeJS.ProcessEnv): Values<V> {
-  const values: Record<string, unknown> = {};
-  for (const [name, variable] of Object.entries(variables)) {
-    const raw = variable.blankAsMissing && env[name] === "" ? undefined : env[name];
-    if (raw === undefined && variable.fallback !== undefined) {
-      values[name] = variable.fallback;
-      continue;
-    }
-    const result = variable.schema.safeParse(raw);
-    if (!result.success) {
-      const problem = env[name] === undefined ? "is missing" : `is malformed (${result.error.issues[0]!.message})`;
-      throw new ConfigError(`VoxGuard cannot start: ${name} ${problem}`);
-    }
-    values[name] = result.data;
-  }
-  return values as Values<V>;
-}
 
 function loggingOf(e: Values<typeof Logging>) {
   return { logLevel: e.AWS_LAMBDA_LOG_LEVEL ?? e.LOG_LEVEL ?? ("INFO" satisfies LogLevel) };
@@ -232,10 +187,6 @@ function parse(processEnv: NodeJS.ProcessEnv) {
       sesEndpoint: e.AWS_ENDPOINT_URL_SESV2,
     },
   };
-}
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
 }
 
 let current: Config | undefined;

@@ -1,5 +1,4 @@
 import { hash } from "node:crypto";
-import * as z from "../zod/index.ts";
 import type { UserActor, UserProfile } from "../actor/index.ts";
 import * as Cache from "../cache/index.ts";
 import { config } from "../config/index.ts";
@@ -11,25 +10,61 @@ export interface Origin {
 }
 
 /** What the cache holds for a session: enough to authenticate without the database. */
-export const CachedSession = z.object({
-  id: z.string(),
-  userId: z.string(),
-  role: z.enum(["user", "admin"]),
-  status: z.string(),
-  createdAt: z.number(),
-  lastUsedAt: z.number(),
-  expiresAt: z.number(),
-  // The user's own account, so GET /me costs no second read. An entry without it (written by an
-  // older release) fails to parse and is read again from the database, as a miss is.
-  profile: z.object({
-    email: z.string(),
-    displayName: z.string(),
-    emailVerified: z.boolean(),
-    createdAt: z.isoDateTime(),
-    updatedAt: z.isoDateTime(),
-  }),
-});
-export type CachedSession = z.infer<typeof CachedSession>;
+export interface CachedSession {
+  id: string;
+  userId: string;
+  role: "user" | "admin";
+  status: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  /** The user's own account, so GET /me costs no second read. */
+  profile: UserProfile;
+}
+
+/** What Date#toISOString writes, as toCached stores it (the only writer: the form, not the calendar). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+
+/**
+ * A cached entry as this release writes it, copied field by field (so nothing else rides along), or
+ * undefined. An entry without the profile (written by an older release) or with any field amiss is
+ * read again from the database, as a miss is. Checked by hand rather than by a zod schema: this runs
+ * on every authenticated request, and the schema was 14 zod objects every function built at start.
+ */
+function cachedOf(value: unknown): CachedSession | undefined {
+  if (!isRecord(value) || !isRecord(value.profile)) return undefined;
+  const { id, userId, role, status, createdAt, lastUsedAt, expiresAt, profile } = value;
+  const { email, displayName, emailVerified } = profile;
+  const [created, updated] = [profile.createdAt, profile.updatedAt];
+  const valid =
+    typeof id === "string" &&
+    typeof userId === "string" &&
+    (role === "user" || role === "admin") &&
+    typeof status === "string" &&
+    typeof createdAt === "number" &&
+    typeof lastUsedAt === "number" &&
+    typeof expiresAt === "number" &&
+    typeof email === "string" &&
+    typeof displayName === "string" &&
+    typeof emailVerified === "boolean" &&
+    typeof created === "string" &&
+    ISO_TIME.test(created) &&
+    typeof updated === "string" &&
+    ISO_TIME.test(updated);
+  if (!valid) return undefined;
+  return {
+    id,
+    userId,
+    role,
+    status,
+    createdAt,
+    lastUsedAt,
+    expiresAt,
+    profile: { email, displayName, emailVerified, createdAt: created, updatedAt: updated },
+  };
+}
 
 export function hashToken(token: string): string {
   // One-shot: no Hash object a request (this runs on every authenticated one).
@@ -51,8 +86,7 @@ export function cacheTtlMs(session: CachedSession): number {
 export function parseCached(raw: string | null | undefined): CachedSession | undefined {
   if (!raw || raw === Cache.INVALIDATED) return undefined;
   try {
-    const parsed = CachedSession.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
+    return cachedOf(JSON.parse(raw));
   } catch {
     return undefined;
   }

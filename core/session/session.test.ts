@@ -152,6 +152,40 @@ describe("the cache", () => {
     }
   });
 
+  it("reads an entry with a field amiss as a miss, and passes on nothing the entry adds", async () => {
+    const { token, user } = await register();
+    const entry = JSON.parse((await cached(token))!);
+    const redis = (await Cache.cache())!;
+    const amiss = [
+      { ...entry, role: "root" },
+      { ...entry, expiresAt: String(entry.expiresAt) },
+      { ...entry, profile: { ...entry.profile, updatedAt: "yesterday" } },
+      { ...entry, profile: "x" },
+    ];
+    for (const wrong of amiss) {
+      await db()
+        .updateTable("users")
+        .set({ display_name: `Read again ${amiss.indexOf(wrong)}` })
+        .where("id", "=", user.id)
+        .execute();
+      await redis.set(keyOf(token), JSON.stringify(wrong), "PX", 60_000);
+      const actor = await Session.authenticate(token, origin);
+      expect(actor.profile?.displayName).toBe(`Read again ${amiss.indexOf(wrong)}`);
+    }
+    const extra = { ...entry, secret: 1, profile: { ...entry.profile, passwordHash: "not for the actor" } };
+    await redis.set(keyOf(token), JSON.stringify(extra), "PX", 60_000);
+    const actor = await Session.authenticate(token, origin);
+    // A hit (the name is the entry's, not the database's newer one), and only the known fields.
+    expect(actor.profile?.displayName).toBe(entry.profile.displayName);
+    expect(Object.keys(actor.profile!).sort()).toEqual([
+      "createdAt",
+      "displayName",
+      "email",
+      "emailVerified",
+      "updatedAt",
+    ]);
+  });
+
   it("caches a new session with a change to its user that was still in flight, not the row from before it", async () => {
     const { user } = await register();
     let reached!: () => void;
