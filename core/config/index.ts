@@ -1,21 +1,30 @@
+import * as z from "../zod/index.ts";
 import { DEFAULT_AUDIT_INDEX_ID, DEFAULT_AUDIT_RETENTION, INDEX_ID_PATTERN } from "../search/schema.ts";
 import { linkedVariables } from "./linked.ts";
-import { oneOf, text, url, validated, type Values, type Variable, type Variables, wholeNumber } from "./variable.ts";
+import { anyText, kind, validated, type Values, type Variable, type Variables } from "./variable.ts";
 
 export { linkedVariables } from "./linked.ts";
 export { ConfigError } from "./variable.ts";
 
 // The kinds of variable, each written once and shared by every variable of its kind.
-const positiveInt = (fallback: number): Variable<number> => ({ read: wholeNumber(1), fallback });
+const PositiveInt = kind(() => z.coercedNumber().check(z.int(), z.positive()));
+const positiveInt = (fallback: number): Variable<number> => ({ read: PositiveInt, fallback });
 // Connections, or transactions that each hold one.
-const connectionCount = (fallback: number): Variable<number> => ({ read: wholeNumber(1, 100), fallback });
-const optionalUrl: Variable<string | undefined> = { read: url(), optional: true, blankAsMissing: true };
-const optionalText: Variable<string | undefined> = { read: text(), optional: true, blankAsMissing: true };
-const textOr = (fallback: string): Variable<string> => ({ read: text(), fallback });
+const ConnectionCount = kind(() => z.coercedNumber().check(z.int(), z.minimum(1), z.maximum(100)));
+const connectionCount = (fallback: number): Variable<number> => ({ read: ConnectionCount, fallback });
+const Url = kind(() => z.url());
+const optionalUrl = { read: Url, optional: true, blankAsMissing: true } as const satisfies Variable<string>;
+const optionalText = { read: anyText, optional: true, blankAsMissing: true } as const satisfies Variable<string>;
+const textOr = (fallback: string): Variable<string> => ({ read: anyText, fallback });
 
 /** Lambda's own log levels (AWS_LAMBDA_LOG_LEVEL) and SILENT; any case. */
 export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "SILENT"] as const;
-const level: Variable<LogLevel | undefined> = { read: oneOf(LOG_LEVELS), optional: true, blankAsMissing: true };
+const LogLevelName = kind(() => z.enum(LOG_LEVELS));
+const level = {
+  read: (text: string) => LogLevelName(text.trim().toUpperCase()),
+  optional: true,
+  blankAsMissing: true,
+} as const satisfies Variable<LogLevel>;
 
 // Read on their own too, by what must not need the rest (the logger at import, `npm run quickwit:setup`).
 const Logging = {
@@ -26,12 +35,12 @@ const Logging = {
 const Search = {
   QUICKWIT_URL: optionalUrl,
   QUICKWIT_AUDIT_INDEX: {
-    read: text({ pattern: INDEX_ID_PATTERN, expected: "expected a Quickwit index id" }),
+    read: kind(() => z.string().check(z.regex(INDEX_ID_PATTERN, "expected a Quickwit index id"))),
     fallback: DEFAULT_AUDIT_INDEX_ID,
   },
   // Quickwit's retention period for the audit index ("90 days"), set when the index is created.
   QUICKWIT_AUDIT_RETENTION: {
-    read: text({ trim: true, minLength: 1 }),
+    read: kind(() => z.string().check(z.trim(), z.minLength(1))),
     fallback: DEFAULT_AUDIT_RETENTION,
     blankAsMissing: true,
   },
@@ -40,16 +49,16 @@ const Search = {
 const Environment = {
   ...Logging,
   ...Search,
-  DATABASE_URL: { read: url(["postgres:", "postgresql:"]) },
+  DATABASE_URL: { read: kind(() => z.url({ protocol: /^postgres(ql)?$/ })) },
   DATABASE_POOL_MAX: connectionCount(2),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
   REDIS_URL: optionalUrl,
-  CACHE_KEY_PREFIX: { read: text({ maxLength: 64 }), fallback: "vg:" },
+  CACHE_KEY_PREFIX: { read: kind(() => z.string().check(z.maxLength(64))), fallback: "vg:" },
   AUDIT_QUEUE_URL: optionalUrl,
-  S3_BUCKET: { read: text({ minLength: 3, maxLength: 63 }), fallback: "voxguard-exports" },
+  S3_BUCKET: { read: kind(() => z.string().check(z.minLength(3), z.maxLength(63))), fallback: "voxguard-exports" },
   // RustFS keys: Lambda reserves AWS_ACCESS_KEY_ID for the function's own role credentials.
-  S3_ACCESS_KEY_ID: { read: text(), optional: true },
-  S3_SECRET_ACCESS_KEY: { read: text(), optional: true },
+  S3_ACCESS_KEY_ID: { read: anyText, optional: true },
+  S3_SECRET_ACCESS_KEY: { read: anyText, optional: true },
   SESSION_IDLE_SECONDS: positiveInt(7 * 24 * 3600),
   SESSION_ABSOLUTE_SECONDS: positiveInt(30 * 24 * 3600),
   SESSION_TOUCH_SECONDS: positiveInt(3600),
@@ -62,17 +71,26 @@ const Environment = {
   MEMBER_ADD_LIMIT_PER_ACTOR: positiveInt(100),
   MEMBER_ADD_LIMIT_WINDOW_SECONDS: positiveInt(3600),
   // argon2id takes 19 MiB a hash: at most this many at once in a process, this many more waiting.
-  PASSWORD_HASH_CONCURRENCY: { read: wholeNumber(1, 64), fallback: 2 },
-  PASSWORD_HASH_QUEUE: { read: wholeNumber(0, 10_000), fallback: 64 },
+  PASSWORD_HASH_CONCURRENCY: {
+    read: kind(() => z.coercedNumber().check(z.int(), z.minimum(1), z.maximum(64))),
+    fallback: 2,
+  },
+  PASSWORD_HASH_QUEUE: {
+    read: kind(() => z.coercedNumber().check(z.int(), z.minimum(0), z.maximum(10_000))),
+    fallback: 64,
+  },
   CORS_ORIGINS: textOr(""),
   EXPORT_URL_SECONDS: positiveInt(15 * 60),
   // "VoxGuard <no-reply@example.com>" or a bare address: SES takes either as FromEmailAddress.
   MAIL_FROM: {
-    read: text({
-      maxLength: 320,
-      pattern: /^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/,
-      expected: "expected an address or Name <address>",
-    }),
+    read: kind(() =>
+      z
+        .string()
+        .check(
+          z.maxLength(320),
+          z.regex(/^(?:[^<>\r\n]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, "expected an address or Name <address>"),
+        ),
+    ),
     optional: true,
     blankAsMissing: true,
   },
@@ -83,7 +101,7 @@ const Environment = {
   AWS_ENDPOINT_URL_SQS: optionalUrl,
   AWS_ENDPOINT_URL_S3: optionalUrl,
   AWS_ENDPOINT_URL_SESV2: optionalUrl,
-  APP_URL: { read: url(), fallback: "http://localhost:3000" },
+  APP_URL: { read: Url, fallback: "http://localhost:3000" },
   EMAIL_VERIFY_SECONDS: positiveInt(24 * 3600),
   PASSWORD_RESET_SECONDS: positiveInt(3600),
   INVITATION_SECONDS: positiveInt(7 * 24 * 3600),

@@ -1,9 +1,12 @@
+import type * as z from "../zod/index.ts";
+import { onFirstUse } from "../validation/first-use.ts";
+
 /**
- * One environment variable: how its text becomes a value, and what an unset one means. Checked by
- * hand, not by zod: every function reads its whole environment when it loads, and as zod schemas
- * the table was ~35 schema objects built and kept for the life of the process, with zod's URL and
- * number checks compiled on the first parse, in every cold start. The text is always a string, so
- * the checks are the few below.
+ * One environment variable: how its text becomes a value, and what an unset one means. Every
+ * function reads its whole environment when it loads, and most variables are left to their
+ * defaults: a kind's zod schema is built when a variable of that kind is first set, so a start
+ * builds the few that its set variables need, not the table's ~35 (each kept for the life of the
+ * process, with zod's URL and number checks compiled on the first parse).
  */
 export interface Variable<T> {
   /** The set text as its value, or why it is not one (the start then fails naming the variable). */
@@ -44,54 +47,17 @@ export function validated<V extends Variables>(variables: V, env: NodeJS.Process
   return values as Values<V>;
 }
 
-/** A whole number from `min` to `max`, written as JavaScript's Number() reads it ("8", " 8 ", "1e3"). */
-export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (text: string) => Read<number> {
-  return (text) => {
-    const value = Number(text);
-    if (text.trim() === "" || !Number.isSafeInteger(value) || value < min || value > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
-      return { problem: `expected a whole number ${range}` };
-    }
-    return { value };
-  };
-}
-
 /**
- * An absolute URL, its scheme one of `schemes` if given ("postgres:"). The value is the text without
- * the spaces around it and the tabs and line breaks in it, which a URL parser skips too: a secret
- * pasted with its newline still names the same database.
+ * A kind of variable: the zod schema its text must pass, built the first time a variable of the
+ * kind is set. The problem is zod's message for the first issue.
  */
-export function url(schemes?: readonly string[]): (text: string) => Read<string> {
+export function kind<T>(build: () => z.ZodMiniType<T, unknown>): (text: string) => Read<T> {
+  const schema = onFirstUse(build);
   return (text) => {
-    const value = text.trim().replace(/[\t\n\r]/g, "");
-    const parsed = URL.parse(value);
-    if (!parsed) return { problem: "expected a URL" };
-    if (schemes && !schemes.includes(parsed.protocol))
-      return { problem: `expected a ${schemes.map((scheme) => `${scheme}//`).join(" or ")} URL` };
-    return { value };
+    const result = schema().safeParse(text);
+    return result.success ? { value: result.data } : { problem: result.error.issues[0]!.message };
   };
 }
 
-/** Any text, trimmed first if asked, of a length within the bounds, matching `pattern` if given. */
-export function text(
-  rule: { trim?: boolean; minLength?: number; maxLength?: number; pattern?: RegExp; expected?: string } = {},
-): (text: string) => Read<string> {
-  const { minLength = 0, maxLength = Number.POSITIVE_INFINITY } = rule;
-  return (set) => {
-    const value = rule.trim ? set.trim() : set;
-    if (value.length < minLength || value.length > maxLength) {
-      const bound = maxLength === Number.POSITIVE_INFINITY ? `at least ${minLength}` : `${minLength} to ${maxLength}`;
-      return { problem: `expected ${bound} characters` };
-    }
-    if (rule.pattern && !rule.pattern.test(value)) return { problem: rule.expected ?? `expected ${rule.pattern}` };
-    return { value };
-  };
-}
-
-/** One of `choices`, in any case, spaces around it ignored. */
-export function oneOf<const C extends string>(choices: readonly C[]): (text: string) => Read<C> {
-  return (text) => {
-    const value = text.trim().toUpperCase() as C;
-    return choices.includes(value) ? { value } : { problem: `expected one of ${choices.join(", ")}` };
-  };
-}
+/** Free text: no rule to check. */
+export const anyText = (text: string): Read<string> => ({ value: text });
