@@ -8,7 +8,7 @@ import * as MemberInput from "@voxguard/core/member/input";
 import * as Member from "@voxguard/core/member/schema";
 import * as OrgInput from "@voxguard/core/org/input";
 import * as OrgPath from "@voxguard/core/org/params";
-import * as Org from "@voxguard/core/org/schema";
+import * as Pagination from "@voxguard/core/pagination/schema";
 import * as ResourceInput from "@voxguard/core/resource/input";
 import * as Resource from "@voxguard/core/resource/schema";
 import * as Session from "@voxguard/core/session/schema";
@@ -150,7 +150,7 @@ export const listOrgs = {
   auth: "session",
   summary: "The organizations the caller belongs to, with the caller's role, newest first",
   example: () => ({ query: { limit: "5" } }),
-  request: { query: Org.ListQuery },
+  request: { query: Pagination.PageQuery },
 } as const satisfies RouteDefinition;
 
 export const getOrg = {
@@ -159,7 +159,7 @@ export const getOrg = {
   auth: "session",
   orgRole: "viewer",
   summary: "One organization",
-  request: { params: Org.Params },
+  request: { params: OrgPath.Params },
 } as const satisfies RouteDefinition;
 
 export const updateOrg = {
@@ -169,7 +169,7 @@ export const updateOrg = {
   orgRole: "admin",
   summary: "Rename an organization or replace its metadata; the plan only by a platform administrator",
   example: () => ({ body: { name: "Acme Voice EU", metadata: { region: "eu" } } }),
-  request: { params: Org.Params, body: OrgInput.UpdateInput },
+  request: { params: OrgPath.Params, body: OrgInput.UpdateInput },
 } as const satisfies RouteDefinition;
 
 export const removeOrg = {
@@ -188,7 +188,7 @@ export const listMembers = {
   orgRole: "viewer",
   summary: "An organization's members, newest first",
   example: () => ({ query: { limit: "10" } }),
-  request: { params: OrgPath.Params, query: Member.ListQuery },
+  request: { params: OrgPath.Params, query: Pagination.PageQuery },
 } as const satisfies RouteDefinition;
 
 export const updateMember = {
@@ -311,7 +311,7 @@ export const listInvitations = {
   orgRole: "admin",
   summary: "An organization's pending invitations, newest first",
   example: () => ({ query: { limit: "10" } }),
-  request: { params: OrgPath.Params, query: Invitation.ListQuery },
+  request: { params: OrgPath.Params, query: Pagination.PageQuery },
 } as const satisfies RouteDefinition;
 
 export const revokeInvitation = {

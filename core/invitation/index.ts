@@ -9,13 +9,13 @@ import * as Member from "../member/index.ts";
 import * as Org from "../org/index.ts";
 import { requireRole, requireUser } from "../access/index.ts";
 import type { Role } from "../org/schema.ts";
-import { paginate, type PageResult } from "../pagination/index.ts";
+import { PageQuery, paginate, type PageResult } from "../pagination/index.ts";
 import * as RateLimit from "../rate-limit/index.ts";
 import * as Token from "../token/index.ts";
 import * as User from "../user/index.ts";
 import { existingId, input } from "../validation/index.ts";
 import { AcceptInput, CreateInput } from "./input.ts";
-import { ListQuery, type Accepted, type Info } from "./schema.ts";
+import type { Accepted, Info, ListQuery } from "./schema.ts";
 
 export { Accepted, Info, ListQuery, Params, Single } from "./schema.ts";
 
@@ -112,7 +112,8 @@ export async function create(actor: Actor, orgId: string, raw: CreateInput): Pro
 
 /** Pending invitations (not accepted, revoked or expired), newest first. */
 export async function list(actor: Actor, orgId: string, raw: ListQuery = {}): Promise<PageResult<Info>> {
-  const page = input(ListQuery, raw);
+  // The page query itself (ListQuery is it): this module's answers aren't built for a list.
+  const page = input(PageQuery, raw);
   return useTransaction(async (executor) => {
     await requireRole(actor, orgId, "admin");
     const select = executor

@@ -5,10 +5,10 @@ import { isForeignKeyViolation, transaction, useTransaction, type Database } fro
 import { notFound, VisibleError } from "../error/index.ts";
 import { atLeast, requireRole, requireUser } from "../access/index.ts";
 import type { Role } from "../org/schema.ts";
-import { paginate, type PageResult } from "../pagination/index.ts";
+import { PageQuery, paginate, type PageResult } from "../pagination/index.ts";
 import { existingId, input } from "../validation/index.ts";
 import { UpdateInput } from "./input.ts";
-import { type Info, ListQuery } from "./schema.ts";
+import type { Info, ListQuery } from "./schema.ts";
 
 export { Info, ListQuery, Params } from "./schema.ts";
 
@@ -83,7 +83,8 @@ function lastOwner(): VisibleError {
 }
 
 export async function list(actor: Actor, orgId: string, raw: ListQuery = {}): Promise<PageResult<Info>> {
-  const page = input(ListQuery, raw);
+  // The page query itself (ListQuery is it): this module's answers aren't built for a list.
+  const page = input(PageQuery, raw);
   return useTransaction(async (executor) => {
     await requireRole(actor, orgId, "viewer");
     // The page key is (m.created_at, m.user_id), exposed as `id` for the keyset helper.

@@ -4,11 +4,11 @@ import { diff, snapshot } from "../changes/index.ts";
 import { transaction, useTransaction } from "../db/index.ts";
 import type { OrganizationRow } from "../db/schema.ts";
 import { VisibleError } from "../error/index.ts";
-import { paginate, type PageResult } from "../pagination/index.ts";
+import { PageQuery, paginate, type PageResult } from "../pagination/index.ts";
 import { input } from "../validation/index.ts";
 import { requireRole, requireUser } from "../access/index.ts";
 import { CreateInput, UpdateInput } from "./input.ts";
-import { type Info, ListQuery, type Role } from "./schema.ts";
+import type { Info, ListQuery, Role } from "./schema.ts";
 
 export { Info, ListQuery, Params, Role } from "./schema.ts";
 
@@ -68,7 +68,8 @@ export async function create(actor: Actor, raw: CreateInput): Promise<Info> {
  */
 export async function list(actor: Actor, raw: ListQuery = {}): Promise<PageResult<Info>> {
   const user = requireUser(actor);
-  const page = input(ListQuery, raw);
+  // The page query itself (ListQuery is it): this module's answers aren't built for a list.
+  const page = input(PageQuery, raw);
   return useTransaction(async (executor) => {
     const result = await paginate(
       executor
