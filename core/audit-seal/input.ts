@@ -1,10 +1,9 @@
 import * as z from "../zod/index.ts";
+import { timeRangeFields } from "../audit/range.ts";
 
-/** What the verification route parses; apart from the result it answers (./schema.ts). */
-export const VerifyQuery = z.object({
-  /** Inclusive: seals covering any event created at or after it. */
-  from: z.optional(z.isoDateTime({ offset: true })),
-  /** Exclusive. */
-  to: z.optional(z.isoDateTime({ offset: true })),
-});
+/**
+ * What the verification route parses: seals covering any event in the range. Apart from the result
+ * it answers (./schema.ts).
+ */
+export const VerifyQuery = z.object(timeRangeFields());
 export type VerifyQuery = z.output<typeof VerifyQuery>;
