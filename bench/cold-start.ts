@@ -71,9 +71,12 @@ export const PEER_FLOORS = PEER.initMs / PEER.floorMs;
 /**
  * What a function reads at init, dummy but valid so config() parses. Every address is a closed
  * port on loopback: if importing a bundle did connect, it would fail fast instead of reaching a
- * real service, and the probe below reports the socket.
+ * real service, and the probe below reports the socket. LAMBDA_TASK_ROOT is the folder whose
+ * node_modules holds what a deployed function has installed beside it (argon2's binding), as
+ * /var/task does on Lambda.
  */
 export const INIT_ENV: Record<string, string> = {
+  LAMBDA_TASK_ROOT: root,
   DATABASE_URL: "postgres://u@127.0.0.1:1/x",
   REDIS_URL: "redis://127.0.0.1:1",
   AUDIT_QUEUE_URL: "http://127.0.0.1:1/000000000000/voxguard-audit",

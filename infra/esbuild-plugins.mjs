@@ -6,6 +6,7 @@ import { brotliCompressSync, constants } from "node:zlib";
 
 const noDebug = fileURLToPath(new URL("../scripts/no-debug.ts", import.meta.url));
 const noPgNative = fileURLToPath(new URL("../scripts/no-pg-native.cjs", import.meta.url));
+const argon2Binding = fileURLToPath(new URL("../scripts/argon2-binding.cjs", import.meta.url));
 const openApiGenerator = fileURLToPath(new URL("../functions/edge/openapi.ts", import.meta.url));
 
 // SST 4.17.1's plugin bridge (.sst/platform/functions/nodejs-runtime/plugin.mjs) tests each filter
@@ -35,6 +36,22 @@ export const noPgNativePlugin = {
   setup(build) {
     build.onResolve({ filter: EVERYTHING }, (args) =>
       args.path === "./native" && PG_INDEX.test(args.importer ?? "") ? { path: noPgNative } : undefined,
+    );
+  },
+};
+
+const ARGON2 = "@node-rs/argon2";
+
+/**
+ * `@node-rs/argon2` resolves to scripts/argon2-binding.cjs, which opens the binding SST installed
+ * under LAMBDA_TASK_ROOT directly and otherwise requires the package, external as SST's `install`
+ * makes it.
+ */
+export const argon2BindingPlugin = {
+  name: "argon2-binding",
+  setup(build) {
+    build.onResolve({ filter: EVERYTHING }, (args) =>
+      args.path === ARGON2 && args.importer !== argon2Binding ? { path: argon2Binding } : undefined,
     );
   },
 };
@@ -140,4 +157,4 @@ async function generateOpenApiDocument() {
   return module.exports.openApiDocument();
 }
 
-export default [noDebugPlugin, noPgNativePlugin, requireBuiltinsPlugin, openApiDocumentPlugin];
+export default [noDebugPlugin, noPgNativePlugin, argon2BindingPlugin, requireBuiltinsPlugin, openApiDocumentPlugin];

@@ -95,6 +95,43 @@ describe("function bundles", () => {
     }
   });
 
+  // On Lambda's platform (Linux with glibc) the bundles that hash passwords open argon2's binding
+  // where SST installs it, under LAMBDA_TASK_ROOT (scripts/argon2-binding.cjs), and never run the
+  // package's own loader; elsewhere, or without that variable, they do. What a process required
+  // and what it mapped tell which.
+  it("opens argon2's binding under LAMBDA_TASK_ROOT without the package's loader", () => {
+    const header = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header;
+    const lambdaLike = process.platform === "linux" && header.glibcVersionRuntime !== undefined;
+    const binding = `argon2.linux-${process.arch}-gnu.node`;
+    const script = `
+      import { readFileSync } from "node:fs";
+      import { createRequire } from "node:module";
+      await import(process.argv[1]);
+      const required = Object.keys(createRequire(import.meta.url).cache);
+      const maps = process.platform === "linux" ? readFileSync("/proc/self/maps", "utf8") : "";
+      console.log(JSON.stringify({
+        loader: required.some((file) => file.endsWith(${JSON.stringify(join("@node-rs", "argon2", "index.js"))})),
+        mapped: maps.includes(${JSON.stringify(binding)}),
+      }));
+    `;
+    const started = (fn: BuiltFunction, env: Record<string, string>) =>
+      JSON.parse(
+        execFileSync(process.execPath, ["--input-type=module", "-e", script, pathToFileURL(fn.outfile).href], {
+          encoding: "utf8",
+          env: { PATH: process.env.PATH ?? "", ...env },
+        }),
+      ) as { loader: boolean; mapped: boolean };
+    const hashing = NATIVE_PACKAGES["@node-rs/argon2"]!;
+    expect(hashing.length).toBeGreaterThan(0);
+    for (const handler of hashing) {
+      const fn = bundleOf(`${handler.slice(0, handler.lastIndexOf("."))}.ts`);
+      expect(started(fn, INIT_ENV), handler).toEqual({ loader: !lambdaLike, mapped: lambdaLike });
+      // The control: without the variable, the same bundle goes through the package's loader.
+      const { LAMBDA_TASK_ROOT: _, ...elsewhere } = INIT_ENV;
+      expect(started(fn, elsewhere).loader, handler).toBe(true);
+    }
+  });
+
   it("bundles each route's own definition and no other route's", async () => {
     const definitions = Object.values(routes).map((route) => route.handler as string);
     // The OpenAPI function too: it carries the document built at bundling, not the route table.
@@ -213,6 +250,7 @@ describe("the measured build is the deployed one", () => {
     expect(esbuildOptions().plugins?.map((plugin) => plugin.name)).toEqual([
       "no-debug",
       "no-pg-native",
+      "argon2-binding",
       "require-builtins",
       "openapi-document",
     ]);
@@ -245,6 +283,8 @@ describe("the measured build is the deployed one", () => {
         await resolve("crypto", "require-call"),
         await bridge({ id: 0, command: "resolve", value: { path: "node:fs", kind: "require-call", namespace: "node-builtin" } }),
         await resolve("kysely", "import-statement"),
+        await resolve("@node-rs/argon2", "import-statement"),
+        await bridge({ id: 0, command: "resolve", value: { path: "@node-rs/argon2", importer: process.argv[3], kind: "require-call" } }),
         await load("node:fs", "node-builtin").then((reply) => ({ ...reply, contents: reply.contents?.split("\\n", 1)[0] })),
         await load("/x/core/db/index.ts", "file"),
         await load(process.argv[2], "file").then((reply) => ({ ...reply, contents: reply.contents?.slice(0, 16) })),
@@ -258,6 +298,7 @@ describe("the measured build is the deployed one", () => {
         script,
         pathToFileURL(join(root, BUNDLING.plugins)).href,
         join(root, "functions", "edge", "openapi.ts"),
+        join(root, "scripts", "argon2-binding.cjs"),
       ],
       { encoding: "utf8" },
     );
@@ -271,6 +312,8 @@ describe("the measured build is the deployed one", () => {
       { path: "crypto", namespace: "node-builtin" },
       {},
       { path: "node:fs", external: true },
+      {},
+      { path: join(root, "scripts", "argon2-binding.cjs") },
       {},
       { contents: 'const builtin = require("node:fs");', loader: "js" },
       {},
