@@ -1,7 +1,7 @@
 import * as Account from "@voxguard/core/account/schema";
 import * as SealInput from "@voxguard/core/audit-seal/input";
 import * as AuditInput from "@voxguard/core/audit/input";
-import * as Auth from "@voxguard/core/auth/schema";
+import * as AuthInput from "@voxguard/core/auth/input";
 import * as InvitationInput from "@voxguard/core/invitation/input";
 import * as Invitation from "@voxguard/core/invitation/schema";
 import * as MemberInput from "@voxguard/core/member/input";
@@ -13,7 +13,8 @@ import * as ResourceInput from "@voxguard/core/resource/input";
 import * as Resource from "@voxguard/core/resource/schema";
 import * as Session from "@voxguard/core/session/schema";
 import * as UserInput from "@voxguard/core/user/input";
-import * as User from "@voxguard/core/user/schema";
+import * as UserPath from "@voxguard/core/user/params";
+import * as UserQuery from "@voxguard/core/user/query";
 import { byKey, type RouteDefinition } from "./edge/route-definition.ts";
 
 /**
@@ -50,7 +51,7 @@ export const register = {
   auth: "none",
   summary: "Create an account and sign in",
   example: (c) => ({ body: { email: `new-${c.unique}@example.com`, password: c.password, displayName: "Jane Doe" } }),
-  request: { body: Auth.RegisterInput },
+  request: { body: AuthInput.RegisterInput },
 } as const satisfies RouteDefinition;
 
 export const login = {
@@ -59,7 +60,7 @@ export const login = {
   auth: "none",
   summary: "Sign in with email and password; failed attempts are limited per account and per IP",
   example: (c) => ({ body: { email: c.email, password: c.password } }),
-  request: { body: Auth.LoginInput },
+  request: { body: AuthInput.LoginInput },
 } as const satisfies RouteDefinition;
 
 export const logout = {
@@ -122,7 +123,7 @@ export const listUsers = {
   auth: "platform-admin",
   summary: "Every user, newest first; `q` matches email or display name (platform administrators)",
   example: () => ({ query: { limit: "5" } }),
-  request: { query: User.ListQuery },
+  request: { query: UserQuery.ListQuery },
 } as const satisfies RouteDefinition;
 
 export const updateUser = {
@@ -131,7 +132,7 @@ export const updateUser = {
   auth: "platform-admin",
   summary: "Suspend, reactivate, promote or demote a user; suspending revokes every session (platform administrators)",
   example: () => ({ body: { status: "active" } }),
-  request: { params: User.Params, body: UserInput.AdminUpdateInput },
+  request: { params: UserPath.Params, body: UserInput.AdminUpdateInput },
 } as const satisfies RouteDefinition;
 
 // tenancy

@@ -8,9 +8,11 @@ import * as RateLimit from "../rate-limit/index.ts";
 import * as Session from "../session/index.ts";
 import * as User from "../user/index.ts";
 import { input } from "../validation/index.ts";
-import { LoginInput, RegisterInput, type AuthResult } from "./schema.ts";
+import { LoginInput, RegisterInput } from "./input.ts";
+import type { AuthResult } from "./schema.ts";
 
-export { AuthResult, LoginInput, RegisterInput } from "./schema.ts";
+export { LoginInput, RegisterInput } from "./input.ts";
+export { AuthResult } from "./schema.ts";
 
 /** A new account, signed in at once. Limited per address: each one costs an argon2 hash. */
 export async function register(actor: Actor, value: RegisterInput): Promise<AuthResult> {

@@ -13,9 +13,14 @@ import * as Session from "../session/index.ts";
 import * as Token from "../token/index.ts";
 import { input } from "../validation/index.ts";
 import { AdminUpdateInput, ChangePasswordInput, CreateInput, UpdateInput } from "./input.ts";
-import { ListQuery, type Info, Params, type UserRole, type UserStatus } from "./schema.ts";
+import type { UserRole, UserStatus } from "./access.ts";
+import { Params } from "./params.ts";
+import { ListQuery } from "./query.ts";
+import type { Info } from "./schema.ts";
 
-export { Info, ListQuery, Params, Single, UserRole, UserStatus } from "./schema.ts";
+export { Params } from "./params.ts";
+export { ListQuery } from "./query.ts";
+export { Info, Single, UserRole, UserStatus } from "./schema.ts";
 
 type UserColumns = Omit<Selectable<Database["users"]>, "password_hash">;
 const COLUMNS = [

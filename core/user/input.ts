@@ -1,6 +1,6 @@
 import * as z from "../zod/index.ts";
 import { Label } from "../validation/schema.ts";
-import { UserRole, UserStatus } from "./schema.ts";
+import { UserRole, UserStatus } from "./access.ts";
 
 // What a request writes, apart from the shapes it reads (./schema.ts), so that a read route
 // evaluates its own schemas at init and not the email, password and name rules of the writes.

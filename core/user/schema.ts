@@ -1,10 +1,7 @@
 import * as z from "../zod/index.ts";
-import { PageQuery } from "../pagination/schema.ts";
+import { UserRole, UserStatus } from "./access.ts";
 
-export const UserRole = z.enum(["user", "admin"]);
-export type UserRole = z.infer<typeof UserRole>;
-export const UserStatus = z.enum(["active", "suspended"]);
-export type UserStatus = z.infer<typeof UserStatus>;
+export { UserRole, UserStatus } from "./access.ts";
 
 export const Info = z.object({
   id: z.uuid(),
@@ -20,10 +17,3 @@ export const Info = z.object({
 export type Info = z.infer<typeof Info>;
 
 export const Single = z.object({ user: Info });
-
-export const Params = z.object({ userId: z.uuid() });
-
-export const ListQuery = z.extend(PageQuery, {
-  q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
-});
-export type ListQuery = z.input<typeof ListQuery>;
