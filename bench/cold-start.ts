@@ -7,6 +7,7 @@ import { build as esbuild } from "esbuild";
 import { canCountInstructions, type Command, countInstructions } from "./instructions.ts";
 import { type BenchResult, median } from "./report.ts";
 import { buildFunctions, esbuildOptions, kb, root, type BuiltFunction } from "../scripts/build.ts";
+import { LAMBDA_RUNTIME } from "../infra/runtime.ts";
 
 /** Fresh processes a row; `COLD_START_RUNS=25` for a steadier figure. */
 export const RUNS = Math.max(3, Number(process.env.COLD_START_RUNS ?? 15));
@@ -71,11 +72,12 @@ export const PEER_FLOORS = PEER.initMs / PEER.floorMs;
 /**
  * What a function reads at init, dummy but valid so config() parses. Every address is a closed
  * port on loopback: if importing a bundle did connect, it would fail fast instead of reaching a
- * real service, and the probe below reports the socket. LAMBDA_TASK_ROOT is the folder whose
- * node_modules holds what a deployed function has installed beside it (argon2's binding), as
- * /var/task does on Lambda.
+ * real service, and the probe below reports the socket. As on Lambda's managed runtime, the
+ * runtime is named, and LAMBDA_TASK_ROOT is the folder whose node_modules holds what a deployed
+ * function has installed beside it (argon2's binding), as /var/task does.
  */
 export const INIT_ENV: Record<string, string> = {
+  AWS_EXECUTION_ENV: `AWS_Lambda_${LAMBDA_RUNTIME}`,
   LAMBDA_TASK_ROOT: root,
   DATABASE_URL: "postgres://u@127.0.0.1:1/x",
   REDIS_URL: "redis://127.0.0.1:1",

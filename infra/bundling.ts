@@ -24,7 +24,8 @@ export interface Bundling {
   };
   /**
    * esbuild plugins, a file SST loads with plain `node` (hence .mjs), relative to the repository
-   * root. It replaces `debug` with scripts/no-debug.ts.
+   * root: `debug` stubbed, pg's native client left out, argon2's binding opened directly on Lambda,
+   * builtins required rather than imported, the OpenAPI document built at bundling.
    */
   plugins: string;
 }

@@ -21,10 +21,13 @@ const handlers = [
   ...Object.values(routes).map((route) => route.handler),
   ...Object.values(jobs).map((job) => job.handler),
 ];
-const expected = [...new Set(handlers)].map((handler) => {
-  const dot = handler.lastIndexOf(".");
-  return { handler, entry: `${handler.slice(0, dot)}.ts`, exportName: handler.slice(dot + 1) };
-});
+/** `functions/x/y.handler` → `functions/x/y.ts`. */
+const entryOf = (handler: string) => `${handler.slice(0, handler.lastIndexOf("."))}.ts`;
+const expected = [...new Set(handlers)].map((handler) => ({
+  handler,
+  entry: entryOf(handler),
+  exportName: handler.slice(handler.lastIndexOf(".") + 1),
+}));
 
 let scratch: string;
 let built: BuiltFunction[];
@@ -95,10 +98,10 @@ describe("function bundles", () => {
     }
   });
 
-  // On Lambda's platform (Linux with glibc) the bundles that hash passwords open argon2's binding
-  // where SST installs it, under LAMBDA_TASK_ROOT (scripts/argon2-binding.cjs), and never run the
-  // package's own loader; elsewhere, or without that variable, they do. What a process required
-  // and what it mapped tell which.
+  // On Lambda's managed runtime (Linux with glibc) the bundles that hash passwords open argon2's
+  // binding where SST installs it, under LAMBDA_TASK_ROOT (scripts/argon2-binding.cjs), and never
+  // run the package's own loader; elsewhere they do. What a process required and what it mapped
+  // tell which.
   it("opens argon2's binding under LAMBDA_TASK_ROOT without the package's loader", () => {
     const header = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header;
     const lambdaLike = process.platform === "linux" && header.glibcVersionRuntime !== undefined;
@@ -124,10 +127,10 @@ describe("function bundles", () => {
     const hashing = NATIVE_PACKAGES["@node-rs/argon2"]!;
     expect(hashing.length).toBeGreaterThan(0);
     for (const handler of hashing) {
-      const fn = bundleOf(`${handler.slice(0, handler.lastIndexOf("."))}.ts`);
+      const fn = bundleOf(entryOf(handler));
       expect(started(fn, INIT_ENV), handler).toEqual({ loader: !lambdaLike, mapped: lambdaLike });
-      // The control: without the variable, the same bundle goes through the package's loader.
-      const { LAMBDA_TASK_ROOT: _, ...elsewhere } = INIT_ENV;
+      // The control: off Lambda, the same bundle goes through the package's loader.
+      const { AWS_EXECUTION_ENV: _, ...elsewhere } = INIT_ENV;
       expect(started(fn, elsewhere).loader, handler).toBe(true);
     }
   });
@@ -149,8 +152,7 @@ describe("function bundles", () => {
     };
     // The control: the user list pages, and carries the page query's module.
     expect(carried("functions/admin/list-users.ts")).toEqual(["core/pagination/schema.ts"]);
-    for (const handler of NATIVE_PACKAGES["@node-rs/argon2"]!)
-      expect(carried(`${handler.slice(0, handler.lastIndexOf("."))}.ts`), handler).toEqual([]);
+    for (const handler of NATIVE_PACKAGES["@node-rs/argon2"]!) expect(carried(entryOf(handler)), handler).toEqual([]);
   });
 
   it("bundles each route's own definition and no other route's", async () => {

@@ -20,7 +20,8 @@ import type { Info } from "./schema.ts";
 
 export { Params } from "./params.ts";
 export { ListQuery } from "./query.ts";
-export { Info, Single, UserRole, UserStatus } from "./schema.ts";
+export { Info, Single } from "./schema.ts";
+export { UserRole, UserStatus } from "./access.ts";
 
 type UserColumns = Omit<Selectable<Database["users"]>, "password_hash">;
 const COLUMNS = [

@@ -2,8 +2,9 @@ import * as z from "../zod/index.ts";
 import { Label } from "../validation/schema.ts";
 import { UserRole, UserStatus } from "./access.ts";
 
-// What a request writes, apart from the shapes it reads (./schema.ts), so that a read route
-// evaluates its own schemas at init and not the email, password and name rules of the writes.
+// What the writes' requests send: a read route parses its path (./params.ts) or its query
+// (./query.ts) and builds none of the email, password and name rules at init, and no route builds
+// the answer's shape (./schema.ts).
 
 // Emails are stored lower-cased, so one address can't register twice in different cases.
 export const Email = z.email().check(z.maxLength(255), z.toLowerCase());

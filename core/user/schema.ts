@@ -1,8 +1,6 @@
 import * as z from "../zod/index.ts";
 import { UserRole, UserStatus } from "./access.ts";
 
-export { UserRole, UserStatus } from "./access.ts";
-
 export const Info = z.object({
   id: z.uuid(),
   email: z.string(),
