@@ -10,7 +10,8 @@ import * as OrgInput from "@voxguard/core/org/input";
 import * as OrgPath from "@voxguard/core/org/params";
 import * as Pagination from "@voxguard/core/pagination/schema";
 import * as ResourceInput from "@voxguard/core/resource/input";
-import * as Resource from "@voxguard/core/resource/schema";
+import * as ResourcePath from "@voxguard/core/resource/params";
+import * as ResourceQuery from "@voxguard/core/resource/query";
 import * as Session from "@voxguard/core/session/schema";
 import * as UserInput from "@voxguard/core/user/input";
 import * as UserPath from "@voxguard/core/user/params";
@@ -229,7 +230,7 @@ export const listResources = {
   orgRole: "viewer",
   summary: "An organization's resources, newest first, optionally of one type or status",
   example: () => ({ query: { limit: "10", status: "active" } }),
-  request: { params: OrgPath.Params, query: Resource.ListQuery },
+  request: { params: OrgPath.Params, query: ResourceQuery.ListQuery },
 } as const satisfies RouteDefinition;
 
 export const getResource = {
@@ -238,7 +239,7 @@ export const getResource = {
   auth: "session",
   orgRole: "viewer",
   summary: "One resource",
-  request: { params: Resource.Params },
+  request: { params: ResourcePath.Params },
 } as const satisfies RouteDefinition;
 
 export const updateResource = {
@@ -248,7 +249,7 @@ export const updateResource = {
   orgRole: "member",
   summary: "Rename a resource, replace its config or change its status",
   example: () => ({ body: { name: "Sales line", status: "disabled" } }),
-  request: { params: Resource.Params, body: ResourceInput.UpdateInput },
+  request: { params: ResourcePath.Params, body: ResourceInput.UpdateInput },
 } as const satisfies RouteDefinition;
 
 export const removeResource = {
@@ -257,7 +258,7 @@ export const removeResource = {
   auth: "session",
   orgRole: "admin",
   summary: "Delete a resource",
-  request: { params: Resource.Params },
+  request: { params: ResourcePath.Params },
 } as const satisfies RouteDefinition;
 
 // account lifecycle by email: verification, password reset, invitations

@@ -137,22 +137,30 @@ describe("function bundles", () => {
 
   // A concept's answer shapes (its schema.ts) are built at init by every function that loads the
   // module, whether it answers with them or not; what a request sends lives apart (input.ts,
-  // params.ts, query.ts). The writes that hash passwords load the most besides: they are held to it.
-  it("builds no user, session or page shape in the functions that hash passwords", async () => {
+  // params.ts, query.ts). Held to it: the writes that hash passwords, which load the most besides,
+  // and the resource routes.
+  it("builds no answer shape of user, sign-in, session, resource or page where only requests are parsed", async () => {
     const { outputs } = JSON.parse(await readFile(join(scratch, "functions", "meta.json"), "utf8")) as Metafile;
     const answers = [
       "core/auth/schema.ts",
       "core/user/schema.ts",
       "core/session/schema.ts",
+      "core/resource/schema.ts",
       "core/pagination/schema.ts",
     ];
     const carried = (entry: string) => {
       const output = Object.values(outputs).find((candidate) => candidate.entryPoint === entry)!;
       return answers.filter((answer) => answer in output.inputs);
     };
-    // The control: the user list pages, and carries the page query's module.
+    // The control: a list pages, and carries the page query's module.
     expect(carried("functions/admin/list-users.ts")).toEqual(["core/pagination/schema.ts"]);
-    for (const handler of NATIVE_PACKAGES["@node-rs/argon2"]!) expect(carried(entryOf(handler)), handler).toEqual([]);
+    expect(carried("functions/orgs/resources/list.ts")).toEqual(["core/pagination/schema.ts"]);
+    const resources = Object.values(routes)
+      .map((route) => route.handler as string)
+      .filter((handler) => handler.startsWith("functions/orgs/resources/") && !handler.includes("/list."));
+    expect(resources.length).toBe(4);
+    for (const handler of [...NATIVE_PACKAGES["@node-rs/argon2"]!, ...resources])
+      expect(carried(entryOf(handler)), handler).toEqual([]);
   });
 
   it("bundles each route's own definition and no other route's", async () => {

@@ -8,9 +8,13 @@ import { requireRole } from "../access/index.ts";
 import { paginate, type PageResult } from "../pagination/index.ts";
 import { existingId, input } from "../validation/index.ts";
 import { CreateInput, UpdateInput } from "./input.ts";
-import { type Info, ListQuery } from "./schema.ts";
+import { ListQuery } from "./query.ts";
+import type { Info } from "./schema.ts";
 
-export { Info, ListQuery, Params, Status, Type } from "./schema.ts";
+export { Status, Type } from "./fields.ts";
+export { Params } from "./params.ts";
+export { ListQuery } from "./query.ts";
+export { Info } from "./schema.ts";
 
 function toInfo(row: ResourceRow): Info {
   return {

@@ -1,10 +1,11 @@
 import * as z from "../zod/index.ts";
 import { patchInput } from "../validation/patch.ts";
 import { BoundedJsonObject, Label } from "../validation/schema.ts";
-import { Status, Type } from "./schema.ts";
+import { Status, Type } from "./fields.ts";
 
-// What a request writes, apart from the shapes it reads (./schema.ts), so that a read route
-// evaluates its own schemas at init and not the name and JSON rules of the writes.
+// What the writes' requests send: a read route parses its path (./params.ts) or its query
+// (./query.ts) and builds none of the name and JSON rules at init, and no route builds the
+// answer's shape (./schema.ts).
 
 export const CreateInput = z.strictObject({
   type: Type,
