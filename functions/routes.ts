@@ -1,6 +1,7 @@
 import * as Account from "@voxguard/core/account/schema";
 import * as SealInput from "@voxguard/core/audit-seal/input";
 import * as AuditInput from "@voxguard/core/audit/input";
+import * as AuditQuery from "@voxguard/core/audit/query";
 import * as AuthInput from "@voxguard/core/auth/input";
 import * as InvitationInput from "@voxguard/core/invitation/input";
 import * as Invitation from "@voxguard/core/invitation/schema";
@@ -342,7 +343,7 @@ export const listOrgAudit = {
   orgRole: "admin",
   summary: "An organization's audit trail, newest first; `q` searches the action and details",
   example: () => ({ query: { limit: "10" } }),
-  request: { params: OrgPath.Params, query: AuditInput.AuditQuery },
+  request: { params: OrgPath.Params, query: AuditQuery.AuditQuery },
 } as const satisfies RouteDefinition;
 
 export const exportAudit = {
@@ -361,7 +362,7 @@ export const listMyAudit = {
   auth: "session",
   summary: "The caller's own audit events, newest first",
   example: () => ({ query: { limit: "10" } }),
-  request: { query: AuditInput.AuditQuery },
+  request: { query: AuditQuery.AuditQuery },
 } as const satisfies RouteDefinition;
 
 export const listAllAudit = {
@@ -370,7 +371,7 @@ export const listAllAudit = {
   auth: "platform-admin",
   summary: "Every audit event, newest first (platform administrators)",
   example: () => ({ query: { limit: "10" } }),
-  request: { query: AuditInput.AuditQuery },
+  request: { query: AuditQuery.AuditQuery },
 } as const satisfies RouteDefinition;
 
 // audit seals: the tamper-evident trail's public keys and its verification

@@ -1,5 +1,6 @@
 export { AuditAction } from "./action.ts";
-export { AuditExportRequest, AuditQuery } from "./input.ts";
+export { AuditExportRequest } from "./input.ts";
+export { AuditQuery } from "./query.ts";
 export { AuditExportInfo, Info } from "./schema.ts";
 export * from "./event.ts";
 export { store } from "./store.ts";

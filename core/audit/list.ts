@@ -14,7 +14,7 @@ import { onFirstUse } from "../validation/first-use.ts";
 import { timeRange } from "../validation/index.ts";
 import { AUDIT_COLUMNS } from "./columns.ts";
 import { toInfo } from "./info.ts";
-import type { AuditQuery } from "./input.ts";
+import type { AuditQuery } from "./query.ts";
 import type { Info } from "./schema.ts";
 import { quickwit } from "./search.ts";
 
