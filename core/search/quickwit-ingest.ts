@@ -33,8 +33,8 @@ export interface QuickwitIngestResponse {
 /** Quickwit's default `content_length_limit` for ingest is 10 MiB; stay clear of it. */
 const MAX_INGEST_BYTES = 9 * 1024 * 1024;
 
-// Every writing route carries the ingest, for audit events it writes through when the queue
-// refuses them: the answer's shape is built on the first such ingest, not at every start.
+// Every writing route carries the ingest, yet ingests only the audit events it writes through when
+// the queue refuses them: the answer's shape is built on the first ingest, not at every start.
 const IngestBody = onFirstUse(() =>
   z.object({
     num_docs_for_processing: z.number(),
