@@ -124,13 +124,13 @@ describe("function bundles", () => {
           env: { PATH: process.env.PATH ?? "", ...env },
         }),
       ) as { loader: boolean; mapped: boolean };
+    // The control: off Lambda, the same bundle goes through the package's loader.
+    const { AWS_EXECUTION_ENV: _, ...elsewhere } = INIT_ENV;
     const hashing = NATIVE_PACKAGES["@node-rs/argon2"]!;
     expect(hashing.length).toBeGreaterThan(0);
     for (const handler of hashing) {
       const fn = bundleOf(entryOf(handler));
       expect(started(fn, INIT_ENV), handler).toEqual({ loader: !lambdaLike, mapped: lambdaLike });
-      // The control: off Lambda, the same bundle goes through the package's loader.
-      const { AWS_EXECUTION_ENV: _, ...elsewhere } = INIT_ENV;
       expect(started(fn, elsewhere).loader, handler).toBe(true);
     }
   });
