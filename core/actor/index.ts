@@ -1,4 +1,6 @@
-export type PlatformRole = "user" | "admin";
+import type { UserRoleName } from "../user/roles.ts";
+
+export type PlatformRole = UserRoleName;
 
 interface Origin {
   ip?: string | undefined;

@@ -3,6 +3,7 @@ import type { UserActor, UserProfile } from "../actor/index.ts";
 import * as Cache from "../cache/index.ts";
 import { config } from "../config/index.ts";
 import { VisibleError } from "../error/index.ts";
+import { isUserRole, type UserRoleName } from "../user/roles.ts";
 
 export interface Origin {
   ip?: string | undefined;
@@ -13,7 +14,7 @@ export interface Origin {
 export interface CachedSession {
   id: string;
   userId: string;
-  role: "user" | "admin";
+  role: UserRoleName;
   status: string;
   createdAt: number;
   lastUsedAt: number;
@@ -41,7 +42,7 @@ function cachedOf(value: unknown): CachedSession | undefined {
   const valid =
     typeof id === "string" &&
     typeof userId === "string" &&
-    (role === "user" || role === "admin") &&
+    isUserRole(role) &&
     typeof status === "string" &&
     typeof createdAt === "number" &&
     typeof lastUsedAt === "number" &&
